@@ -1,0 +1,128 @@
+"""The command line: thin click adapters over the library; the only module that prints or exits.
+
+Exit codes: 0 done (no error), 1 done but something needs fixing (a rubric with errors, …),
+2 usage error (click), 3 could not run (missing input, output not writable), 70 internal error.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from . import __version__
+from .errors import CdsBatchError, RubricError
+from .findings import Finding, Severity
+from .rubric import builtin_ids, check_file, export_rubric, load_rubric
+
+EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _echo_findings(findings: Sequence[Finding]) -> None:
+    for f in findings:
+        click.echo(f"[{f.severity.value}] {f.code.name} {f.where}: {f.message}")
+
+
+@click.group(context_settings=_CONTEXT)
+@click.version_option(__version__, "--version", message="cds-batch %(version)s")
+@click.option("--debug", is_flag=True, help="In chi tiết kỹ thuật (traceback) khi có lỗi nội bộ.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Xử lý hàng loạt phiếu tự đánh giá chuyển đổi số (QĐ 4725/QĐ-BGDĐT) của các trường.
+
+    Ví dụ: cds-batch rubric check qd4725-phothong
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.group(context_settings=_CONTEXT)
+def rubric() -> None:
+    """Bộ chỉ số: liệt kê, kiểm tra, xuất ra để chỉnh sửa.
+
+    Ví dụ: cds-batch rubric export qd4725-phothong --out bo-chi-so.xlsx
+    """
+
+
+@rubric.command("list", context_settings=_CONTEXT)
+def rubric_list() -> None:
+    """Liệt kê các bộ chỉ số có sẵn trong công cụ.
+
+    Ví dụ: cds-batch rubric list
+    """
+    for rid in builtin_ids():
+        r = load_rubric(rid)
+        maxima = " + ".join(f"nhóm {g.id}: {g.effective_max}" for g in r.groups)
+        click.echo(f"{rid}  (phiên bản {r.version}, mã băm {r.short_hash}; {maxima} điểm)\n    {r.name}")
+
+
+@rubric.command("check", context_settings=_CONTEXT)
+@click.argument("source", metavar="MÃ|TỆP")
+def rubric_check(source: str) -> None:
+    """Kiểm tra một bộ chỉ số (mã có sẵn, tệp .yaml hoặc .xlsx) và báo mọi chỗ không nhất quán.
+
+    Thoát với mã 0 khi bộ chỉ số dùng được (có thể kèm cảnh báo), 1 khi có lỗi.
+
+    Ví dụ: cds-batch rubric check qd4725-phothong
+    """
+    result, findings = check_file(source)
+    _echo_findings(findings)
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    warnings = sum(f.severity is Severity.WARNING for f in findings)
+    if result is None:
+        click.echo(f"Bộ chỉ số '{source}' KHÔNG dùng được: {errors} lỗi, {warnings} cảnh báo.")
+        sys.exit(EXIT_NEEDS_FIX)
+    maxima = ", ".join(f"nhóm {g.id} tối đa {g.effective_max} điểm" for g in result.groups)
+    click.echo(f"Bộ chỉ số '{result.id}' phiên bản {result.version} dùng được ({warnings} cảnh báo); "
+               f"{maxima}; mã băm {result.short_hash}.")
+
+
+@rubric.command("export", context_settings=_CONTEXT)
+@click.argument("source", metavar="MÃ|TỆP")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp đích: .yaml để sửa bằng tay, .xlsx để sửa bằng Excel.")
+def rubric_export(source: str, out: Path) -> None:
+    """Xuất một bộ chỉ số ra tệp YAML hoặc Excel để điều chỉnh cho địa phương.
+
+    Ví dụ: cds-batch rubric export quan7-mamnon-2023 --out bo-chi-so-quan7.xlsx
+    """
+    export_rubric(load_rubric(source), out)
+    click.echo(f"Đã ghi {out}.")
+
+
+def _force_utf8() -> None:
+    """Vietnamese Windows encodes redirected output as cp1258, which cannot encode 'ờ'."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every failure into a Vietnamese message and an exit code."""
+    _force_utf8()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="cds-batch", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("Đã dừng.", err=True)
+        sys.exit(EXIT_NEEDS_FIX)
+    except click.ClickException as usage:
+        usage.show()
+        sys.exit(EXIT_USAGE if isinstance(usage, click.UsageError) else EXIT_CANNOT_RUN)
+    except RubricError as bad:
+        _echo_findings([f for f in bad.findings if isinstance(f, Finding)])
+        click.echo(str(bad), err=True)
+        sys.exit(EXIT_NEEDS_FIX)
+    except (CdsBatchError, OSError) as cannot:
+        click.echo(f"Không thể chạy: {cannot}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except Exception:  # the last line of defence: no traceback for users unless asked for
+        if debug:
+            traceback.print_exc()
+        click.echo("Lỗi nội bộ của cds-batch. Hãy chạy lại với --debug và gửi kết quả cho người hỗ trợ.", err=True)
+        sys.exit(EXIT_INTERNAL)

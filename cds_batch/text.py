@@ -1,0 +1,38 @@
+"""Vietnamese text helpers shared by every stage: NFC normalisation and folded match keys.
+
+In: any text typed by a person (cells, file names, roster names, answers).
+Out: canonical NFC strings, and accent-free keys for tolerant comparisons.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+# NBSP, narrow NBSP and figure space reach us from Word and web pages pasted into cells.
+_ODD_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def clean(text: str) -> str:
+    """NFC-normalise, fold odd spaces and smart quotes, collapse runs of white space."""
+    text = unicodedata.normalize("NFC", text).translate(_ODD_SPACES).translate(_QUOTES)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """A comparison key: no diacritics, đ→d, case-folded, single spaces.
+
+    NFC does not unify old and new tone placement (hoà/hòa), so matching must drop the
+    marks altogether; đ has no decomposition and is mapped by hand.
+    """
+    decomposed = unicodedata.normalize("NFD", clean(text))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d").replace("Đ", "D").casefold()
+
+
+def ascii_slug(text: str, sep: str = "_") -> str:
+    """An ASCII file-name fragment: 'Trường TH Cao Minh' → 'Truong_TH_Cao_Minh'."""
+    decomposed = unicodedata.normalize("NFD", clean(text)).replace("đ", "d").replace("Đ", "D")
+    ascii_only = "".join(ch for ch in decomposed if ch.isascii() and not unicodedata.combining(ch))
+    return re.sub(r"[^A-Za-z0-9]+", sep, ascii_only).strip(sep)
