@@ -22,7 +22,7 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 class Code(Enum):
-    """Stable finding codes. R = rubric files (later stages add E1xx reading … E4xx identity)."""
+    """Stable finding codes. R = rubric files, T = rosters (later stages add E1xx reading … E4xx identity)."""
 
     def __init__(self, severity: Severity, template: str) -> None:
         self.severity = severity
@@ -32,8 +32,8 @@ class Code(Enum):
     R101 = (E, "Không đọc được tệp bộ chỉ số: {detail}. Hãy kiểm tra tệp có đúng định dạng YAML hoặc Excel (.xlsx) không.")
     R102 = (E, "Sai cấu trúc tại {path}: {detail}.")
     R103 = (W, "Khóa không được dùng tại {path}: '{value}' sẽ bị bỏ qua.{hint}")
-    R105 = (E, "Dòng này ghi {detail} '{value}' nhưng bộ chỉ số không có {detail} đó; hãy sửa mã hoặc xóa dòng.")
     R104 = (E, "Khóa '{value}' xuất hiện hai lần trong cùng một mục tại {path}; hãy giữ lại một.")
+    R105 = (E, "Dòng này ghi {detail} '{value}' nhưng bộ chỉ số không có {detail} đó; hãy sửa mã hoặc xóa dòng.")
     # Rubric files: consistency (what `rubric check` exists for).
     R201 = (E, "Mã tiêu chí '{value}' bị trùng; mỗi tiêu chí phải có một mã riêng.")
     R202 = (E, "Mã nhóm '{value}' bị trùng; mỗi nhóm phải có một mã riêng.")
@@ -52,6 +52,13 @@ class Code(Enum):
     R215 = (E, "Nhóm {value} không có tiêu chí nào.")
     R216 = (W, "Tiêu chí {value}: bước điểm {expected} không chia hết điểm tối đa {detail}.")
     R217 = (E, "Khoảng điểm của tiêu chí {value} {detail}.")
+    # Rosters (danh sách trường) for `cds-batch template`.
+    T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")
+    T102 = (E, "Không tìm thấy dòng tiêu đề của danh sách trường: cần ít nhất hai cột 'Mã trường' và 'Tên trường'.{hint}")
+    T103 = (E, "Dòng này thiếu mã trường (tên trường: '{value}'); hãy ghi mã trường vào cột 'Mã trường' hoặc xóa dòng.")
+    T104 = (E, "Mã trường '{value}' bị trùng với dòng {expected}; mỗi trường chỉ được có một dòng.")
+    T105 = (W, "Trường có mã '{value}' chưa có tên; tên tệp và tờ thông tin chỉ ghi mã trường.")
+    T106 = (E, "Danh sách trường không có trường nào (sau dòng tiêu đề không có dòng dữ liệu).")
 
 
 class _Missing(dict[str, Any]):

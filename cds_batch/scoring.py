@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
-from typing import Mapping
+from typing import Any, Mapping
 
 from .answers import (CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, Parsed, Problem, RawValue, item_key,
                       parse_choice, parse_flag, parse_number)
@@ -76,7 +76,7 @@ class SchoolResult:
         return next(g for g in self.groups if g.id == group_id)
 
 
-def _issue(key: str, parsed: Parsed[object], raw: RawValue) -> list[AnswerIssue]:
+def _issue(key: str, parsed: Parsed[Any], raw: RawValue) -> list[AnswerIssue]:
     if parsed.problem is None and not parsed.reinterpreted:
         return []
     return [AnswerIssue(key, parsed.problem, raw, parsed.reinterpreted)]
@@ -173,7 +173,8 @@ def _score_group(group: Group, answers: Mapping[str, RawValue]) -> tuple[GroupSc
                                ZeroReason.CONDITION_FAILED, s.issues)
         final.append(s)
     by_code = {s.code: s for s in final}
-    total = sum((by_code[c.code].points for c in group.criteria if not c.section), Fraction(0))
+    declared = {s.code for s in group.sections}
+    total = sum((by_code[c.code].points for c in group.criteria if c.section not in declared), Fraction(0))
     for section in group.sections:
         lines = sum((by_code[c.code].points for c in group.section_lines(section.code)), Fraction(0))
         total += min(lines, section.cap)

@@ -36,3 +36,9 @@ def ascii_slug(text: str, sep: str = "_") -> str:
     decomposed = unicodedata.normalize("NFD", clean(text)).replace("đ", "d").replace("Đ", "D")
     ascii_only = "".join(ch for ch in decomposed if ch.isascii() and not unicodedata.combining(ch))
     return re.sub(r"[^A-Za-z0-9]+", sep, ascii_only).strip(sep)
+
+
+def paragraph(text: str) -> str:
+    """Multi-line text (provenance, notes): NFC, odd spaces folded, lines kept, ends trimmed."""
+    text = unicodedata.normalize("NFC", text).translate(_ODD_SPACES).replace("\r\n", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()

@@ -63,10 +63,11 @@ def check_file(source: str | Path) -> tuple[Rubric | None, list[Finding]]:
             return None, [finding(Code.R101, file=file, detail="tệp không phải văn bản UTF-8")]
         except Exception as exc:  # calamine raises its own types for corrupt workbooks
             return None, [finding(Code.R101, file=file, detail=f"{type(exc).__name__}: {exc}")]
-    if data is None or any(f.severity is Severity.ERROR for f in found):
+    if data is None:
         return None, found or [finding(Code.R101, file=file, detail="tệp rỗng")]
-    rubric, more = from_dict(data, file, places)
-    return rubric, found + more
+    rubric, more = from_dict(data, file, places)  # keep going: report every problem at once
+    unusable = any(f.severity is Severity.ERROR for f in found)
+    return (None if unusable else rubric), found + more
 
 
 def load_rubric(source: str | Path) -> Rubric:

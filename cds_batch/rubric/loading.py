@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 import jsonschema
 
 from ..findings import Code, Finding, Severity, finding
-from ..text import clean
+from ..text import clean, paragraph
 from .checks import check_rubric
 from .model import (Basis, Criterion, Group, Interval, Item, Kind, LevelBand, Levels, OnFail, Option,
                     OverallRule, PointBand, Rubric, Section, compute_hash)
@@ -68,7 +68,8 @@ def _place(places: Mapping[Path, Place], path: Path) -> Place:
 
 def _vietnamese(error: jsonschema.ValidationError) -> str:
     """A jsonschema error in plain Vietnamese."""
-    v, expected, got = error.validator, error.validator_value, error.instance
+    v, got = error.validator, error.instance
+    expected: Any = error.validator_value
     if v == "required":
         missing = [k for k in expected if isinstance(got, dict) and k not in got]
         return "thiếu khóa bắt buộc " + ", ".join(f"'{k}'" for k in missing)
@@ -148,7 +149,7 @@ def _criterion(d: Mapping[str, Any]) -> Criterion:
         unit=clean(d.get("unit", "")), on_fail=OnFail(d.get("on_fail", "zero_group")),
         section=code_text(d["section"]) if "section" in d else "",
         evidence=tuple(clean(e) for e in d.get("evidence", ())),
-        confidence=clean(d.get("confidence", "")), note=d.get("note", "").strip(),
+        confidence=clean(d.get("confidence", "")), note=paragraph(d.get("note", "")),
     )
 
 
@@ -164,7 +165,7 @@ def _build(data: Mapping[str, Any]) -> Rubric:
     )
     rubric = Rubric(id=data["id"], name=clean(data["name"]), version=str(data["version"]), groups=groups,
                     overall=OverallRule(data.get("overall_level", "min")), decision=clean(data.get("decision", "")),
-                    provenance=data.get("provenance", "").strip(), notes=data.get("notes", "").strip())
+                    provenance=paragraph(data.get("provenance", "")), notes=paragraph(data.get("notes", "")))
     return Rubric(**{**rubric.__dict__, "content_hash": compute_hash(rubric)})
 
 

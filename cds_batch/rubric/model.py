@@ -161,7 +161,8 @@ class Group:
     @property
     def effective_max(self) -> Fraction:
         """The most the group can score: its lines, with each section held to its cap."""
-        total = sum((c.max_points for c in self.criteria if not c.section), Fraction(0))
+        declared = {s.code for s in self.sections}
+        total = sum((c.max_points for c in self.criteria if c.section not in declared), Fraction(0))
         for section in self.sections:
             lines = sum((c.max_points for c in self.section_lines(section.code)), Fraction(0))
             total += min(lines, section.cap)

@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..atomic import atomic_path
 from ..findings import Code, Finding, finding
-from ..text import clean, fold
+from ..text import clean, fold, paragraph
 from .loading import NATIONAL_LEVELS, Path, Place, code_text
 
 INFO, GROUPS, LEVELS, SECTIONS, CRITERIA, OPTIONS, ITEMS, BANDS = (
@@ -36,7 +36,7 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
                ("Thuộc mục", "section", "code"), ("Khi không đạt", "on_fail", "enum"), ("Điểm gốc", "base", "num"),
                ("Trừ mỗi mục thiếu", "deduction", "num"), ("Điểm sàn", "floor", "num"), ("Điểm trần", "cap", "num"),
                ("Đơn vị", "unit", "text"), ("Minh chứng (mỗi dòng một loại)", "evidence", "lines"),
-               ("Độ tin cậy", "confidence", "text"), ("Ghi chú", "note", "text")],
+               ("Độ tin cậy", "confidence", "text"), ("Ghi chú", "note", "para")],
     OPTIONS: [("Mã tiêu chí", "criterion", "code"), ("Nhãn lựa chọn", "label", "text"), ("Điểm", "points", "num")],
     ITEMS: [("Mã tiêu chí", "criterion", "code"), ("Nội dung mục kiểm", "label", "text"), ("Điểm", "points", "num")],
     BANDS: [("Mã tiêu chí", "criterion", "code"), ("Từ", "min", "num"), ("Gồm cận dưới", "min_inclusive", "bool"),
@@ -57,10 +57,14 @@ YES, NO = "Có", "Không"
 _FIXED_DATE = datetime.datetime(2023, 1, 1)
 
 
+def _info_kind(key: str) -> str:
+    return "enum" if key in ENUMS else ("para" if key in ("provenance", "notes") else "text")
+
+
 def _cell_value(raw: Any, kind: str, key: str) -> Any:
     """A calamine cell as the dict value the schema expects; None for a blank cell."""
     if isinstance(raw, str):
-        raw = clean(raw) if kind != "lines" else raw.strip()
+        raw = raw.strip() if kind in ("lines", "para") else clean(raw)
         if raw == "":
             return None
     if isinstance(raw, float) and raw.is_integer():
@@ -76,6 +80,8 @@ def _cell_value(raw: Any, kind: str, key: str) -> Any:
         return code_text(raw)
     if kind == "lines":
         return [clean(line) for line in str(raw).splitlines() if clean(line)]
+    if kind == "para":
+        return paragraph(str(raw))
     if kind == "text":
         return str(raw)
     return raw
@@ -115,10 +121,10 @@ def read_xlsx(path: FsPath) -> tuple[dict[str, Any], dict[Path, Place], list[Fin
     data: dict[str, Any] = {}
     if INFO in book.sheet_names:
         labels = {fold(label): key for label, key in INFO_ROWS} | {key: key for _, key in INFO_ROWS}
-        for r, row in enumerate(book.get_sheet_by_name(INFO).to_python(skip_empty_area=False)):
-            key = labels.get(fold(str(row[0]))) if row else None
-            if key and len(row) > 1:
-                value = _cell_value(row[1], "enum" if key in ENUMS else "text", key)
+        for r, info_row in enumerate(book.get_sheet_by_name(INFO).to_python(skip_empty_area=False)):
+            key = labels.get(fold(str(info_row[0]))) if info_row else None
+            if key and len(info_row) > 1:
+                value = _cell_value(info_row[1], _info_kind(key), key)
                 if value is not None:
                     data[key] = value
                     places[(key,)] = Place(sheet=INFO, cell=xl_rowcol_to_cell(r, 1))
@@ -127,7 +133,7 @@ def read_xlsx(path: FsPath) -> tuple[dict[str, Any], dict[Path, Place], list[Fin
 
     groups: dict[int, dict[str, Any]] = {}
     for gi, (_, values, cells) in enumerate(_rows(book, GROUPS, file, out)):
-        gid = values.get("id")
+        gid: Any = values.get("id")
         group = {k: v for k, v in values.items() if k != "basis"}
         group.setdefault("criteria", [])
         group["_basis"] = values.get("basis", "points")
@@ -197,7 +203,7 @@ def _write(ws: Any, row: int, col: int, value: Any, kind: str, key: str, fmt_tex
         ws.write_string(row, col, ENUMS[key].get(value, str(value)))
     elif kind == "lines":
         ws.write_string(row, col, "\n".join(value), fmt_text)
-    elif kind in ("text", "code"):
+    elif kind in ("text", "code", "para"):
         ws.write_string(row, col, str(value), fmt_text)
     else:
         ws.write_number(row, col, value)
@@ -234,7 +240,7 @@ def write_xlsx(data: dict[str, Any], target: FsPath) -> None:
         info.set_column(1, 1, 100, text)
         for r, (label, key) in enumerate(INFO_ROWS, start=1):
             info.write_string(r, 0, label)
-            _write(info, r, 1, data.get(key), "enum" if key in ENUMS else "text", key, text)
+            _write(info, r, 1, data.get(key), _info_kind(key), key, text)
             if key in ENUMS:
                 info.data_validation(r, 1, r, 1, {"validate": "list", "source": list(ENUMS[key].values())})
         for sheet, rows in _table_rows(data).items():
@@ -242,8 +248,8 @@ def write_xlsx(data: dict[str, Any], target: FsPath) -> None:
             ws.freeze_panes(1, 0)
             for c, (header, key, kind) in enumerate(COLUMNS[sheet]):
                 ws.write_string(0, c, header, bold)
-                ws.set_column(c, c, 40 if kind in ("text", "lines") and key != "unit" else 14,
-                              text if kind in ("text", "code", "lines") else None)
+                ws.set_column(c, c, 40 if kind in ("text", "lines", "para") and key != "unit" else 14,
+                              text if kind in ("text", "code", "lines", "para") else None)
                 limit = max(len(rows), 1) + 200  # room for the office to add rows
                 if kind == "enum":
                     ws.data_validation(1, c, limit, c, {"validate": "list", "source": list(ENUMS[key].values())})
