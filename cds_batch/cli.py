@@ -15,7 +15,10 @@ import click
 from . import __version__
 from .errors import CdsBatchError, RubricError
 from .findings import Finding, Severity
+from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
+from .templates import Issue, write_school_template
+from .text import clean
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -90,6 +93,45 @@ def rubric_export(source: str, out: Path) -> None:
     """
     export_rubric(load_rubric(source), out)
     click.echo(f"Đã ghi {out}.")
+
+
+@cli.command("template", context_settings=_CONTEXT)
+@click.option("--rubric", "rubric_source", required=True, metavar="MÃ|TỆP",
+              help="Bộ chỉ số (mã có sẵn hoặc tệp .yaml/.xlsx); mặc định cho các trường không ghi cột 'Bộ chỉ số'.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Danh sách trường (.xlsx, .xls, .ods, .csv): ghi thêm một tệp điền sẵn cho mỗi trường.")
+@click.option("--round", "round_label", default="", help="Đợt báo cáo, ví dụ 'Đợt 1 năm 2025'.")
+@click.option("--office", default="", help="Đơn vị nhận phiếu, ví dụ 'Phòng GDĐT Quận 7'.")
+@click.option("--deadline", default="", help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục ghi các tệp mẫu (tạo mới nếu chưa có).")
+def template(rubric_source: str, roster: Path | None, round_label: str, office: str, deadline: str,
+             out: Path) -> None:
+    """Tạo phiếu tự đánh giá để gửi các trường: mẫu trống, và với --roster thêm một tệp điền sẵn cho mỗi trường.
+
+    Tệp mẫu trống: <mã bộ chỉ số>_mau-trong_<đợt>.xlsx; tệp của trường: <mã trường>_<tên trường không dấu>_<đợt>.xlsx.
+
+    \b
+    Ví dụ: cds-batch template --rubric quan7-mamnon-2023 --roster ds-truong.xlsx --round "Đợt 1" --out phieu
+    """
+    issue = Issue(clean(round_label), clean(office), clean(deadline))
+    schools: tuple[SchoolInfo, ...] = ()
+    if roster is not None:
+        schools, found = check_roster(roster)
+        _echo_findings(found)
+        if any(f.severity is Severity.ERROR for f in found):
+            click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
+            sys.exit(EXIT_NEEDS_FIX)
+    rubrics = {rubric_source: load_rubric(rubric_source)}
+    for school in schools:   # load every rubric first: a bad one stops the run before any file is written
+        if school.rubric and school.rubric not in rubrics:
+            rubrics[school.rubric] = load_rubric(school.rubric)
+    # One blank template per rubric in use, then one prefilled file per school.
+    blanks = [write_school_template(r, out, None, issue) for r in rubrics.values()]
+    for school in schools:
+        write_school_template(rubrics[school.rubric or rubric_source], out, school, issue)
+    click.echo(f"Đã ghi vào {out}: mẫu trống {', '.join(p.name for p in blanks)}"
+               + (f" và {len(schools)} tệp điền sẵn cho các trường." if schools else "."))
 
 
 def _force_utf8() -> None:

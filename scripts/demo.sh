@@ -6,3 +6,6 @@ bash scripts/setup.sh
 .venv/bin/cds-batch rubric list
 .venv/bin/cds-batch rubric check qd4725-phothong
 .venv/bin/cds-batch rubric check quan7-mamnon-2023
+# Templates for the sample district (30 schools; preschools on the Quận 7 rubric, the others national).
+.venv/bin/cds-batch template --rubric qd4725-phothong --roster samples/danh-sach-truong.csv \
+  --round "Đợt 1 năm 2025" --office "Phòng GDĐT Quận 7" --deadline "30/10/2025" --out output/phieu

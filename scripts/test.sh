@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# README command 2: set up everything the tests need (Python packages, and LibreOffice and
-# poppler from Debian when run as root on a machine without them), then run the tests.
+# README command 2: set up everything the tests need (Python packages, and LibreOffice, poppler
+# and libarchive from Debian when run as root on a machine without them), then run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+   || ! ldconfig -p 2>/dev/null | grep -q "libarchive.so.13"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libreoffice-calc-nogui poppler-utils fonts-dejavu-core >/dev/null
+      libreoffice-calc-nogui poppler-utils fonts-dejavu-core libarchive13 >/dev/null
   else
     echo "LibreOffice (soffice) and poppler-utils (pdftoppm) are needed; install them and re-run." >&2
     exit 3

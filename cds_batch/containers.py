@@ -1,0 +1,282 @@
+"""Discover stage, part two: what a file is, and what is inside archives and mail.
+
+In: a path to bytes on disk (an input file or a member already copied to the private folder).
+Out: `sniff()` gives its `Kind` and, when it cannot be a submission, why; `the openers
+yield the members of a zip, rar or 7z as `Member` records whose bytes stream in chunks (mail
+lives in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
+Problems come back as the string values of `discover.Fate` ("unreadable", "rejected",
+"not_a_workbook") so that this module does not import its caller.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import struct
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import olefile  # type: ignore[import-untyped]
+
+# Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and
+# needs no tz database; zip member times are naive local times written on the sender's PC.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+_CHUNK = 1 << 16
+_HEADERS = re.compile(rb"(?:[!-9;-~]+:[^\n]*\n(?:[ \t][^\n]*\n)*){2}")
+
+
+class Kind(str, enum.Enum):
+    XLSX = "xlsx"
+    XLSM = "xlsm"
+    XLS = "xls"
+    ODS = "ods"
+    ZIP = "zip"
+    RAR = "rar"
+    SEVEN_Z = "7z"
+    EML = "eml"
+    MBOX = "mbox"
+    MSG = "msg"
+    OTHER = "other"
+
+
+WORKBOOKS = frozenset({Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS})
+_BY_EXT = {f".{k.value}": k for k in Kind if k is not Kind.OTHER}
+# Types people actually attach instead of the workbook; named so the reason is plain.
+_NAMED = {
+    ".docx": "Tệp Word (.docx)", ".doc": "Tệp Word (.doc)", ".pdf": "Tệp PDF", ".csv": "Tệp CSV (.csv)",
+    ".pptx": "Tệp PowerPoint (.pptx)", ".ppt": "Tệp PowerPoint (.ppt)", ".odt": "Tệp văn bản OpenDocument (.odt)",
+    ".jpg": "Tệp ảnh (.jpg)", ".jpeg": "Tệp ảnh (.jpeg)", ".png": "Tệp ảnh (.png)", ".txt": "Tệp văn bản (.txt)",
+}
+
+
+@dataclass(frozen=True)
+class Sniff:
+    """What a file turned out to be; `problem` is a fate value when it cannot be a submission."""
+
+    kind: Kind
+    problem: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file inside a container; `chunks()` must be consumed before the next member is asked for."""
+
+    label: str  # the name as the container shows it, decoded and NFC ("Trường A/bao cao.xlsx")
+    chunks: Callable[[], Iterable[bytes]]
+    declared_size: int
+    packed_size: int | None = None  # compressed size when the format gives it per member
+    mtime: datetime | None = None
+    problem: str | None = None  # "rejected" / "unreadable": do not extract
+    reason: str = ""
+
+
+class ContainerError(Exception):
+    """The container cannot be listed (further); the message is the Vietnamese reason."""
+
+
+def kind_from_ext(name: str) -> Kind:
+    return _BY_EXT.get(Path(name).suffix.lower(), Kind.OTHER)
+
+
+def _type_name(name: str) -> str:
+    ext = Path(name).suffix.lower()
+    return _NAMED.get(ext, f"Tệp {ext}" if ext else "Tệp không có đuôi")
+
+
+def sniff(path: Path, name: str) -> Sniff:
+    """Classify by content first, by extension only where content cannot tell."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    ext = Path(name).suffix.lower()
+    if not head:
+        return Sniff(kind_from_ext(name), "unreadable", "Tệp rỗng (0 byte)")
+    if name.startswith("~$"):
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp tạm Excel tạo khi đang mở bảng tính, không phải bài nộp")
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return _sniff_zip(path, name)
+    if head[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+        return _sniff_ole(path, name)
+    if head.startswith(b"Rar!\x1a\x07"):
+        return Sniff(Kind.RAR)
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return Sniff(Kind.SEVEN_Z)
+    if head.startswith(b"%PDF"):
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PDF, không phải bảng tính")
+    if head[:4] == b"\x00\x05\x16\x07":
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp phụ của macOS (AppleDouble), không phải bài nộp")
+    if head.startswith(b"From ") and (ext in ("", ".mbox", ".mbx") or b"\nFrom:" in head):
+        return Sniff(Kind.MBOX)
+    # A mail starts with header lines; an .eml name alone is not enough, nor are headers without From.
+    if _HEADERS.match(head) and re.search(rb"(?im)^from:", head):
+        return Sniff(Kind.EML)
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if kind_from_ext(name) in WORKBOOKS and lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
+        return Sniff(Kind.OTHER, "not_a_workbook", f"Tệp HTML/XML mang đuôi {ext}, không phải bảng tính Excel; "
+                     "hãy mở bằng Excel và lưu lại dạng .xlsx")
+    if kind_from_ext(name) is not Kind.OTHER:
+        return Sniff(kind_from_ext(name), "unreadable", f"Tệp {ext} hỏng: nội dung không đúng định dạng")
+    return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)}, không phải bảng tính")
+
+
+def _sniff_zip(path: Path, name: str) -> Sniff:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" in names:
+                types = zf.open("[Content_Types].xml").read(1 << 16) if "[Content_Types].xml" in names else b""
+                return Sniff(Kind.XLSM if b"macroEnabled.main" in types else Kind.XLSX)
+            mimetype = zf.open("mimetype").read(200) if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        kind = kind_from_ext(name)
+        what = "zip" if kind in (Kind.OTHER, Kind.ZIP) else kind.value
+        detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
+        return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable", f"Tệp {what} hỏng: {detail}")
+    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+        return Sniff(Kind.ODS)
+    if "xl/workbook.bin" in names:
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Excel nhị phân (.xlsb); hãy lưu lại dạng .xlsx")
+    if "word/document.xml" in names:
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.docx), không phải bảng tính")
+    if "ppt/presentation.xml" in names:
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PowerPoint (.pptx), không phải bảng tính")
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        found = mimetype.decode(errors="replace")
+        return Sniff(Kind.OTHER, "not_a_workbook", f"Tệp OpenDocument ({found}), không phải bảng tính")
+    return Sniff(Kind.ZIP)
+
+
+def _sniff_ole(path: Path, name: str) -> Sniff:
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            entries = {"/".join(p) for p in ole.listdir(streams=True, storages=True)}
+            if "EncryptedPackage" in entries:
+                kind = kind_from_ext(name)
+                if kind in (Kind.OTHER, Kind.XLSX, Kind.XLSM, Kind.XLS):
+                    return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", "Tệp Excel có mật khẩu")
+                return Sniff(Kind.OTHER, "unreadable", f"Tệp Office có mật khẩu ({Path(name).suffix})")
+            book = "Workbook" if "Workbook" in entries else "Book" if "Book" in entries else ""
+            if book:
+                encrypted = _xls_has_filepass(bytes(ole.openstream(book).read(1 << 16)))
+                return Sniff(Kind.XLS, "unreadable", "Tệp Excel có mật khẩu") if encrypted else Sniff(Kind.XLS)
+    except (OSError, struct.error, ValueError, IndexError) as exc:
+        return Sniff(kind_from_ext(name), "unreadable", f"Tệp Office hỏng: {exc}")
+    if "WordDocument" in entries:
+        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.doc), không phải bảng tính")
+    if any(e.startswith("__substg1.0_") for e in entries):
+        return Sniff(Kind.MSG)
+    return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)} (tệp Office không nhận ra), không phải bảng tính")
+
+
+def _xls_has_filepass(stream: bytes) -> bool:
+    """BIFF8: a FILEPASS record (0x2F) before the first EOF (0x0A) means the book is encrypted."""
+    pos = 0
+    while pos + 4 <= len(stream):
+        rtype, length = struct.unpack_from("<HH", stream, pos)
+        if rtype == 0x2F:
+            return True
+        if rtype == 0x0A:
+            return False
+        pos += 4 + length
+    return False
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def zip_members(path: Path) -> Iterator[Member]:
+    """Members of a zip; names without the UTF-8 flag are re-decoded from the legacy code page."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ContainerError(f"Tệp zip hỏng: {exc}") from exc  # sniff already vetted it; a race at most
+    with zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            label = nfc(_zip_name(info)).replace("\\", "/")
+            mtime = _zip_time(info.date_time)
+            if info.create_system == 3 and (info.external_attr >> 16) & 0o170000 == 0o120000:
+                yield Member(label, lambda: (), info.file_size, problem="rejected",
+                             reason="Liên kết (symlink) trong tệp nén: không giải nén", mtime=mtime)
+            elif info.flag_bits & 0x1:
+                yield Member(label, lambda: (), info.file_size, problem="unreadable",
+                             reason="Tệp trong tệp nén có mật khẩu", mtime=mtime)
+            else:
+                yield Member(label, _zip_reader(zf, info), info.file_size, info.compress_size, mtime)
+
+
+def _zip_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], Iterator[bytes]]:
+    def chunks() -> Iterator[bytes]:
+        with zf.open(info) as f:
+            while block := f.read(_CHUNK):
+                yield block
+
+    return chunks
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """zipfile decodes unflagged names as cp437; Vietnamese PCs wrote UTF-8 or cp1258 bytes there."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for codec in ("utf-8", "cp1258"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _zip_time(stamp: tuple[int, int, int, int, int, int]) -> datetime | None:
+    try:
+        return datetime(*stamp, tzinfo=VIETNAM)
+    except ValueError:
+        return None
+
+
+def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
+    """Members of a .rar or .7z through libarchive (the system library, bound by libarchive-c)."""
+    ext = f".{kind.value}"
+    try:
+        import libarchive  # type: ignore[import-untyped]
+    except Exception as exc:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
+        raise ContainerError(f"Không đọc được tệp {ext} trên máy này: thiếu thư viện libarchive ({exc})") from exc
+    with path.open("rb") as f:
+        magic = f.read(8)
+    # One format only: with "all", a zip stored inside a rar wins the bid and we list the wrong thing.
+    fmt = "7zip" if kind is Kind.SEVEN_Z else "rar5" if magic.startswith(b"Rar!\x1a\x07\x01") else "rar"
+    try:
+        with libarchive.file_reader(str(path), format_name=fmt) as archive:
+            for entry in archive:
+                if entry.isdir:
+                    continue
+                label = nfc(str(entry.pathname or "")).replace("\\", "/")
+                stamp = entry.mtime
+                mtime = datetime.fromtimestamp(float(stamp), timezone.utc) if stamp is not None else None
+                if mtime and fmt == "rar":  # RAR 4 keeps DOS local time, which libarchive read as ours
+                    mtime = datetime.fromtimestamp(float(stamp)).replace(tzinfo=VIETNAM)
+                size = int(entry.size or 0)
+                if not entry.isfile:
+                    yield Member(label, lambda: (), size, problem="rejected", mtime=mtime,
+                                 reason="Liên kết hoặc tệp đặc biệt trong tệp nén: không giải nén")
+                else:
+                    yield Member(label, entry.get_blocks, size, None, mtime)
+    except libarchive.ArchiveError as exc:
+        raise ContainerError(archive_reason(ext, exc)) from exc
+
+
+def archive_reason(ext: str, exc: Exception) -> str:
+    """libarchive's English error, prefixed with what it means for the office."""
+    raw = getattr(exc, "msg", None) or "không rõ lỗi"
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    if re.search(r"encrypt|passphrase|password", text, re.IGNORECASE):
+        return f"Tệp {ext} có mật khẩu: {text}"
+    return f"Không đọc được tệp {ext} trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): {text}"
