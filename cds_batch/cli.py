@@ -17,7 +17,8 @@ from .errors import CdsBatchError, RubricError
 from .findings import Finding, Severity
 from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
-from .templates import Issue, write_school_template
+from .template_text import Issue
+from .templates import write_school_template
 from .text import clean
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70

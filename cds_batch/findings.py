@@ -18,7 +18,7 @@ class Severity(Enum):
     INFO = "Thông tin"
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 
 class Code(Enum):

@@ -158,7 +158,8 @@ def classify(group: Group, score: Fraction) -> tuple[int, str]:
     for band in group.levels.bands:
         if band.interval.contains(measure):
             return band.level, band.name
-    raise CdsBatchError(f"Nhóm {group.id}: không có mức nào chứa {float(measure):g}; hãy chạy 'cds-batch rubric check'.")
+    raise CdsBatchError(f"Nhóm {group.id}: không có mức nào chứa {float(measure):g}; "
+                        "hãy chạy 'cds-batch rubric check'.")
 
 
 def _score_group(group: Group, answers: Mapping[str, RawValue]) -> tuple[GroupScore, list[CriterionScore]]:

@@ -85,8 +85,9 @@ def test_national_rubric_warns_only_that_group_2_sums_to_90(national):
 
     _, findings = check_file("qd4725-phothong")
     assert [(f.code, f.message) for f in findings] == [
-        (Code.R210, render(Code.R210, {"value": 2, "detail": "90",
-                                       "expected": "; nhóm vẫn được xếp mức theo điểm thô trên các khoảng đã khai báo"}))]
+        (Code.R210, render(Code.R210, {
+            "value": 2, "detail": "90",
+            "expected": "; nhóm vẫn được xếp mức theo điểm thô trên các khoảng đã khai báo"}))]
     assert [g.effective_max for g in national.groups] == [100, 90]
     assert all(g.levels.basis is Basis.POINTS for g in national.groups)
 

@@ -18,6 +18,7 @@ def line_of(body: str, needle: str) -> int:
     """The 1-based line of `needle` in the file the fixture writes (header + body)."""
     return (MINIMAL_HEAD + body).splitlines().index(needle) + 1
 
+
 GOOD_GROUP = """\
 groups:
   - id: 1
@@ -62,8 +63,8 @@ def test_every_shape_error_is_reported(checked):
     body = GOOD_GROUP.replace("max: 100", "max: -5").replace("id: 1", "id: một")
     rubric, codes, _ = checked(body)
     assert rubric is None
-    assert sorted(codes, key=lambda c: c[1]) == [("R102", line_of(body, "  - id: một")),
-                                                  ("R102", line_of(body, "        max: -5"))]
+    assert sorted(codes, key=lambda c: c[1]) == [
+        ("R102", line_of(body, "  - id: một")), ("R102", line_of(body, "        max: -5"))]
 
 
 def test_unknown_key_is_a_warning_with_a_suggestion(checked):

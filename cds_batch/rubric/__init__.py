@@ -34,7 +34,8 @@ def _parse(text: str, file: str) -> tuple[Any, dict[Any, Place], list[Finding]]:
     try:
         data, places = parse_yaml(text)
     except DuplicateKey as dup:
-        return None, {}, [finding(Code.R104, file=file, line=dup.line, value=dup.key, path=".".join(map(str, dup.path)))]
+        where = ".".join(map(str, dup.path))
+        return None, {}, [finding(Code.R104, file=file, line=dup.line, value=dup.key, path=where)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         detail = f"lỗi cú pháp YAML ({getattr(exc, 'problem', None) or exc})"

@@ -69,8 +69,8 @@ def _criterion_checks(c: Criterion, sections: set[str]) -> Iterator[Check]:
         ordered = sorted(c.bands, key=lambda b: (b.interval.lo, not b.interval.lo_inclusive))
         for a, b in zip(ordered, ordered[1:]):
             if _overlap(a.interval, b.interval):
-                yield c.code, Code.R217, {"value": c.code,
-                                          "detail": f"chồng lên nhau: {a.interval.describe()} và {b.interval.describe()}"}
+                both = f"{a.interval.describe()} và {b.interval.describe()}"
+                yield c.code, Code.R217, {"value": c.code, "detail": f"chồng lên nhau: {both}"}
     if c.section and c.section not in sections:
         yield c.code, Code.R205, {"value": c.code, "detail": c.section}
     if c.kind is Kind.CONDITION and c.on_fail is OnFail.ZERO_SECTION and not c.section:
@@ -93,7 +93,8 @@ def _level_checks(group: Group, levels: Levels) -> Iterator[Check]:
     bands = sorted(levels.bands, key=lambda b: (b.interval.lo, not b.interval.lo_inclusive))
     first, last = bands[0].interval, bands[-1].interval
     if first.lo > 0 or (first.lo == 0 and not first.lo_inclusive):
-        yield key, Code.R208, {"detail": label, "value": f"không có mức cho điểm 0 (khoảng đầu bắt đầu {first.describe()})"}
+        yield key, Code.R208, {"detail": label,
+                               "value": f"không có mức cho điểm 0 (khoảng đầu bắt đầu {first.describe()})"}
     for a, b in zip(bands, bands[1:]):
         ia, ib = a.interval, b.interval
         if _overlap(ia, ib):

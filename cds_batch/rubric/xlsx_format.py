@@ -28,7 +28,8 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
     GROUPS: [("Nhóm", "id", "int"), ("Tên nhóm", "name", "text"), ("Điểm tối đa ghi trong văn bản", "max", "num"),
              ("Xếp mức theo", "basis", "enum")],
     LEVELS: [("Nhóm", "group", "int"), ("Mức", "level", "int"), ("Tên mức", "name", "text"), ("Từ", "min", "num"),
-             ("Gồm cận dưới", "min_inclusive", "bool"), ("Đến", "max", "num"), ("Gồm cận trên", "max_inclusive", "bool")],
+             ("Gồm cận dưới", "min_inclusive", "bool"), ("Đến", "max", "num"),
+             ("Gồm cận trên", "max_inclusive", "bool")],
     SECTIONS: [("Nhóm", "group", "int"), ("Mã mục", "code", "code"), ("Tên mục", "name", "text"),
                ("Điểm trần", "cap", "num")],
     CRITERIA: [("Nhóm", "group", "int"), ("Mã", "code", "code"), ("Tên tiêu chí", "name", "text"),
@@ -258,4 +259,3 @@ def write_xlsx(data: dict[str, Any], target: FsPath) -> None:
                 for r, row in enumerate(rows, start=1):
                     _write(ws, r, c, row.get(key), kind, key, text)
         book.close()
-
