@@ -53,6 +53,12 @@ class Code(Enum):
     R216 = (W, "Tiêu chí {value}: bước điểm {expected} không chia hết điểm tối đa {detail}.")
     R217 = (E, "Khoảng điểm của tiêu chí {value} {detail}.")
     # Rosters (danh sách trường) for `cds-batch template`.
+    # Identity: which school a workbook belongs to (E4xx).
+    E401 = (E, "Tệp này được tạo cho trường có mã {expected} nhưng mã trường ghi trong tệp là '{value}'. Hãy dùng đúng tệp của trường mình, hoặc sửa lại mã trường.")
+    E402 = (W, "Chưa ghi mã trường; công cụ đã nhận ra trường {expected} theo {detail}. Hãy ghi mã trường vào ô này khi gửi lại.")
+    E403 = (E, "Không xác định được tệp này của trường nào: {detail}. Hãy ghi đúng mã trường theo danh sách của Phòng GDĐT.")
+    E404 = (W, "Mã trường '{value}' không có trong danh sách trường của đơn vị; tệp được liệt kê riêng là trường ngoài danh sách.")
+    E405 = (E, "Tên trường '{value}' khớp với nhiều trường trong danh sách ({expected}); hãy ghi mã trường để phân biệt.")
     T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")
     T102 = (E, "Không tìm thấy dòng tiêu đề của danh sách trường: cần ít nhất hai cột 'Mã trường' và 'Tên trường'.{hint}")
     T103 = (E, "Dòng này thiếu mã trường (tên trường: '{value}'); hãy ghi mã trường vào cột 'Mã trường' hoặc xóa dòng.")
