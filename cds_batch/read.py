@@ -1,0 +1,221 @@
+"""Read stage: one returned workbook → the school's raw answers, each with the sheet!cell it came from.
+
+In: a workbook path (.xlsx/.xlsm, .ods, .xls) and the rubric `identify` chose for it.
+Out: a frozen `SchoolResponse`: identity, school fields, answers (keyed as scoring wants them),
+evidence notes, cached group totals and the evidence index, every value normalised once (`Cell`),
+plus `Note`s for what the reader had to do or saw (names lost, legacy font converted, date
+reinterpreted …) for `validate` to turn into findings. A file that cannot be read at all raises
+`ReadError` (→ an `unreadable` ledger entry).
+
+Cells are located by the defined names of the template contract (`layout.contract`), which office
+suites move with the cells when a school inserts rows; where names are missing the criterion codes
+of the code column say where (`layout.find_by_code`). Values come from python-calamine, reading
+each sheet once; what it cannot see (error cells, percent formats, fonts, properties) comes from
+`read_extras`.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping, cast
+
+import olefile  # type: ignore[import-untyped]  # olefile ships no type information
+from python_calamine import CalamineWorkbook
+
+from . import layout as L
+from .errors import CdsBatchError
+from .names import read_names
+from .read_extras import CellInfo, Wanted, cell_infos, custom_properties, parse_ref
+from .read_locate import named_cell, locate
+from .read_values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, report_date
+from .rubric.model import Rubric
+from .text import fold
+
+__all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "SchoolResponse", "read_identity",
+           "read_workbook"]
+
+Rows = list[list[object]]
+Spot = tuple[str, str]   # (sheet, A1 ref)
+_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "ods": ".ods", "xls": ".xls"}
+
+
+class ReadError(CdsBatchError):
+    """A file that cannot be read as a workbook at all; the message says why, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class SchoolResponse:
+    """Everything one workbook says, normalised, with the sheet!cell of every value."""
+
+    entry_source: str
+    format: str                       # 'xlsx', 'xlsm', 'ods', 'xls' (by content)
+    identity: dict[str, str | None]   # the six CDS_ identity values
+    identity_source: str              # 'cells', 'properties', 'cells+properties' or 'none'
+    school: dict[str, Cell]           # CDS_SCHOOL_CODE … → cell
+    answers: dict[str, Cell]          # '1.1', '2.3a_1' … → cell
+    evidence_notes: dict[str, Cell]   # criterion code → its CDS_E_ cell
+    totals: dict[int, Cell]           # group id → the CDS_T_ cell as cached
+    evidence_rows: tuple[tuple[Cell, ...], ...]
+    located_by: str                   # 'names', or 'codes' when any cell had to be found by code or label
+    notes: tuple[Note, ...]
+
+    def raw_answers(self) -> dict[str, object]:
+        """Answer key → value, ready for `scoring.score`."""
+        return {key: cell.value for key, cell in self.answers.items()}
+
+
+def sniff_format(path: Path) -> str:
+    """'xlsx', 'xlsm', 'ods' or 'xls' by the file's content; ReadError when it is none of them."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+        if head[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsm" if path.suffix.lower() == ".xlsm" else "xlsx"
+            if "content.xml" in names:
+                return "ods"
+            raise ReadError(f"Tệp '{path.name}' là tệp nén nhưng không phải bảng tính Excel hay LibreOffice.")
+        if head == bytes.fromhex("D0CF11E0A1B11AE1"):
+            with olefile.OleFileIO(str(path)) as ole:
+                if ole.exists("EncryptedPackage"):
+                    raise ReadError(f"Tệp '{path.name}' được đặt mật khẩu mở tệp; hãy gỡ mật khẩu "
+                                    "(Tệp → Thông tin → Bảo vệ sổ làm việc) rồi gửi lại.")
+                if ole.exists("Workbook") or ole.exists("Book"):
+                    return "xls"
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ReadError(f"Không mở được tệp '{path.name}': tệp hỏng ({exc}). Hãy mở lại bằng Excel hoặc "
+                        "LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc
+    raise ReadError(f"Tệp '{path.name}' không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods) hoặc đã hỏng.")
+
+
+@contextmanager
+def _as_format(path: Path, fmt: str) -> Iterator[Path]:
+    """`path` itself, or a copy named with the suffix of its real format (both readers go by suffix)."""
+    if path.suffix.lower() == _SUFFIX[fmt]:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="cds_read-") as folder:
+        copy = Path(folder) / f"workbook{_SUFFIX[fmt]}"
+        shutil.copyfile(path, copy)
+        yield copy
+
+
+class _Book:
+    """The calamine workbook, each sheet's rows read at most once."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.wb = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:   # calamine raises several unrelated error types for broken files
+            raise ReadError(f"Không đọc được tệp '{path.name}': {exc}. Hãy mở lại bằng Excel hoặc LibreOffice, "
+                            "lưu dạng .xlsx rồi gửi lại.") from exc
+        self.sheets = {unicodedata.normalize("NFC", n): n for n in self.wb.sheet_names}
+        self._rows: dict[str, Rows] = {}
+
+    def find(self, wanted: str) -> str | None:
+        """The sheet named `wanted`, or one whose name differs only in case, accents or spaces."""
+        if wanted in self.sheets:
+            return wanted
+        return next((s for s in self.sheets if fold(s) == fold(wanted)), None)
+
+    def rows(self, sheet: str) -> Rows:
+        if sheet not in self._rows:
+            actual = self.sheets.get(sheet)
+            rows = self.wb.get_sheet_by_name(actual).to_python(skip_empty_area=False) if actual else []
+            self._rows[sheet] = cast(Rows, rows)
+        return self._rows[sheet]
+
+    def raw(self, spot: Spot) -> object:
+        r, c = parse_ref(spot[1])
+        rows = self.rows(spot[0])
+        return rows[r][c] if r < len(rows) and c < len(rows[r]) else ""
+
+
+def _names(path: Path) -> dict[str, Spot]:
+    try:
+        return {name.upper(): spot for name, spot in read_names(path).items()}
+    except CdsBatchError:
+        return {}   # unreadable names are lost names: the code column still says where
+
+
+def _identity(book: _Book, names: Mapping[str, Spot], props: Mapping[str, object],
+              notes: list[Note]) -> tuple[dict[str, str | None], str]:
+    by_key: dict[str, Spot] = {}
+    meta = book.find(L.SHEET_META)
+    if meta is not None:   # fallback: the key in column A, the value beside it
+        for r, row in enumerate(book.rows(meta)):
+            if row and isinstance(row[0], str) and row[0].strip() in {f.name for f in L.IDENTITY_FIELDS}:
+                by_key.setdefault(row[0].strip(), (meta, L.a1(r, 1)))
+    values: dict[str, str | None] = {}
+    used: set[str] = set()
+    for f in L.IDENTITY_FIELDS:
+        spot = named_cell(names, book, f.name) or by_key.get(f.name)
+        cell = identity_text(book.raw(spot)) if spot else None
+        prop = identity_text(props.get(f.name))
+        if cell is not None:
+            used.add("cells")
+            if prop is not None and prop != cell and spot is not None:
+                notes.append(Note(NoteKind.IDENTITY_CONFLICT, spot[0], spot[1], cell,
+                                  f"{f.name}: ô ghi '{cell}', thuộc tính tệp ghi '{prop}'"))
+        elif prop is not None:
+            used.add("properties")
+            notes.append(Note(NoteKind.IDENTITY_FROM_PROPERTIES, "", "", prop, f.name))
+        values[f.name] = cell if cell is not None else prop
+    return values, "+".join(sorted(used)) or "none"
+
+
+def read_identity(path: Path) -> dict[str, str | None]:
+    """The six CDS_ identity values, cheaply (names, the hidden `_cds` cells, custom properties)."""
+    fmt = sniff_format(path)
+    with _as_format(path, fmt) as real:
+        book = _Book(real)
+        values, _ = _identity(book, _names(real), custom_properties(real, fmt), [])
+    return values
+
+
+def read_workbook(path: Path, rubric: Rubric, source: str) -> SchoolResponse:
+    """Read one returned workbook made for `rubric`.
+
+    :param source: the ledger's display path of the entry, carried into the result.
+    """
+    fmt = sniff_format(path)
+    with _as_format(path, fmt) as real:
+        book = _Book(real)
+        names = _names(real)
+        notes: list[Note] = []
+        if real is not path:
+            notes.append(Note(NoteKind.EXTENSION_MISMATCH, "", "", path.suffix, fmt))
+        identity, identity_source = _identity(book, names, custom_properties(real, fmt), notes)
+        where = locate(book, names, rubric, notes)
+        wanted: Wanted = {}
+        for spot in (*where.answers.values(), *where.notes.values(), *where.totals.values(), *where.school.values()):
+            wanted.setdefault(spot[0], set()).add(spot[1])
+        infos = cell_infos(real, fmt, wanted)
+
+    def cell(spot: Spot) -> Cell:
+        info = infos.get(spot, CellInfo())
+        if info.formula and not info.cached:   # saved by a program that does not calculate (openpyxl)
+            notes.append(Note(NoteKind.FORMULA_NO_CACHED_VALUE, spot[0], spot[1], None,
+                              "Ô có công thức nhưng tệp không lưu kết quả; hãy mở tệp bằng Excel, lưu lại rồi gửi"))
+        return normalise(spot[0], spot[1], book.raw(spot), info, notes)
+
+    school = {name: cell(spot) for name, spot in where.school.items()}
+    if "CDS_REPORT_DATE" in school:
+        school["CDS_REPORT_DATE"] = report_date(school["CDS_REPORT_DATE"], notes)
+    totals: dict[int, Cell] = {}
+    for gid, spot in where.totals.items():
+        totals[gid] = cell(spot)
+    evidence = tuple(row for row in (tuple(cell(s) for s in spots) for spots in where.evidence)
+                     if any(c.value is not None for c in row))
+    return SchoolResponse(
+        entry_source=source, format=fmt, identity=identity, identity_source=identity_source, school=school,
+        answers={k: cell(s) for k, s in where.answers.items()},
+        evidence_notes={k: cell(s) for k, s in where.notes.items()}, totals=totals, evidence_rows=evidence,
+        located_by="codes" if where.by_code else "names", notes=tuple(notes))

@@ -1,0 +1,188 @@
+"""Read stage, locating: where each answer, note, total, school field and evidence row of a workbook is.
+
+In: the workbook's sheets (read once), its defined names and the rubric.
+Out: `Where` — answer key / criterion code / group id / field name → (sheet, A1 ref), and the
+evidence index rows — and Notes for every cell found another way than by its name.
+
+By name first (office suites move names with the cells when rows are inserted); a name that is
+missing or points at a sheet that no longer exists falls back to the code column of the group's
+sheet (`layout.find_by_code`), the school fields to their labels in column A, the evidence index
+to its header row. A group's sheet the school renamed is found by its code column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from . import layout as L
+from .read_extras import parse_ref
+from .read_values import Note, NoteKind
+from .rubric.model import Group, Rubric
+from .text import fold
+
+if TYPE_CHECKING:
+    from .read import _Book
+
+Spot = tuple[str, str]
+_TOTAL_LABEL = fold("TỔNG ĐIỂM TẠM TÍNH")
+
+
+@dataclass
+class Where:
+    answers: dict[str, Spot] = field(default_factory=dict)
+    notes: dict[str, Spot] = field(default_factory=dict)
+    totals: dict[int, Spot] = field(default_factory=dict)
+    school: dict[str, Spot] = field(default_factory=dict)
+    evidence: list[list[Spot]] = field(default_factory=list)
+    by_code: bool = False
+
+
+def named_cell(names: Mapping[str, Spot], book: _Book, name: str) -> Spot | None:
+    spot = names.get(name)
+    return spot if spot is not None and ":" not in spot[1] and spot[0] in book.sheets else None
+
+
+def locate(book: _Book, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
+    """Where every cell the contract names is in this workbook; see the module docstring."""
+    where = Where()
+    if not any(n.startswith("CDS_") for n in names):
+        notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, "", "", None,
+                          "Tệp không còn tên vùng CDS_ (có thể đã chép sang tệp mới); đã tìm theo cột 'Mã tiêu chí'"))
+        quiet = True
+    else:
+        quiet = False
+    for group in rubric.groups:
+        _group(book, names, group, where, notes, quiet)
+    _school(book, names, where, notes, quiet)
+    _evidence(book, names, where)
+    known = {fold(s) for s in (L.SHEET_GUIDE, L.SHEET_INFO, L.SHEET_EVIDENCE, L.SHEET_META)}
+    known |= {fold(L.group_sheet(g.id)) for g in rubric.groups}
+    used = {s for s, _ in (*where.answers.values(), *where.school.values())}
+    for sheet in book.sheets:
+        if fold(sheet) not in known and sheet not in used:
+            notes.append(Note(NoteKind.UNKNOWN_SHEET, sheet, "", None, "Trang không có trong mẫu; không đọc"))
+    return where
+
+
+def _group(book: _Book, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
+           quiet: bool) -> None:
+    specs = L.group_rows(group)
+    missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
+    for spec in specs:
+        c = spec.criterion
+        if spec.has_value:
+            name = L.item_name(c.code, spec.n) if spec.kind is L.RowKind.ITEM else L.value_name(c.code)
+            spot = named_cell(names, book, name)
+            if spot:
+                where.answers[spec.key] = spot
+            else:
+                missing.append(("answer", spec.key, name))
+        if spec.kind is L.RowKind.CRITERION:
+            spot = named_cell(names, book, L.evidence_name(c.code))
+            if spot:
+                where.notes[c.code] = spot
+            else:
+                missing.append(("note", c.code, L.evidence_name(c.code)))
+    total = named_cell(names, book, L.total_name(group.id))
+    if total:
+        where.totals[group.id] = total
+    if not missing and total:
+        return
+    sheet = _group_sheet(book, group, notes)
+    if sheet is None:
+        for what, key, _ in missing:
+            if what == "answer":
+                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, L.group_sheet(group.id), "", key, "Không có trang nhóm"))
+        return
+    rows = book.rows(sheet)
+    found = L.find_by_code(rows, [s.key for s in specs])
+    cols = _header_cols(rows)
+    for what, key, name in missing:
+        if key not in found or (what == "note" and L.Col.NOTE not in cols):
+            if what == "answer":
+                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, sheet, "", key,
+                                  f"Không tìm thấy mã {key} ở cột 'Mã tiêu chí'"))
+            continue
+        row, value_col = found[key]
+        spot = (sheet, L.a1(row, value_col if what == "answer" else cols[L.Col.NOTE]))
+        (where.answers if what == "answer" else where.notes)[key] = spot
+        where.by_code = True
+        if not quiet:
+            notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, spot[0], spot[1], key, f"thiếu tên vùng {name}"))
+    if not total and L.Col.POINTS in cols:
+        for r, row_values in enumerate(rows):
+            if any(isinstance(v, str) and fold(v).startswith(_TOTAL_LABEL) for v in row_values[:cols[L.Col.POINTS]]):
+                where.totals[group.id] = (sheet, L.a1(r, cols[L.Col.POINTS]))
+                break
+
+
+def _header_cols(rows: Sequence[Sequence[object]]) -> dict[L.Col, int]:
+    """Column index of each header label, on the first row that has the code and value labels."""
+    labels = {fold(text): col for col, text in L.HEADERS.items()}
+    for row in rows:
+        folded = [fold(v) if isinstance(v, str) else "" for v in row]
+        if fold(L.HEADERS[L.Col.CODE]) in folded and fold(L.HEADERS[L.Col.VALUE]) in folded:
+            return {labels[f]: i for i, f in enumerate(folded) if f in labels}
+    return {}
+
+
+def _group_sheet(book: _Book, group: Group, notes: list[Note]) -> str | None:
+    expected = L.group_sheet(group.id)
+    sheet = book.find(expected)
+    if sheet is not None:
+        return sheet
+    keys = [s.key for s in L.group_rows(group)]
+    hits = {s: len(L.find_by_code(book.rows(s), keys)) for s in book.sheets}
+    best = max(hits, key=lambda s: hits[s], default=None)
+    if best is None or hits[best] == 0:
+        notes.append(Note(NoteKind.SHEET_NOT_FOUND, expected, "", None, f"Không có trang '{expected}'"))
+        return None
+    notes.append(Note(NoteKind.SHEET_RENAMED, best, "", best, f"Trang '{expected}' đã bị đổi tên thành '{best}'"))
+    return best
+
+
+def _school(book: _Book, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
+    labels: dict[str, Spot] = {}
+    info = book.find(L.SHEET_INFO)
+    for f in L.SCHOOL_FIELDS:
+        spot = named_cell(names, book, f.name)
+        if spot:
+            where.school[f.name] = spot
+            continue
+        if info is None:
+            continue
+        if not labels:
+            for r, row in enumerate(book.rows(info)):
+                if row and isinstance(row[0], str):
+                    labels.setdefault(fold(row[0]), (info, L.a1(r, L.INFO_VALUE_COL)))
+        spot = labels.get(fold(f.label))
+        if spot:
+            where.school[f.name] = spot
+            where.by_code = True
+            if not quiet:
+                notes.append(Note(NoteKind.NAMES_MISSING_USED_LABELS, spot[0], spot[1], f.name, f.label))
+
+
+def _evidence(book: _Book, names: Mapping[str, Spot], where: Where) -> None:
+    spot = names.get(L.EVIDENCE_NAME)
+    if spot and ":" in spot[1] and spot[0] in book.sheets:
+        sheet = spot[0]
+        (top, left), (bottom, right) = (parse_ref(p) for p in spot[1].split(":"))
+        first = top + 1   # the range includes the header row
+    else:
+        found = book.find(L.SHEET_EVIDENCE)
+        if found is None:
+            return
+        sheet = found
+        rows = book.rows(sheet)
+        head = fold(L.EVIDENCE_HEADERS[0])
+        hit = next(((r, row.index(v)) for r, row in enumerate(rows) for v in row
+                    if isinstance(v, str) and fold(v) == head), None)
+        if hit is None:
+            return
+        first, left = hit[0] + 1, hit[1]
+        bottom, right = len(rows) - 1, left + len(L.EVIDENCE_HEADERS) - 1
+    rows = book.rows(sheet)
+    for r in range(first, min(bottom, len(rows) - 1) + 1):
+        if any(v not in ("", None) for v in rows[r][left:right + 1]):
+            where.evidence.append([(sheet, L.a1(r, c)) for c in range(left, right + 1)])
