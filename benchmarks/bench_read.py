@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a chec
 
 from cds_batch.read import read_workbook  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
-from cds_batch.templates import Issue, write_school_template  # noqa: E402
+from cds_batch.template_text import Issue  # noqa: E402
+from cds_batch.templates import write_school_template  # noqa: E402
 from tests.read_fixtures import fill, soffice_batch  # noqa: E402
 from tests.template_helpers import SCHOOL, sample_answers  # noqa: E402
 

@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a chec
 
 from cds_batch.roster import load_roster  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
-from cds_batch.templates import Issue, write_school_template  # noqa: E402
+from cds_batch.template_text import Issue  # noqa: E402
+from cds_batch.templates import write_school_template  # noqa: E402
 
 WARDS = ("Tân Phong", "Tân Hưng", "Tân Kiểng", "Bình Thuận", "Phú Mỹ", "Phú Thuận", "Tân Quy", "Tân Thuận Đông")
 LEVELS = (("Mầm non", "Trường Mầm non"), ("Tiểu học", "Trường Tiểu học"), ("THCS", "Trường THCS"))

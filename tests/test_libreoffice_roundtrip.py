@@ -19,8 +19,10 @@ from cds_batch import layout as L
 from cds_batch.names import read_names
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.scoring import score
-from cds_batch.templates import Issue, write_school_template
+from cds_batch.template_text import Issue
+from cds_batch.templates import write_school_template
 
+from .read_fixtures import values_only_copy
 from .template_helpers import (SCHOOL, dv_at, fill, read_by_code, read_by_names, same, sample_answers,
                                scoring_answers, soffice_convert)
 
@@ -71,15 +73,7 @@ def test_code_column_locates_every_answer(roundtrip, fmt):
 def test_code_column_reads_a_copy_without_names(roundtrip, tmp_path):
     """A school copied the cells into a new workbook: no names, but the codes still say where."""
     rubric, values, saved = roundtrip
-    source = openpyxl.load_workbook(saved["xlsx"])
-    copy = openpyxl.Workbook()
-    copy.remove(copy.active)
-    for ws in source.worksheets:
-        target = copy.create_sheet(ws.title)
-        for row in ws.iter_rows(values_only=True):
-            target.append(list(row))
-    path = tmp_path / "copied.xlsx"
-    copy.save(path)
+    path = values_only_copy(saved["xlsx"], tmp_path / "copied.xlsx")
     assert read_names(path) == {}
     expected = scoring_answers(rubric, values)
     found = read_by_code(path, rubric)

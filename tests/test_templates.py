@@ -18,7 +18,8 @@ from cds_batch.names import read_names
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Kind
 from cds_batch.scoring import score
-from cds_batch.templates import Issue, template_filename, write_school_template, write_template
+from cds_batch.template_text import Issue
+from cds_batch.templates import template_filename, write_school_template, write_template
 from .template_helpers import SCHOOL, dv_at
 
 REPO = Path(__file__).resolve().parents[1]
