@@ -18,11 +18,11 @@ class Severity(Enum):
     INFO = "Thông tin"
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741  (short names keep the table readable)
 
 
 class Code(Enum):
-    """Stable finding codes. R = rubric files, T = rosters (later stages add E1xx reading … E4xx identity)."""
+    """Stable finding codes: R rubric files, T rosters, E1xx reading, E2xx answers, E3xx evidence, E4xx identity."""
 
     def __init__(self, severity: Severity, template: str) -> None:
         self.severity = severity
@@ -52,13 +52,43 @@ class Code(Enum):
     R215 = (E, "Nhóm {value} không có tiêu chí nào.")
     R216 = (W, "Tiêu chí {value}: bước điểm {expected} không chia hết điểm tối đa {detail}.")
     R217 = (E, "Khoảng điểm của tiêu chí {value} {detail}.")
-    # Rosters (danh sách trường) for `cds-batch template`.
+    # Reading a returned workbook (E1xx): what the reader had to do, and whether the file can be trusted.
+    E101 = (W, "Tệp đã mất tên vùng của mẫu (có thể do chép sang tệp mới); ô này được tìm theo cột 'Mã tiêu chí' hoặc nhãn ({detail}). Hãy kiểm tra lại và lần sau dùng đúng tệp mẫu.")
+    E102 = (I, "{detail}; công cụ vẫn đọc được trang này theo cột 'Mã tiêu chí'.")
+    E103 = (E, "{detail}: không đọc được câu trả lời nào của nhóm này. Hãy dùng lại tệp mẫu, điền đủ rồi gửi lại.")
+    E104 = (E, "Không tìm thấy ô trả lời của tiêu chí {value}: {detail}. Hãy dùng lại tệp mẫu, không xóa dòng hay đổi mã tiêu chí.")
+    E105 = (I, "Trang '{value}' không có trong mẫu nên không được đọc.")
+    E106 = (I, "Chữ gõ bằng bảng mã cũ (phông {detail}) đã được chuyển sang Unicode; hãy kiểm tra lại chữ đã chuyển.")
+    E107 = (I, "{detail}.")
+    E108 = (I, "Ngày '{value}' đã được hiểu là {detail}; hãy nhập ngày dạng dd/mm/yyyy.")
+    E109 = (I, "Thông tin '{detail}' không có trong ô của mẫu nên được lấy từ thuộc tính tệp ('{value}').")
+    E110 = (W, "Thông tin nhận dạng không khớp: {detail}. Hãy dùng đúng tệp mẫu của đợt này.")
+    E111 = (I, "Đuôi tệp '{value}' không đúng với nội dung tệp (thực chất là {detail}); công cụ vẫn đọc được.")
+    E112 = (E, "Tệp làm theo bộ chỉ số '{value}' nhưng lần chạy này chỉ có {expected}; tệp chưa được chấm. Hãy chạy lại với --rubric TỆP của bộ chỉ số đó, hoặc yêu cầu trường dùng đúng mẫu.")
+    E113 = (E, "Tệp làm theo phiên bản khác của bộ chỉ số {detail} (mã băm {value}, bản đang dùng {expected}); tệp chưa được chấm để khỏi chấm sai. Hãy gửi cho trường mẫu phiếu mới.")
+    E114 = (E, "Tệp làm theo phiên bản mẫu '{value}', công cụ đang dùng phiên bản '{expected}'; hãy gửi cho trường mẫu phiếu mới.")
+    E115 = (W, "Tệp thuộc đợt '{value}', không phải đợt đang tổng hợp '{expected}'. Hãy kiểm tra trường có gửi nhầm tệp cũ không.")
+    # Answers (E2xx): one finding per unusable or reinterpreted answer, and every condition not met.
+    E116 = (W, "Tệp không ghi bộ chỉ số (có thể đã chép sang tệp mới); đã chấm theo bộ chỉ số {value} {detail}. Hãy kiểm tra lại.")
+    E201 = (E, "Chưa trả lời tiêu chí {detail}. Hãy nhập {expected}.")
+    E202 = (E, "Không hiểu câu trả lời '{value}' của tiêu chí {detail}. Hãy nhập {expected}.")
+    E203 = (E, "Giá trị '{value}' của tiêu chí {detail} nằm ngoài khoảng cho phép. Hãy nhập {expected}.")
+    E204 = (E, "'{value}' không phải lựa chọn của tiêu chí {detail}. Hãy chọn {expected}.")
+    E205 = (E, "Điểm '{value}' của tiêu chí {detail} không đúng bước điểm. Hãy nhập {expected}.")
+    E206 = (I, "Câu trả lời '{value}' của tiêu chí {detail} không đúng cách ghi của mẫu nhưng đã được hiểu; lần sau hãy nhập {expected}.")
+    E207 = (I, "Điều kiện bắt buộc {value} ({detail}) được đánh giá 'Không đạt': {expected}.")
+    E208 = (W, "Tổng điểm nhóm {detail} do công thức trong tệp hiển thị là {value}, công cụ tính lại từ các câu trả lời được {expected}; kết quả dùng điểm tính lại. Hãy kiểm tra tệp có bị sửa công thức không.")
+    # Evidence (E3xx).
+    E301 = (W, "Tiêu chí {value} ({detail}) tự đánh giá {expected} điểm nhưng Danh mục minh chứng không có minh chứng nào cho tiêu chí này. Hãy bổ sung minh chứng.")
+    E302 = (W, "Dòng minh chứng ghi tiêu chí '{value}' nhưng bộ chỉ số không có tiêu chí này. Hãy sửa mã tiêu chí (ví dụ 1.3).")
+    E303 = (W, "Dòng minh chứng '{value}' chưa có tên minh chứng / trích yếu. Hãy bổ sung.")
     # Identity: which school a workbook belongs to (E4xx).
     E401 = (E, "Tệp này được tạo cho trường có mã {expected} nhưng mã trường ghi trong tệp là '{value}'. Hãy dùng đúng tệp của trường mình, hoặc sửa lại mã trường.")
     E402 = (W, "Chưa ghi mã trường; công cụ đã nhận ra trường {expected} theo {detail}. Hãy ghi mã trường vào ô này khi gửi lại.")
     E403 = (E, "Không xác định được tệp này của trường nào: {detail}. Hãy ghi đúng mã trường theo danh sách của Phòng GDĐT.")
     E404 = (W, "Mã trường '{value}' không có trong danh sách trường của đơn vị; tệp được liệt kê riêng là trường ngoài danh sách.")
     E405 = (E, "Tên trường '{value}' khớp với nhiều trường trong danh sách ({expected}); hãy ghi mã trường để phân biệt.")
+    # Rosters (danh sách trường) for `cds-batch template` and `run`.
     T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")
     T102 = (E, "Không tìm thấy dòng tiêu đề của danh sách trường: cần ít nhất hai cột 'Mã trường' và 'Tên trường'.{hint}")
     T103 = (E, "Dòng này thiếu mã trường (tên trường: '{value}'); hãy ghi mã trường vào cột 'Mã trường' hoặc xóa dòng.")

@@ -1,0 +1,172 @@
+"""Intake: every workbook the inbox held → a `Submission` (read, identified, validated, scored).
+
+In: ledger entries from `discover` whose fate is still open (workbooks to read), the rubrics of
+the run, the roster and the round label.
+Out: one `Submission` per entry, in the entries' order: the school it belongs to, its raw answers,
+its score (None when the rubric cannot be trusted) and every finding; or the fate that ends it
+here (`unreadable`, `not_our_template`, `unidentified`) with the reason.
+
+Reading runs in a process pool over the cores. The worker is a module-level function whose
+arguments pickle, and the run's context reaches each worker once through the pool initializer,
+so it works under the "spawn" start method that Windows uses.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+
+from .discover import Entry, Fate
+from .findings import Code, Finding, Severity, finding
+from .identify import Identification, identify
+from .layout import TEMPLATE_VERSION
+from .read import ReadError, SchoolResponse, read_identity, read_workbook
+from .roster import SchoolInfo
+from .rubric.model import Rubric
+from .scoring import SchoolResult, score
+from .validate import reading_findings, trust_findings, validate
+
+SERIAL_BELOW = 8   # fewer workbooks than this are read in-process: starting workers costs more
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker needs: the run's rubrics (first = default), roster and round."""
+
+    rubrics: tuple[Rubric, ...]
+    roster: tuple[SchoolInfo, ...]
+    round_label: str = ""
+
+    def rubric(self, rid: str | None) -> Rubric | None:
+        return next((r for r in self.rubrics if r.id == rid), None)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One workbook of the inbox after intake. `fate` is None while it is a candidate for its school."""
+
+    entry: Entry
+    fate: Fate | None
+    reason: str = ""
+    school_code: str | None = None
+    in_roster: bool = False
+    rubric_id: str = ""
+    school_fields: dict[str, str] = field(default_factory=dict)   # CDS_SCHOOL_NAME … as typed
+    answers: dict[str, object] = field(default_factory=dict)      # answer key → value read
+    result: SchoolResult | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    @property
+    def valid(self) -> bool:
+        return self.fate is None and self.result is not None and self.errors == 0
+
+
+def examine(entry: Entry, ctx: Context) -> Submission:
+    """Read, identify, validate and score one workbook entry. Never raises on user data."""
+    assert entry.path is not None, entry.source
+    file = entry.source
+    try:
+        identity = read_identity(entry.path)
+    except ReadError as exc:
+        return Submission(entry, Fate.UNREADABLE, str(exc))
+    rid = identity.get("CDS_RUBRIC_ID")
+    named = ctx.rubric(rid)
+    rubric = named or ctx.rubrics[0]
+    try:
+        response = read_workbook(entry.path, rubric, file)
+    except ReadError as exc:
+        return Submission(entry, Fate.UNREADABLE, str(exc))
+    if not rid and not response.answers:
+        return Submission(entry, Fate.NOT_OUR_TEMPLATE,
+                          "Bảng tính không phải phiếu tự đánh giá của công cụ: không có thông tin nhận dạng "
+                          "và không có cột 'Mã tiêu chí' nào khớp bộ chỉ số.")
+    ident = _identify(identity, response, entry, ctx)
+    extra: list[Finding] = []
+    if not rid and ident.code is not None:
+        rubric, response, note = _rubric_by_roster(ident.code, rubric, response, entry, ctx)
+        extra.append(note)
+    fields = {name: str(cell.value) for name, cell in response.school.items() if cell.value is not None}
+    if ident.code is None:
+        found = [finding(code, file=file, **f) for code, f in ident.problems]
+        return Submission(entry, Fate.UNIDENTIFIED, found[0].message if found else "", school_fields=fields,
+                          rubric_id=rubric.id, findings=tuple(reading_findings(response, file) + found))
+    trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, ctx.round_label, file)
+    base = Submission(entry, None, school_code=ident.code, in_roster=ident.in_roster, school_fields=fields,
+                      answers=response.raw_answers())
+    if rid and (named is None or any(f.code in (Code.E113, Code.E114) for f in trust)):
+        # An unknown or changed rubric: reported, never scored against the wrong one.
+        return replace(base, rubric_id=rid, findings=tuple(reading_findings(response, file) + trust))
+    result = score(rubric, response.raw_answers())
+    findings = validate(response, rubric, result, ident, trust + extra, file)
+    return replace(base, rubric_id=rubric.id, result=result, findings=findings)
+
+
+def _identify(identity: Mapping[str, str | None], response: SchoolResponse, entry: Entry,
+              ctx: Context) -> Identification:
+    def typed(name: str) -> object:
+        cell = response.school.get(name)
+        return cell.value if cell is not None else None
+
+    return identify(identity.get("CDS_ISSUED_FOR"), typed("CDS_SCHOOL_CODE"), typed("CDS_SCHOOL_NAME"),
+                    entry.sender, ctx.roster)
+
+
+def _rubric_by_roster(code: str, rubric: Rubric, response: SchoolResponse, entry: Entry,
+                      ctx: Context) -> tuple[Rubric, SchoolResponse, Finding]:
+    """A workbook that lost its identity cells: the rubric the roster gives its school, else the default."""
+    school = next((s for s in ctx.roster if s.code == code), None)
+    chosen = ctx.rubric(school.rubric) if school is not None and school.rubric else None
+    how = f"theo danh sách trường (trường {code})" if chosen else "mặc định của lần chạy"
+    if chosen is not None and chosen.id != rubric.id:
+        response = read_workbook(entry.path or Path(), chosen, entry.source)
+        rubric = chosen
+    return rubric, response, finding(Code.E116, file=entry.source, value=rubric.id, detail=how)
+
+
+# --- the process pool ---------------------------------------------------------------------------
+
+_WORKER_CONTEXT: Context | None = None
+
+
+def _init_worker(ctx: Context) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = ctx
+
+
+def _examine_in_worker(entry: Entry) -> Submission:
+    assert _WORKER_CONTEXT is not None
+    return examine(entry, _WORKER_CONTEXT)
+
+
+def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
+                on_done: Callable[[Submission], None] | None = None) -> list[Submission]:
+    """`examine` every entry, over `jobs` processes (default: the cores), in the entries' order.
+
+    :param on_done: called in this process after each entry, for a progress bar.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    results: Iterator[Submission]
+    if jobs == 1 or len(entries) < SERIAL_BELOW:
+        results = (examine(e, ctx) for e in entries)
+        return [_report(s, on_done) for s in results]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn"),
+                             initializer=_init_worker, initargs=(ctx,)) as pool:
+        results = pool.map(_examine_in_worker, entries, chunksize=4)
+        return [_report(s, on_done) for s in results]
+
+
+def _report(s: Submission, on_done: Callable[[Submission], None] | None) -> Submission:
+    if on_done is not None:
+        on_done(s)
+    return s
