@@ -16,5 +16,5 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1
 fi
 bash scripts/setup.sh test
 .venv/bin/python -m mypy
-.venv/bin/python -m flake8 cds_batch tests benchmarks
+.venv/bin/python -m flake8 cds_batch tests benchmarks scripts
 .venv/bin/python -m pytest "$@"
