@@ -88,6 +88,10 @@ class Code(Enum):
     E403 = (E, "Không xác định được tệp này của trường nào: {detail}. Hãy ghi đúng mã trường theo danh sách của Phòng GDĐT.")
     E404 = (W, "Mã trường '{value}' không có trong danh sách trường của đơn vị; tệp được liệt kê riêng là trường ngoài danh sách.")
     E405 = (E, "Tên trường '{value}' khớp với nhiều trường trong danh sách ({expected}); hãy ghi mã trường để phân biệt.")
+    # Province roll-up (P1xx).
+    P101 = (W, "Trường có mã {value} được hai đơn vị báo cáo ({detail}); hãy xác định trường thuộc đơn vị nào.")
+    P102 = (W, "{value} gửi hơn một bảng tổng hợp; dùng bản nhận sau, không dùng {detail}.")
+    P103 = (W, "Tệp này không phải bảng tổng hợp của Phòng GDĐT (không có dữ liệu kết quả của cds-batch). Nếu là phiếu của trường, hãy chạy lại với --roster danh sách trường của tỉnh.")
     # Rosters (danh sách trường) for `cds-batch template` and `run`.
     T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")
     T102 = (E, "Không tìm thấy dòng tiêu đề của danh sách trường: cần ít nhất hai cột 'Mã trường' và 'Tên trường'.{hint}")
