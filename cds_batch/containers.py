@@ -130,12 +130,15 @@ def _sniff_zip(path: Path, name: str) -> Sniff:
                 types = zf.open("[Content_Types].xml").read(1 << 16) if "[Content_Types].xml" in names else b""
                 return Sniff(Kind.XLSM if b"macroEnabled.main" in types else Kind.XLSX)
             mimetype = zf.open("mimetype").read(200) if "mimetype" in names else b""
+            manifest = zf.open("META-INF/manifest.xml").read(1 << 20) if "META-INF/manifest.xml" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
         kind = kind_from_ext(name)
         what = "zip" if kind in (Kind.OTHER, Kind.ZIP) else kind.value
         detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
         return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable", f"Tệp {what} hỏng: {detail}")
     if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+        if b"encryption-data" in manifest:   # ODF keeps the package readable and encrypts the members
+            return Sniff(Kind.ODS, "unreadable", "Tệp .ods có mật khẩu mở tệp; hãy gỡ mật khẩu rồi gửi lại")
         return Sniff(Kind.ODS)
     if "xl/workbook.bin" in names:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Excel nhị phân (.xlsb); hãy lưu lại dạng .xlsx")

@@ -18,7 +18,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
 from cds_batch.containers import (
@@ -97,8 +97,8 @@ def discover(paths: Sequence[Path], workdir: Path, limits: Limits = Limits()) ->
     """
     run = _Run(Path(tempfile.mkdtemp(prefix="members-", dir=workdir)), limits)
     for path in paths:
-        for file, linked_dir in _walk(path):
-            run.add_input(file, linked_dir)
+        for file, display, linked_dir in _walk(path):
+            run.add_input(file, display, linked_dir)
     return _mark_duplicates(run.entries)
 
 
@@ -144,8 +144,8 @@ class _Run:
         self.entries.append(Entry(f.source, f.name, f.sha256, f.size, f.when, f.time_source, f.sender, kind,
                                   f.parent, fate, reason, path))
 
-    def add_input(self, file: Path, linked_dir: bool) -> None:
-        found = _Found(file, str(file), nfc(file.name), "", 0, datetime.now(timezone.utc), TimeSource.FILE_MTIME)
+    def add_input(self, file: Path, display: str, linked_dir: bool) -> None:
+        found = _Found(file, display, nfc(file.name), "", 0, datetime.now(timezone.utc), TimeSource.FILE_MTIME)
         if linked_dir:
             return self.add(found, Kind.OTHER, Fate.REJECTED, "Liên kết tới thư mục: không đi theo")
         try:
@@ -272,19 +272,27 @@ def safe_name(label: str) -> str:
     return stem + suffix
 
 
-def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
-    """Files under `path` in sorted order; symlinked folders are reported but not followed."""
+def _walk(path: Path) -> Iterator[tuple[Path, str, bool]]:
+    """(file, display path, is a symlinked folder) under `path` in sorted order; symlinked folders are
+    reported but not followed. The display path is the input as given when relative ('inbox/a/b.xlsx'),
+    and starts at the input's own name when absolute, so reports do not depend on where the inbox
+    sits on this machine."""
+    root = path.as_posix() if not path.is_absolute() else (path.name or path.as_posix())
     if not path.is_dir():
-        yield path, False
+        yield path, nfc(root), False
         return
     for folder, dirs, files in os.walk(path):
         dirs.sort()
         base = Path(folder)
         for name in sorted(files):
-            yield base / name, False
+            yield base / name, _display(root, path, base / name), False
         for name in dirs:
             if (base / name).is_symlink():
-                yield base / name, True
+                yield base / name, _display(root, path, base / name), True
+
+
+def _display(root: str, top: Path, file: Path) -> str:
+    return nfc(str(PurePosixPath(root, *file.relative_to(top).parts)))
 
 
 def _amount(size: int) -> str:

@@ -27,7 +27,7 @@ from .read import ReadError, SchoolResponse, read_identity, read_workbook
 from .roster import SchoolInfo
 from .rubric.model import Rubric
 from .scoring import SchoolResult, score
-from .validate import reading_findings, trust_findings, validate
+from .validate import identity_findings, reading_findings, trust_findings, validate
 
 SERIAL_BELOW = 8   # fewer workbooks than this are read in-process: starting workers costs more
 
@@ -87,18 +87,18 @@ def examine(entry: Entry, ctx: Context) -> Submission:
         response = read_workbook(entry.path, rubric, file)
     except ReadError as exc:
         return Submission(entry, Fate.UNREADABLE, str(exc))
-    if not rid and not response.answers:
-        return Submission(entry, Fate.NOT_OUR_TEMPLATE,
-                          "Bảng tính không phải phiếu tự đánh giá của công cụ: không có thông tin nhận dạng "
-                          "và không có cột 'Mã tiêu chí' nào khớp bộ chỉ số.")
     ident = _identify(identity, response, entry, ctx)
     extra: list[Finding] = []
     if not rid and ident.code is not None:
         rubric, response, note = _rubric_by_roster(ident.code, rubric, response, entry, ctx)
         extra.append(note)
+    if not rid and not response.answers:
+        return Submission(entry, Fate.NOT_OUR_TEMPLATE,
+                          "Bảng tính không phải phiếu tự đánh giá của công cụ: không có thông tin nhận dạng "
+                          "và không có cột 'Mã tiêu chí' nào khớp bộ chỉ số.")
     fields = {name: str(cell.value) for name, cell in response.school.items() if cell.value is not None}
     if ident.code is None:
-        found = [finding(code, file=file, **f) for code, f in ident.problems]
+        found = identity_findings(ident, response, file)
         return Submission(entry, Fate.UNIDENTIFIED, found[0].message if found else "", school_fields=fields,
                           rubric_id=rubric.id, findings=tuple(reading_findings(response, file) + found))
     trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, ctx.round_label, file)

@@ -163,10 +163,10 @@ def _identity(book: _Book, names: Mapping[str, Spot], props: Mapping[str, object
             used.add("cells")
             if prop is not None and prop != cell and spot is not None:
                 notes.append(Note(NoteKind.IDENTITY_CONFLICT, spot[0], spot[1], cell,
-                                  f"{f.name}: ô ghi '{cell}', thuộc tính tệp ghi '{prop}'"))
+                                  f"{f.label}: ô ghi '{cell[:12]}', thuộc tính tệp ghi '{prop[:12]}'"))
         elif prop is not None:
             used.add("properties")
-            notes.append(Note(NoteKind.IDENTITY_FROM_PROPERTIES, "", "", prop, f.name))
+            notes.append(Note(NoteKind.IDENTITY_FROM_PROPERTIES, "", "", prop, f.label))
         values[f.name] = cell if cell is not None else prop
     return values, "+".join(sorted(used)) or "none"
 

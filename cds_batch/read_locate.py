@@ -47,7 +47,7 @@ def locate(book: _Book, names: Mapping[str, Spot], rubric: Rubric, notes: list[N
     where = Where()
     if not any(n.startswith("CDS_") for n in names):
         notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, "", "", None,
-                          "Tệp không còn tên vùng CDS_ (có thể đã chép sang tệp mới); đã tìm theo cột 'Mã tiêu chí'"))
+                          "Tệp không còn tên vùng của mẫu (có thể đã chép sang tệp mới)"))
         quiet = True
     else:
         quiet = False
@@ -108,7 +108,8 @@ def _group(book: _Book, names: Mapping[str, Spot], group: Group, where: Where, n
         (where.answers if what == "answer" else where.notes)[key] = spot
         where.by_code = True
         if not quiet:
-            notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, spot[0], spot[1], key, f"thiếu tên vùng {name}"))
+            notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, spot[0], spot[1], key,
+                              f"Ô trả lời của tiêu chí {key} mất tên vùng {name}"))
     if not total and L.Col.POINTS in cols:
         for r, row_values in enumerate(rows):
             if any(isinstance(v, str) and fold(v).startswith(_TOTAL_LABEL) for v in row_values[:cols[L.Col.POINTS]]):
@@ -160,7 +161,8 @@ def _school(book: _Book, names: Mapping[str, Spot], where: Where, notes: list[No
             where.school[f.name] = spot
             where.by_code = True
             if not quiet:
-                notes.append(Note(NoteKind.NAMES_MISSING_USED_LABELS, spot[0], spot[1], f.name, f.label))
+                notes.append(Note(NoteKind.NAMES_MISSING_USED_LABELS, spot[0], spot[1], f.name,
+                                  f"Ô '{f.label}' mất tên vùng {f.name}"))
 
 
 def _evidence(book: _Book, names: Mapping[str, Spot], where: Where) -> None:

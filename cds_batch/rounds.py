@@ -67,4 +67,9 @@ def compare(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str
             kinds.append(ChangeKind.LEVEL)
         for kind in kinds:
             changes.append(Change(code, str(now.get("school_name", "")), kind, describe(old), describe(now)))
+    now_codes = {str(s["school_code"]) for s in current}
+    for code, old in before.items():   # an unlisted school is only in a run while it has a file
+        if code not in now_codes and old.get("status") != "missing":
+            name = str(old.get("school_name", ""))
+            changes.append(Change(code, name, ChangeKind.GONE, describe(old), describe({"status": "missing"})))
     return tuple(changes)

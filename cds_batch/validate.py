@@ -52,15 +52,23 @@ def show(value: object) -> str:
         return "(trống)"
     if isinstance(value, Fraction):
         return fmt(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}".replace(".", ",")
     return clean(str(getattr(value, "value", value)))
 
 
 def reading_findings(response: SchoolResponse, file: str) -> list[Finding]:
-    """E1xx: what the reader had to do or saw, one finding per note."""
+    """E1xx: what the reader had to do or saw, one finding per note; identity fields taken from the
+    file properties are one finding, and a missing group sheet is not repeated for each answer."""
     out: list[Finding] = []
+    missing_sheets = {n.sheet for n in response.notes if n.kind == NoteKind.SHEET_NOT_FOUND}
+    from_properties = [n.detail for n in response.notes if n.kind == NoteKind.IDENTITY_FROM_PROPERTIES]
+    if from_properties:
+        out.append(finding(Code.E109, file=file, detail=", ".join(from_properties)))
     for note in response.notes:
+        if note.kind == NoteKind.IDENTITY_FROM_PROPERTIES or (
+                note.kind == NoteKind.ANSWER_NOT_FOUND and note.sheet in missing_sheets):
+            continue
         code = _NOTE_CODES[NoteKind(note.kind)]
         value = show(note.raw) if note.raw is not None else note.sheet
         out.append(finding(code, file=file, sheet=note.sheet, cell=note.ref, value=value, detail=note.detail))

@@ -1,0 +1,119 @@
+"""Rounds (issue 5, round 1 → round 2 → round 3): what changed for each school since an earlier run.
+
+Both runs are written as tables of the results.json school objects they would hold; `compare`
+gives one change per school whose situation changed, in this run's school order, and nothing for
+a school whose situation did not.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cds_batch.rounds import Change, ChangeKind, compare, describe
+
+
+def schools(table: str) -> list[dict[str, Any]]:
+    """'| code | name | status | errors | level |' rows → results.json school objects; a blank level is null."""
+    out: list[dict[str, Any]] = []
+    for line in table.strip().splitlines():
+        code, name, status, errors, level = (c.strip() for c in line.strip().strip("|").split("|"))
+        if code == "code" or set(code) <= {"-"}:
+            continue
+        out.append({"school_code": code, "school_name": name, "status": status, "errors": int(errors or 0),
+                    "overall_level": int(level) if level else None})
+    return out
+
+
+ROUND_1 = schools("""
+| code  | name         | status    | errors | level |
+|-------|--------------|-----------|--------|-------|
+| 79001 | MN Hoa Sen   | missing   | 0      |       |
+| 79002 | MN Sen Hồng  | needs_fix | 3      | 1     |
+| 79003 | TH Cao Minh  | needs_fix | 2      | 1     |
+| 79004 | THCS Hòa Bình| valid     | 0      | 2     |
+| 79005 | MN Bé Ngoan  | valid     | 0      | 2     |
+| 79006 | TH Lê Lợi    | valid     | 0      | 1     |
+| 79007 | MN Ban Mai   | valid     | 0      | 2     |
+| 80123 | MN Tư thục   | unlisted  | 0      | 1     |
+""")
+
+ROUND_2 = schools("""
+| code  | name         | status    | errors | level |
+|-------|--------------|-----------|--------|-------|
+| 79001 | MN Hoa Sen   | valid     | 0      | 2     |
+| 79002 | MN Sen Hồng  | valid     | 0      | 1     |
+| 79003 | TH Cao Minh  | needs_fix | 1      | 1     |
+| 79004 | THCS Hòa Bình| needs_fix | 1      | 2     |
+| 79005 | MN Bé Ngoan  | missing   | 0      |       |
+| 79006 | TH Lê Lợi    | valid     | 0      | 2     |
+| 79007 | MN Ban Mai   | valid     | 0      | 2     |
+| 80123 | MN Tư thục   | needs_fix | 2      | 1     |
+| 80500 | MN Mới mở    | unlisted  | 0      | 1     |
+""")
+
+
+def test_each_kind_of_change():
+    assert [(c.school_code, c.kind, c.before, c.after) for c in compare(ROUND_1, ROUND_2)] == [
+        ("79001", ChangeKind.NEW, "Chưa nộp", "Hợp lệ, mức 2"),
+        ("79002", ChangeKind.FIXED, "Cần sửa (3 lỗi), mức 1 (tạm)", "Hợp lệ, mức 1"),
+        ("79003", ChangeKind.STILL_TO_FIX, "Cần sửa (2 lỗi), mức 1 (tạm)", "Cần sửa (1 lỗi), mức 1 (tạm)"),
+        ("79004", ChangeKind.NEWLY_TO_FIX, "Hợp lệ, mức 2", "Cần sửa (1 lỗi), mức 2 (tạm)"),
+        ("79005", ChangeKind.GONE, "Hợp lệ, mức 2", "Chưa nộp"),
+        ("79006", ChangeKind.LEVEL, "Hợp lệ, mức 1", "Hợp lệ, mức 2"),
+        # 79007 did not change
+        ("80123", ChangeKind.NEWLY_TO_FIX, "Ngoài danh sách, mức 1", "Cần sửa (2 lỗi), mức 1 (tạm)"),
+        ("80500", ChangeKind.NEW, "Chưa nộp", "Ngoài danh sách, mức 1"),   # not in the earlier run at all
+    ]
+
+
+def test_every_change_kind_is_exercised():
+    assert {c.kind for c in compare(ROUND_1, ROUND_2)} == set(ChangeKind)
+
+
+def test_nothing_changed_gives_no_change():
+    settled = [s for s in ROUND_2 if s["status"] != "needs_fix"]
+    assert compare(settled, [dict(s) for s in settled]) == ()
+
+
+def test_a_school_still_to_fix_is_listed_even_when_nothing_else_changed():
+    """The reminder the office sends again each round: same errors, same level, still listed."""
+    assert [(c.school_code, c.kind) for c in compare(ROUND_1, ROUND_1)] == [
+        ("79002", ChangeKind.STILL_TO_FIX), ("79003", ChangeKind.STILL_TO_FIX)]
+
+
+def test_fixed_with_a_new_level_is_two_changes():
+    before = schools("| 79002 | MN Sen Hồng | needs_fix | 3 | 1 |")
+    after = schools("| 79002 | MN Sen Hồng | valid | 0 | 2 |")
+    assert compare(before, after) == (
+        Change("79002", "MN Sen Hồng", ChangeKind.FIXED, "Cần sửa (3 lỗi), mức 1 (tạm)", "Hợp lệ, mức 2"),
+        Change("79002", "MN Sen Hồng", ChangeKind.LEVEL, "Cần sửa (3 lỗi), mức 1 (tạm)", "Hợp lệ, mức 2"),
+    )
+
+
+def test_order_follows_this_run_and_codes_match_as_text():
+    before = [{"school_code": 79002, "status": "missing"}, {"school_code": "79001", "status": "missing"}]
+    after = schools("""
+        | 79001 | MN Hoa Sen  | valid | 0 | 2 |
+        | 79002 | MN Sen Hồng | missing | 0 | |
+        """)
+    assert [(c.school_code, c.kind) for c in compare(before, after)] == [("79001", ChangeKind.NEW)]
+
+
+def test_an_unlisted_school_that_sent_nothing_this_round_is_gone():
+    """An unlisted school is in a run's results only while it has a file; when its file is gone it
+    is not in this run's list at all, and that is still 'Không còn tệp'."""
+    after = [s for s in ROUND_2 if s["school_code"] != "80123"]
+    changes = [(c.school_code, c.kind, c.before, c.after) for c in compare(ROUND_1, after)]
+    assert ("80123", ChangeKind.GONE, "Ngoài danh sách, mức 1", "Chưa nộp") in changes
+
+
+@pytest.mark.parametrize("school, text", [
+    ({"status": "valid", "overall_level": 2}, "Hợp lệ, mức 2"),
+    ({"status": "needs_fix", "errors": 4, "overall_level": 1}, "Cần sửa (4 lỗi), mức 1 (tạm)"),
+    ({"status": "needs_fix", "errors": 1, "overall_level": None}, "Cần sửa (1 lỗi)"),
+    ({"status": "missing", "overall_level": None}, "Chưa nộp"),
+    ({"status": "unlisted", "overall_level": 3}, "Ngoài danh sách, mức 3"),
+])
+def test_describe(school, text):
+    assert describe(school) == text
