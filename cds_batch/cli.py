@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Sequence
 
 import click
 
 from . import __version__
+from .consolidate import Status
+from .discover import Fate
 from .errors import CdsBatchError, RubricError
 from .findings import Finding, Severity
+from .outputs import write_json
+from .province import load_reports, roll_up
+from .report_province import write_province
 from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
+from .run import (FEEDBACK, PROVINCE_SUMMARY, RESULTS, SUMMARY, Progress, RunOptions, RunReport, default_rubrics,
+                  run_district)
 from .template_text import Issue
 from .templates import write_school_template
 from .text import clean
@@ -133,6 +141,123 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
         write_school_template(rubrics[school.rubric or rubric_source], out, school, issue)
     click.echo(f"Đã ghi vào {out}: mẫu trống {', '.join(p.name for p in blanks)}"
                + (f" và {len(schools)} tệp điền sẵn cho các trường." if schools else "."))
+
+
+@cli.command("run", context_settings=_CONTEXT)
+@click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Danh sách trường của đơn vị (.xlsx, .xls, .ods, .csv).")
+@click.option("--rubric", "rubric_sources", multiple=True, metavar="MÃ|TỆP",
+              help="Bộ chỉ số dùng để chấm (lặp lại được); mặc định: mọi bộ chỉ số có sẵn.")
+@click.option("--round", "round_label", default="", help="Đợt đang tổng hợp, ví dụ 'Đợt 1 năm 2025'.")
+@click.option("--office", default="", help="Tên đơn vị tổng hợp, ví dụ 'Phòng GDĐT Quận 7'.")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Thư mục kết quả của đợt trước, để báo những gì đã thay đổi.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Số tiến trình đọc song song (mặc định: số lõi).")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục ghi kết quả (tạo mới nếu chưa có).")
+def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], round_label: str, office: str,
+        previous: Path | None, jobs: int | None, out: Path) -> None:
+    """Tổng hợp một đợt: đọc mọi tệp các trường gửi (thư mục, .zip, .eml, .msg…), kiểm tra, chấm, ghi bảng tổng hợp.
+
+    Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json và phan-hoi/<mã trường>_phan-hoi.xlsx.
+    Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa hoặc tệp không dùng được.
+
+    \b
+    Ví dụ: cds-batch run hop-thu/ --roster ds-truong.xlsx --round "Đợt 1 năm 2025" --out ket-qua
+    """
+    schools, found = check_roster(roster)
+    if any(f.severity is Severity.ERROR for f in found):
+        _echo_findings(found)
+        click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
+        sys.exit(EXIT_NEEDS_FIX)
+    rubrics = list(default_rubrics(rubric_sources, load_rubric, builtin_ids()))
+    for wanted in sorted({s.rubric for s in schools if s.rubric} - {r.id for r in rubrics}):
+        rubrics.append(load_rubric(wanted))
+    options = RunOptions(inbox, schools, tuple(rubrics), out, clean(round_label), clean(office), previous, jobs)
+    with _progress() as progress:
+        report = run_district(options, progress)
+    _echo_run_summary(report, out)
+    counts = report.district.counts()
+    unusable = sum(r.fate in _UNUSABLE for r in report.district.ledger)
+    sys.exit(EXIT_NEEDS_FIX if counts[Status.NEEDS_FIX] or unusable else EXIT_OK)
+
+
+@cli.command("province", context_settings=_CONTEXT)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Danh sách trường của tỉnh (có cột Quận/Huyện), khi tổng hợp thẳng từ phiếu của các trường.")
+@click.option("--rubric", "rubric_sources", multiple=True, metavar="MÃ|TỆP",
+              help="Bộ chỉ số (lặp lại được); mặc định: mọi bộ chỉ số có sẵn.")
+@click.option("--title", default="Tổng hợp mức độ chuyển đổi số", help="Tiêu đề in trên bảng tổng hợp.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục ghi kết quả của tỉnh.")
+def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tuple[str, ...], title: str,
+             out: Path) -> None:
+    """Tổng hợp cấp tỉnh từ kết quả của các Phòng GDĐT (thư mục kết quả hoặc tệp tong-hop.xlsx gửi qua thư).
+
+    Ghi vào --out: tong-hop-tinh.xlsx (theo đơn vị, xếp hạng, tiêu chí, các trường) và results.json.
+
+    \b
+    Ví dụ: cds-batch province ket-qua-quan7/ ket-qua-quan8/ thu-cac-phong.zip --out tong-hop-so
+    """
+    schools: tuple[SchoolInfo, ...] = ()
+    if roster is not None:
+        schools, found = check_roster(roster)
+        if any(f.severity is Severity.ERROR for f in found):
+            _echo_findings(found)
+            sys.exit(EXIT_NEEDS_FIX)
+    rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
+    reports, found = load_reports(inputs, schools, rubrics)
+    rolled = roll_up(reports, found)
+    write_province(rolled, rubrics, out / PROVINCE_SUMMARY, title=clean(title))
+    write_json(out / RESULTS, list(rolled.schools))
+    _echo_findings(rolled.findings)
+    click.echo(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường: {out / PROVINCE_SUMMARY}.")
+    sys.exit(EXIT_NEEDS_FIX if rolled.findings else EXIT_OK)
+
+
+_UNUSABLE = (Fate.UNREADABLE, Fate.NOT_OUR_TEMPLATE, Fate.UNIDENTIFIED, Fate.REJECTED)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    """A progress bar with counts on standard error when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield Progress()
+        return
+    bars: list[Any] = []
+
+    def start(total: int) -> None:
+        bar = click.progressbar(length=total, label="Đang đọc các tệp", file=sys.stderr, show_pos=True)
+        bar.__enter__()
+        bars.append(bar)
+
+    def step(_: object) -> None:
+        bars[0].update(1)
+
+    try:
+        yield Progress(start, step)
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
+def _echo_run_summary(report: RunReport, out: Path) -> None:
+    counts = report.district.counts()
+    unusable = [r for r in report.district.ledger if r.fate in _UNUSABLE]
+    click.echo(f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính).")
+    unlisted = f", {counts[Status.UNLISTED]} ngoài danh sách" if counts[Status.UNLISTED] else ""
+    click.echo(f"Trường: {counts[Status.VALID]} hợp lệ, {counts[Status.NEEDS_FIX]} cần sửa, "
+               f"{counts[Status.MISSING]} chưa nộp{unlisted}.")
+    if unusable:
+        click.echo(f"Tệp không dùng được: {len(unusable)} (lý do ở trang 'Sổ nhận file'):")
+        for r in unusable:
+            click.echo(f"  - {r.entry.source}: {r.reason}")
+    if report.changes is not None:
+        click.echo(f"So với đợt trước: {len(report.changes)} thay đổi (trang 'Thay đổi so với đợt trước').")
+    click.echo(f"Kết quả: {out / SUMMARY}; phản hồi cho {len(report.feedback)} trường trong {out / FEEDBACK}.")
 
 
 def _force_utf8() -> None:

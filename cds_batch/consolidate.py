@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Sequence
 
+from .containers import local_time
 from .discover import Entry, Fate
 from .intake import Submission
 from .roster import SchoolInfo
@@ -97,7 +98,7 @@ def consolidate(entries: Sequence[Entry], submissions: Sequence[Submission],
         final[used.entry.source] = LedgerRow(used.entry, Fate.USED, _used_reason(used), info.code)
         for s in others:
             why = (f"Trường {info.code} có tệp khác được dùng: {used.entry.source} "
-                   f"(nhận lúc {used.entry.received_at:%d/%m/%Y %H:%M}).")
+                   f"(nhận lúc {local_time(used.entry.received_at):%d/%m/%Y %H:%M}).")
             if used.valid and not s.valid and s.entry.received_at > used.entry.received_at:
                 why += " Tệp này gửi sau nhưng còn lỗi nên không được dùng."
             final[s.entry.source] = LedgerRow(s.entry, Fate.SUPERSEDED, why, info.code)

@@ -24,6 +24,13 @@ import olefile  # type: ignore[import-untyped]
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and
 # needs no tz database; zip member times are naive local times written on the sender's PC.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def local_time(when: datetime) -> datetime:
+    """A received time as the office reads it: Vietnam time (UTC+7, no DST), without a zone."""
+    return when.astimezone(VIETNAM).replace(tzinfo=None) if when.tzinfo is not None else when
+
+
 _CHUNK = 1 << 16
 _HEADERS = re.compile(rb"(?:[!-9;-~]+:[^\n]*\n(?:[ \t][^\n]*\n)*){2}")
 

@@ -15,10 +15,9 @@ import xlsxwriter
 
 from .atomic import atomic_path
 from .layout import DOCUMENT_DATE
+from .consolidate import Status
 from .province import Province
 from .rubric.model import Rubric
-
-_STATUS = {"valid": "Hợp lệ", "needs_fix": "Cần sửa", "missing": "Chưa nộp", "unlisted": "Ngoài danh sách"}
 
 
 class _Book:
@@ -121,9 +120,13 @@ def _schools(book: _Book, p: Province) -> None:
         for gid in (1, 2):
             g = groups.get(gid)
             cells += [g["score"], g["level"]] if g else [None, None]
-        cells += [s.get("overall_level"), _STATUS.get(str(s.get("status")), str(s.get("status")))]
+        cells += [s.get("overall_level"), describe_status(str(s.get("status")))]
         book.row(ws, r, cells)
     ws.autofilter(2, 0, max(2, 2 + len(p.schools)), len(header) - 1)
+
+
+def describe_status(value: str) -> str:
+    return Status(value).label if value in Status._value2member_map_ else value
 
 
 def _findings(book: _Book, p: Province) -> None:

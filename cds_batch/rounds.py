@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping, Sequence
 
+from .consolidate import Status
+
 
 class ChangeKind(Enum):
     NEW = "Mới nộp"                 # missing before, received now
@@ -29,13 +31,10 @@ class Change:
     after: str
 
 
-_STATUS = {"valid": "Hợp lệ", "needs_fix": "Cần sửa", "missing": "Chưa nộp", "unlisted": "Ngoài danh sách"}
-
-
 def describe(school: Mapping[str, Any]) -> str:
     """'Hợp lệ, mức 2' / 'Cần sửa (3 lỗi), mức 1 (tạm)' / 'Chưa nộp'."""
     status = str(school.get("status", ""))
-    text = _STATUS.get(status, status)
+    text = Status(status).label if status in Status._value2member_map_ else status
     if status == "needs_fix":
         text += f" ({school.get('errors', 0)} lỗi)"
     level = school.get("overall_level")

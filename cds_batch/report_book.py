@@ -1,0 +1,222 @@
+"""Report workbooks: the XlsxWriter set-up shared by the district summary and the school feedback.
+
+In: a temporary path (from `atomic_path`), the document's title, office and round, and `Table`s.
+Out: a `Book`: the house formats, A4 sheets that print at one page wide with page numbers, titles,
+and tables written cell by cell with the look of their column (numbers stay numbers). Deterministic:
+the document date is fixed and nothing depends on the clock.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+import xlsxwriter
+
+from .layout import DOCUMENT_DATE
+from .report_tables import Cell, Column, Look, Table
+
+FONT_SIZE = 12
+HEAD_BG, TOTAL_BG = "#D9E1F2", "#EDEDED"
+# Status and severity labels → (fill, text colour), the usual Excel "good / bad / neutral" pairs.
+COLOURS: dict[str, tuple[str, str]] = {
+    "Hợp lệ": ("#C6EFCE", "#006100"),
+    "Cần sửa": ("#FFC7CE", "#9C0006"),
+    "Chưa nộp": ("#FFEB9C", "#9C5700"),
+    "Ngoài danh sách": ("#DDEBF7", "#1F4E78"),
+    "Lỗi": ("#FFC7CE", "#9C0006"),
+    "Cảnh báo": ("#FFEB9C", "#9C5700"),
+}
+_CELL = {"border": 1, "valign": "top"}
+_LOOKS: dict[Look, dict[str, Any]] = {
+    Look.TEXT: _CELL,
+    Look.WRAP: {**_CELL, "text_wrap": True},
+    Look.CODE: {**_CELL, "align": "center"},
+    Look.INT: {**_CELL, "align": "center", "num_format": "0"},
+    Look.SCORE: {**_CELL, "align": "center", "num_format": "0.0#"},
+    Look.LEVEL: {**_CELL, "align": "center", "num_format": "0"},
+    Look.STATUS: {**_CELL, "align": "center", "text_wrap": True},
+    Look.DATE: {**_CELL, "align": "center", "num_format": "dd/mm/yyyy hh:mm"},
+    Look.SIZE: {**_CELL, "num_format": "#,##0"},
+    Look.HASH: {**_CELL, "text_wrap": True, "font_size": 8},
+}
+_NAMED: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14},
+    "subtitle": {"bold": True},
+    "note": {"italic": True, "text_wrap": True, "valign": "top"},
+    "text": {"text_wrap": True, "valign": "top"},
+    "head": {"bold": True, "border": 1, "bg_color": HEAD_BG, "align": "center", "valign": "vcenter",
+             "text_wrap": True},
+    "label": {**_CELL, "bold": True, "text_wrap": True},
+    "percent": {**_CELL, "align": "center", "num_format": "0%"},
+    "count": {**_CELL, "bold": True, "bg_color": TOTAL_BG, "align": "center", "num_format": '0" trường"'},
+    "italic": {"italic": True, "font_color": "#595959"},
+}
+
+
+def small(text: str, limit: int = 100) -> str:
+    """Text for a header or footer section, in 9 pt.
+
+    '&' is doubled (it starts a control code), and a space follows the size code when the text starts
+    with a digit, which '&9' would otherwise read as part of the size ('&979801').
+    """
+    text = text[:limit].replace("&", "&&")
+    return "&9" + (" " if text[:1].isdigit() else "") + text
+
+
+def lines(text: str, width: float, size: float = FONT_SIZE) -> int:
+    """Lines a wrapped cell `width` characters wide needs, wrapping at spaces as Excel and LibreOffice do.
+
+    Times New Roman 12 fits about 1.1 characters per width unit (measured on LibreOffice's PDF); one
+    per unit leaves room for wide letters. A word longer than a line is broken anywhere.
+    """
+    capacity = max(1, int(width * FONT_SIZE / size))
+    total = 0
+    for part in text.split("\n"):
+        count, used = 1, 0
+        for word in part.split():
+            if used and used + 1 + len(word) <= capacity:
+                used += 1 + len(word)
+                continue
+            if used:
+                count += 1
+            full, rest = divmod(len(word), capacity)
+            count, used = (count + full - 1, capacity) if full and not rest else (count + full, rest)
+        total += count
+    return total
+
+
+def height(*cells: tuple[str, float, float]) -> float:
+    """A row height (points) that shows every (text, width, font size) in full.
+
+    LibreOffice does not autofit the rows of an XlsxWriter file, so a wrapped cell would be cut.
+    """
+    return max((lines(t, w, s) * s * 4 / 3 + 2 for t, w, s in cells), default=FONT_SIZE * 4 / 3 + 2)
+
+
+def row_height(columns: Sequence[Column], cells: Sequence[Cell]) -> float:
+    """The height (points) of a table row that shows all its wrapped text."""
+    return height(*((v, c.width, 8 if c.look is Look.HASH else FONT_SIZE) for c, v in zip(columns, cells)
+                    if isinstance(v, str) and c.look in (Look.WRAP, Look.STATUS, Look.HASH)))
+
+
+class Book:
+    """One report workbook being written; `close()` finishes the file."""
+
+    def __init__(self, path: Path, *, title: str, office: str, round_label: str, comments: str) -> None:
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+            "default_format_properties": {"font_name": "Times New Roman", "font_size": FONT_SIZE}})
+        self.wb.set_properties({"title": title[:250], "subject": round_label[:250], "author": office or "cds_batch",
+                                "company": office, "created": DOCUMENT_DATE, "comments": comments})
+        self.header = f"&L{small(office)}&R{small(round_label)}"
+        self._formats: dict[str, Any] = {}
+
+    def fmt(self, name: str) -> Any:
+        """A named format ('head', 'note', …), a column look ('score'), or 'total:score' for a total row."""
+        if name not in self._formats:
+            total, _, base = name.rpartition(":")
+            spec = dict(_NAMED[base]) if base in _NAMED else dict(_LOOKS[Look(base)])
+            if total:
+                spec.update(bold=True, bg_color=TOTAL_BG)
+            self._formats[name] = self.wb.add_format(spec)
+        return self._formats[name]
+
+    def sheet(self, name: str, *, landscape: bool, footer: str = "") -> Any:
+        """A new sheet set up to print on A4, one page wide, with the office, round and page number.
+
+        :param footer: the footer's left part; the sheet name by default.
+        """
+        ws = self.wb.add_worksheet(name)
+        ws.set_paper(9)
+        if landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+        ws.set_header(self.header)
+        ws.set_footer(f"&L{small(footer or name, 150)}&R&9Trang &P/&N")
+        return ws
+
+    def line(self, ws: Any, row: int, text: str, last_col: int, style: str, width: float) -> None:
+        """A line of text across columns 0..last_col (merged), tall enough to show it all."""
+        size = 14 if style == "title" else FONT_SIZE
+        if last_col > 0:
+            ws.merge_range(row, 0, row, last_col, text, self.fmt(style))
+        else:
+            ws.write_string(row, 0, text, self.fmt(style))
+        if style != "title":
+            ws.set_row(row, height((text, width, size)))
+
+    def write_header(self, ws: Any, row: int, columns: Sequence[Column]) -> float:
+        """A header row in the columns' order; returns its height in points."""
+        for col, c in enumerate(columns):
+            ws.write_string(row, col, c.header, self.fmt("head"))
+        tall = height(*((c.header, c.width * 0.9, FONT_SIZE) for c in columns))
+        ws.set_row(row, tall)
+        return tall
+
+    def write_row(self, ws: Any, row: int, columns: Sequence[Column], cells: Sequence[Cell],
+                  total: bool = False) -> float:
+        """One row of cells, each in its column's look, as tall as its longest wrapped text; returns the height."""
+        for col, (c, value) in enumerate(zip(columns, cells)):
+            f = self.fmt(("total:" if total else "") + c.look.value)
+            if value is None or value == "":
+                ws.write_blank(row, col, None, f)
+            elif isinstance(value, str):
+                ws.write_string(row, col, value, f)
+            elif isinstance(value, datetime):
+                ws.write_datetime(row, col, value, f)
+            else:
+                ws.write_number(row, col, value, f)
+        tall = row_height(columns, cells)
+        ws.set_row(row, tall)
+        return tall
+
+    def table(self, ws: Any, top: int, table: Table, *, empty: str = "", freeze_cols: int = 0) -> int:
+        """Header at `top`, then the rows; autofilter, frozen and repeated header. Returns the next free row.
+
+        :param empty: the line written under the header when there is no row.
+        :param freeze_cols: columns kept in view when scrolling right (besides the header row).
+        """
+        cols = table.columns
+        for col, c in enumerate(cols):
+            ws.set_column(col, col, c.width)
+        self.write_header(ws, top, cols)
+        for n, cells in enumerate(table.rows, start=1):
+            self.write_row(ws, top + n, cols, cells)
+        end = top + len(table.rows)
+        if not table.rows and empty:
+            end += 1
+            self.line(ws, end, empty, len(cols) - 1, "text", sum(c.width for c in cols))
+        if table.rows:
+            ws.autofilter(top, 0, end, len(cols) - 1)
+        ws.freeze_panes(top + 1, freeze_cols)
+        ws.repeat_rows(top)
+        for col, c in enumerate(cols):
+            if c.look is Look.STATUS and table.rows:
+                self.colour_by_label(ws, top + 1, col, end, col)
+        return end + 1
+
+    def colour_by_label(self, ws: Any, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        """Fill status and severity cells in their colour (a conditional format, so it survives sorting)."""
+        for label, (fill, font) in COLOURS.items():
+            key = f"cf:{label}"
+            if key not in self._formats:
+                self._formats[key] = self.wb.add_format({"bg_color": fill, "font_color": font})
+            ws.conditional_format(first_row, first_col, last_row, last_col, {
+                "type": "cell", "criteria": "==", "value": f'"{label}"', "format": self._formats[key]})
+
+    def coloured(self, label: str) -> Any:
+        """A bordered, centred cell in the colour of a status or severity label (plain when it has none)."""
+        key = f"label:{label}"
+        if key not in self._formats:
+            spec = dict(_LOOKS[Look.STATUS])
+            if label in COLOURS:
+                spec.update(bg_color=COLOURS[label][0], font_color=COLOURS[label][1])
+            self._formats[key] = self.wb.add_format(spec)
+        return self._formats[key]
+
+    def close(self) -> None:
+        self.wb.close()

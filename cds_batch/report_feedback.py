@@ -1,0 +1,181 @@
+"""Report, school feedback: one small printable workbook per school that sent a file.
+
+In: the school's `SchoolRow` (with the submission used), its rubric (None when the file named a
+rubric the run does not have), the office and the round.
+Out: `<mã trường>_phan-hoi.xlsx`, written atomically: who and which file, the status, the group
+scores and levels (marked provisional while the file has errors), and every finding with its
+sheet!cell — errors, then warnings, then information — or the line saying the file is valid.
+A4 portrait, one page wide. Byte-identical for the same inputs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_path
+from .consolidate import SchoolRow, Status
+from .containers import local_time
+from .findings import Finding, Severity
+from .report_book import FONT_SIZE, Book, height
+from .report_tables import TIME_SOURCE_LABELS, number, place
+from .rubric.model import Rubric
+from .scoring import SchoolResult
+from .text import ascii_slug
+
+SHEET = "Phản hồi"
+VALID_LINE = "Hồ sơ hợp lệ, không cần sửa."
+WIDTHS = (6, 11, 18, 9, 9, 46)       # A..F; tables merge B:C, D:F or E:F where a cell needs room
+LABEL_W, VALUE_W, NAME_W, TEXT_W = sum(WIDTHS[:3]), sum(WIDTHS[3:]), sum(WIDTHS[1:3]), sum(WIDTHS[4:])
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def feedback_filename(code: str) -> str:
+    """'79001_phan-hoi.xlsx'; a code typed with odd characters is reduced to a safe ASCII name."""
+    return f"{ascii_slug(code, '-') or 'truong'}_phan-hoi.xlsx"
+
+
+def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, office: str,
+                   round_label: str) -> Path:
+    """Write the feedback workbook of a school that sent a file into `target_dir`; return its path.
+
+    :param rubric: the rubric the file was scored with, for group and level names; None if unknown.
+    """
+    if row.used is None:
+        raise ValueError(f"Trường {row.info.code} chưa nộp tệp nào: không có gì để phản hồi.")
+    target = target_dir / feedback_filename(row.info.code)
+    with atomic_path(target) as tmp:
+        book = Book(tmp, title=f"Phản hồi kết quả tự đánh giá chuyển đổi số - {row.info.name}", office=office,
+                    round_label=round_label, comments=f"Tạo bằng cds_batch cho trường {row.info.code}.")
+        ws = book.sheet(SHEET, landscape=False, footer=f"{row.info.code} - {row.info.name}")
+        for col, width in enumerate(WIDTHS):
+            ws.set_column(col, col, width)
+        _Page(book, ws, row, rubric, office, round_label).write()
+        book.close()
+    return target
+
+
+class _Page:
+    def __init__(self, book: Book, ws: Any, row: SchoolRow, rubric: Rubric | None, office: str,
+                 round_label: str) -> None:
+        assert row.used is not None
+        self.book, self.ws, self.row, self.used, self.rubric = book, ws, row, row.used, rubric
+        self.office, self.round_label = office, round_label
+        self.r = 0   # the next free row
+
+    def write(self) -> None:
+        b, last = self.book, len(WIDTHS) - 1
+        b.line(self.ws, 0, "PHẢN HỒI KẾT QUẢ TỰ ĐÁNH GIÁ MỨC ĐỘ CHUYỂN ĐỔI SỐ", last, "title", sum(WIDTHS))
+        b.line(self.ws, 1, f"{self.office} - {self.round_label}".strip(" -") or " ", last, "subtitle", sum(WIDTHS))
+        self.r = 3
+        self.info()
+        self.r += 1
+        self.scores()
+        self.r += 1
+        self.findings()
+
+    def pair(self, label: str, value: str, fmt_value: Any = None) -> None:
+        ws, b = self.ws, self.book
+        ws.merge_range(self.r, 0, self.r, 2, label, b.fmt("label"))
+        ws.merge_range(self.r, 3, self.r, 5, value, fmt_value or b.fmt("wrap"))
+        ws.set_row(self.r, height((value, VALUE_W, FONT_SIZE), (label, LABEL_W, FONT_SIZE)))
+        self.r += 1
+
+    def info(self) -> None:
+        info, s = self.row.info, self.used
+        e = s.entry
+        self.pair("Trường", f"{info.name} (mã {info.code})" if info.name else info.code)
+        if info.level or info.commune:
+            self.pair("Cấp học, xã/phường", ", ".join(p for p in (info.level, info.commune) if p))
+        self.pair("Tệp được dùng", e.source)
+        self.pair("Thời điểm nhận", f"{local_time(e.received_at):%d/%m/%Y %H:%M} (giờ Việt Nam, theo "
+                                    f"{TIME_SOURCE_LABELS.get(e.time_source, e.time_source.value).lower()})")
+        status = self.row.status.label
+        detail = f"{s.errors} lỗi, {s.warnings} cảnh báo"
+        if self.row.status is Status.UNLISTED:
+            detail += "; mã trường không có trong danh sách của Phòng"
+        self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(status))
+        r = self.rubric
+        self.pair("Bộ chỉ số", f"{r.name} ({r.id}, phiên bản {r.version})" if r else s.rubric_id or "Không rõ")
+        if self.row.superseded:
+            self.pair("Tệp khác đã nhận, không dùng", "; ".join(x.entry.source for x in self.row.superseded))
+
+    def scores(self) -> None:
+        ws, b, result = self.ws, self.book, self.used.result
+        b.line(ws, self.r, "KẾT QUẢ CHẤM", 5, "subtitle", sum(WIDTHS))
+        self.r += 1
+        if result is None:
+            b.line(ws, self.r, "Tệp chưa chấm được điểm: hãy sửa các lỗi dưới đây rồi gửi lại.", 5, "text",
+                   sum(WIDTHS))
+            self.r += 1
+            return
+        tentative = " (tạm tính)" if self.row.provisional else ""
+        head = b.fmt("head")
+        ws.write_string(self.r, 0, "Nhóm", head)
+        ws.merge_range(self.r, 1, self.r, 2, "Tên nhóm tiêu chí", head)
+        for col, text in ((3, "Điểm"), (4, "Tối đa"), (5, "Mức")):
+            ws.write_string(self.r, col, text, head)
+        self.r += 1
+        for g in result.groups:
+            group = next((x for x in self.rubric.groups if x.id == g.id), None) if self.rubric else None
+            level = f"Mức {g.level}: {g.level_name}{tentative}"
+            if g.failed_conditions:
+                level += f"\nĐiều kiện bắt buộc chưa đạt: {', '.join(g.failed_conditions)}"
+            name = group.name if group else ""
+            ws.write_number(self.r, 0, g.id, b.fmt("int"))
+            ws.merge_range(self.r, 1, self.r, 2, name, b.fmt("wrap"))
+            ws.write_number(self.r, 3, number(g.score), b.fmt("score"))
+            ws.write_number(self.r, 4, number(g.max), b.fmt("score"))
+            ws.write_string(self.r, 5, level, b.fmt("wrap"))
+            ws.set_row(self.r, height((name, NAME_W, FONT_SIZE), (level, WIDTHS[5], FONT_SIZE)))
+            self.r += 1
+        overall = f"Mức {result.overall_level}{_level_name(result, self.rubric)}{tentative}"
+        ws.merge_range(self.r, 0, self.r, 4, "Mức chung của trường", b.fmt("total:label"))
+        ws.write_string(self.r, 5, overall, b.fmt("total:wrap"))
+        self.r += 1
+        if tentative:
+            b.line(ws, self.r, "Mức tạm tính: chỉ được công nhận khi tệp không còn lỗi.", 5, "note", sum(WIDTHS))
+            self.r += 1
+
+    def findings(self) -> None:
+        ws, b, s = self.ws, self.book, self.used
+        shown = sorted(s.findings, key=lambda f: _ORDER[f.severity])
+        if s.errors or s.warnings:
+            title = "NHỮNG ĐIỂM CẦN SỬA"
+            note = ("Sửa các lỗi (bắt buộc) và xem lại các cảnh báo ngay trong tệp đã gửi, rồi gửi lại cho Phòng. "
+                    "Vị trí ghi theo dạng Trang!Ô.")
+        else:
+            ok = VALID_LINE if s.result is not None else "Tệp chưa chấm được; hãy liên hệ Phòng GDĐT."
+            b.line(ws, self.r, ok, 5, "subtitle", sum(WIDTHS))
+            self.r += 2
+            if not shown:
+                return
+            title, note = "GHI CHÚ THÊM (KHÔNG CẦN SỬA)", "Những điều công cụ đã tự xử lý; lần sau hãy lưu ý."
+        b.line(ws, self.r, title, 5, "subtitle", sum(WIDTHS))
+        b.line(ws, self.r + 1, note, 5, "note", sum(WIDTHS))
+        self.r += 2
+        head = b.fmt("head")
+        for col, text in enumerate(("STT", "Mức độ", "Vị trí", "Mã")):
+            ws.write_string(self.r, col, text, head)
+        ws.merge_range(self.r, 4, self.r, 5, "Nội dung", head)
+        ws.repeat_rows(self.r)
+        self.r += 1
+        for n, f in enumerate(shown, start=1):
+            self.finding_row(n, f)
+
+    def finding_row(self, n: int, f: Finding) -> None:
+        ws, b = self.ws, self.book
+        where = place(f) or f.file
+        ws.write_number(self.r, 0, n, b.fmt("int"))
+        ws.write_string(self.r, 1, f.severity.value, b.coloured(f.severity.value))
+        ws.write_string(self.r, 2, where, b.fmt("wrap"))
+        ws.write_string(self.r, 3, f.code.name, b.fmt("code"))
+        ws.merge_range(self.r, 4, self.r, 5, f.message, b.fmt("wrap"))
+        ws.set_row(self.r, height((f.message, TEXT_W, FONT_SIZE), (where, WIDTHS[2], FONT_SIZE)))
+        self.r += 1
+
+
+def _level_name(result: SchoolResult, rubric: Rubric | None) -> str:
+    if rubric is None:
+        return ""
+    names = {b.level: b.name for g in rubric.groups for b in g.levels.bands}
+    return f": {names[result.overall_level]}" if result.overall_level in names else ""

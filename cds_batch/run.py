@@ -1,0 +1,113 @@
+"""The district run: inbox → discover → intake (read, identify, validate, score) → consolidate → report.
+
+In: `RunOptions` (inbox paths, roster, rubrics, round, office, an earlier run's folder, output folder).
+Out: the output folder, every file in it written atomically:
+  tong-hop.xlsx        the summary workbook leaders read and sign
+  tong-hop.csv         its Tổng hợp sheet, UTF-8 with BOM for Excel
+  results.json         one object per school;  ledger.json  one object per input entry
+  phan-hoi/<mã>_phan-hoi.xlsx   what each school that sent a file must fix (or that it is valid)
+and a `RunReport` for the command line to summarise. Library code: no printing, no exiting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .consolidate import District, consolidate
+from .discover import discover, private_workdir
+from .errors import CdsBatchError
+from .intake import Context, Submission, examine_all
+from .outputs import ledger, read_results, results, write_csv, write_json
+from .report_feedback import write_feedback
+from .report_summary import overview_table, write_summary
+from .roster import SchoolInfo
+from .rounds import Change, compare
+from .rubric.model import Rubric
+
+SUMMARY, CSV, RESULTS, LEDGER, FEEDBACK = "tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json", "phan-hoi"
+PROVINCE_SUMMARY = "tong-hop-tinh.xlsx"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    inputs: tuple[Path, ...]
+    roster: tuple[SchoolInfo, ...]
+    rubrics: tuple[Rubric, ...]          # the first is the default for schools the roster does not assign
+    out: Path
+    round_label: str = ""
+    office: str = ""
+    previous: Path | None = None         # an earlier run's output folder
+    jobs: int | None = None
+
+
+@dataclass(frozen=True)
+class RunReport:
+    district: District
+    files: int                            # ledger entries (input files and members)
+    workbooks: int                        # entries read as workbooks
+    changes: tuple[Change, ...] | None
+    feedback: tuple[Path, ...]
+
+
+class Progress:
+    """Callbacks the command line gives to show a progress bar; all optional."""
+
+    def __init__(self, start: Callable[[int], None] | None = None,
+                 step: Callable[[Submission], None] | None = None) -> None:
+        self.start = start
+        self.step = step
+
+
+def run_district(opts: RunOptions, progress: Progress | None = None) -> RunReport:
+    """Run the whole district job; raises CdsBatchError when it cannot run at all."""
+    previous = _previous(opts.previous)
+    with private_workdir() as work:
+        entries = discover(list(opts.inputs), work)
+        todo = [e for e in entries if e.fate is None]
+        if progress and progress.start:
+            progress.start(len(todo))
+        submissions = examine_all(todo, Context(opts.rubrics, opts.roster, opts.round_label), opts.jobs,
+                                  progress.step if progress else None)
+    district = consolidate(entries, submissions, opts.roster)
+    schools = results(district, opts.office)
+    changes = compare(previous, schools) if previous is not None else None
+    opts.out.mkdir(parents=True, exist_ok=True)
+    write_summary(district, opts.rubrics, opts.out / SUMMARY, office=opts.office, round_label=opts.round_label,
+                  changes=changes)
+    header, rows = overview_table(district, opts.rubrics)
+    write_csv(opts.out / CSV, header, rows)
+    write_json(opts.out / RESULTS, schools)
+    write_json(opts.out / LEDGER, ledger(district))
+    feedback = _write_feedback(district, opts)
+    return RunReport(district, len(entries), len(todo), changes, feedback)
+
+
+def _previous(folder: Path | None) -> list[dict[str, object]] | None:
+    if folder is None:
+        return None
+    try:
+        return read_results(folder)
+    except (OSError, ValueError) as exc:
+        raise CdsBatchError(f"Không đọc được kết quả đợt trước trong '{folder}' (cần tệp {RESULTS} do "
+                            f"cds-batch run ghi): {exc}") from exc
+
+
+def _write_feedback(district: District, opts: RunOptions) -> tuple[Path, ...]:
+    folder = opts.out / FEEDBACK
+    by_id = {r.id: r for r in opts.rubrics}
+    written = [write_feedback(row, by_id.get(row.used.rubric_id), folder, office=opts.office,
+                              round_label=opts.round_label)
+               for row in district.schools if row.used is not None]
+    keep = set(written)
+    for stale in folder.glob("*_phan-hoi.xlsx"):   # a school's file from an earlier run into this folder
+        if stale not in keep:
+            stale.unlink()
+    return tuple(written)
+
+
+def default_rubrics(sources: Sequence[str], load: Callable[[str], Rubric],
+                    builtin: Sequence[str]) -> tuple[Rubric, ...]:
+    """The rubrics given with --rubric, else every built-in one (the national rubric first)."""
+    chosen = list(sources) or sorted(builtin, key=lambda rid: (not rid.startswith("qd4725"), rid))
+    return tuple(load(s) for s in chosen)
