@@ -154,11 +154,11 @@ def cells_table(table: str) -> list[tuple[object, ...]]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if set(cells[0]) <= {"-"} or cells[0] in ("key", "name", "kind"):
             continue
-        rows.append((*cells[:3], *(_value(c) for c in cells[3:])))
+        rows.append((*cells[:3], *(typed_value(c) for c in cells[3:])))
     return rows
 
 
-def _value(text: str) -> object:
+def typed_value(text: str) -> object:
     if text == "":
         return None
     if text in ("True", "False"):

@@ -30,7 +30,7 @@ from cds_batch.rubric.model import Rubric
 from cds_batch.scoring import score
 from cds_batch.templates import write_school_template
 
-from .read_fixtures import ISSUE
+from .read_fixtures import ISSUE, typed_value
 from .template_helpers import SCHOOL, scoring_answers
 
 RUBRIC_YAML = """\
@@ -105,21 +105,8 @@ def typed(table: str) -> dict[str, object]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if cells[0] in ("name", "") or set(cells[0]) <= {"-"}:
             continue
-        out[cells[0]] = _value(cells[1])
+        out[cells[0]] = typed_value(cells[1])
     return out
-
-
-def _value(text: str) -> object:
-    if text == "":
-        return None
-    if text.startswith('"') and text.endswith('"'):
-        return text[1:-1]
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def rows(table: str) -> tuple[tuple[object, ...], ...]:
