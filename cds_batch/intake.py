@@ -146,7 +146,17 @@ def _init_worker(ctx: Context) -> None:
 
 def _examine_in_worker(entry: Entry) -> Submission:
     assert _WORKER_CONTEXT is not None
-    return examine(entry, _WORKER_CONTEXT)
+    return examine_safely(entry, _WORKER_CONTEXT)
+
+
+def examine_safely(entry: Entry, ctx: Context) -> Submission:
+    """`examine`, with a bug of ours on one odd file ending that file as `unreadable`, not the run."""
+    try:
+        return examine(entry, ctx)
+    except Exception as exc:   # noqa: BLE001  (the last line of defence for one file; reason says so)
+        return Submission(entry, Fate.UNREADABLE,
+                          f"Công cụ gặp lỗi nội bộ khi đọc tệp này ({type(exc).__name__}: {exc}); hãy mở tệp bằng "
+                          "Excel, lưu lại dạng .xlsx rồi thử lại, và báo cho người hỗ trợ kèm tệp.")
 
 
 def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
@@ -158,7 +168,7 @@ def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
     jobs = jobs or os.cpu_count() or 1
     results: Iterator[Submission]
     if jobs == 1 or len(entries) < SERIAL_BELOW:
-        results = (examine(e, ctx) for e in entries)
+        results = (examine_safely(e, ctx) for e in entries)
         return [_report(s, on_done) for s in results]
     with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn"),
                              initializer=_init_worker, initargs=(ctx,)) as pool:

@@ -16,6 +16,7 @@ identity findings (E4xx) sit on the school code cell.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ import pytest
 from openpyxl.styles import Font
 
 from cds_batch import layout as L
+from cds_batch.containers import Kind
+from cds_batch.discover import Entry, Fate, TimeSource
 from cds_batch.findings import Code, Finding, Severity, finding
 from cds_batch.intake import Context, Submission, examine
 from cds_batch.rubric import load_rubric
@@ -352,3 +355,20 @@ def test_clean_answers_table_is_what_the_rubric_asks():
     answer_names = {L.item_name(s.criterion.code, s.n) if s.kind is L.RowKind.ITEM else L.value_name(s.criterion.code)
                     for g in RUBRIC.groups for s in L.group_rows(g) if s.has_value}
     assert answer_names <= set(CLEAN)
+
+
+def test_a_bug_on_one_odd_file_ends_that_file_as_unreadable_not_the_run(tmp_path, monkeypatch):
+    from cds_batch import intake
+    from cds_batch.intake import examine_all
+
+    def broken(entry, ctx):
+        raise KeyError("ô lạ")
+
+    monkeypatch.setattr(intake, "examine", broken)
+    path = tmp_path / "la.xlsx"
+    path.write_bytes(b"PK")
+    entry = Entry(source="inbox/la.xlsx", name="la.xlsx", sha256="0" * 64, size=2,
+                  received_at=datetime(2025, 10, 20, tzinfo=timezone.utc), time_source=TimeSource.FILE_MTIME,
+                  sender="", kind=Kind.XLSX, parent="", fate=None, reason="", path=path)
+    [done] = examine_all([entry], CONTEXT, jobs=1)
+    assert done.fate is Fate.UNREADABLE and "KeyError" in done.reason and "báo cho người hỗ trợ" in done.reason
