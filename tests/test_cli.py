@@ -78,3 +78,27 @@ def test_export_into_an_unwritable_place_exits_3(tmp_path):
     blocker.write_text("x")
     run = cds("rubric", "export", "qd4725-phothong", "--out", str(blocker / "con" / "r.yaml"))
     assert run.returncode == 3 and "Không thể chạy" in run.stderr
+
+
+def test_the_progress_bar_shows_counts_on_a_terminal_only(monkeypatch):
+    import io
+    import sys
+
+    from cds_batch import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with cli._progress() as progress:
+        progress.start(3)
+        for _ in range(3):
+            progress.step(None)
+    assert "Đang đọc các tệp" in screen.getvalue() and "3/3" in screen.getvalue()
+    quiet = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    with cli._progress() as progress:
+        assert progress.start is None and progress.step is None
+    assert quiet.getvalue() == ""
