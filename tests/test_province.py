@@ -108,3 +108,15 @@ def test_the_province_workbook_has_every_district_and_school(tmp_path):
     first = target.read_bytes()
     write_province(p, [load_rubric("qd4725-phothong")], target, title="Sở GDĐT TP. Hồ Chí Minh")
     assert target.read_bytes() == first
+
+
+def test_a_province_wide_inbox_of_school_files_is_grouped_by_the_roster_district():
+    from cds_batch.roster import load_roster
+    root = Path(__file__).resolve().parent.parent / "samples"
+    roster = load_roster(root / "danh-sach-truong.csv")
+    rubrics = (load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023"))
+    reports, findings = load_reports([root / "inbox"], roster, rubrics, jobs=1)
+    assert findings == []
+    assert [(r.name, len(r.schools)) for r in reports] == [("Quận 7", 30)]
+    statuses = [s["status"] for s in reports[0].schools]
+    assert statuses.count("missing") == 6 and all(s["district"] == "Quận 7" for s in reports[0].schools)
