@@ -29,7 +29,9 @@ from .rubric.model import Rubric
 from .scoring import SchoolResult, score
 from .validate import identity_findings, reading_findings, trust_findings, validate
 
-SERIAL_BELOW = 8   # fewer workbooks than this are read in-process: starting workers costs more
+# With the default number of jobs, fewer workbooks than this are read in-process: starting a
+# "spawn" worker costs about a second, more than reading 50 workbooks (sample inbox, 2-core VM).
+SERIAL_BELOW = 50
 
 
 @dataclass(frozen=True)
@@ -161,13 +163,15 @@ def examine_safely(entry: Entry, ctx: Context) -> Submission:
 
 def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
                 on_done: Callable[[Submission], None] | None = None) -> list[Submission]:
-    """`examine` every entry, over `jobs` processes (default: the cores), in the entries' order.
+    """`examine` every entry, over `jobs` processes, in the entries' order. Default: the cores, or
+    in-process for fewer than SERIAL_BELOW entries; an explicit `jobs` > 1 always uses the pool.
 
     :param on_done: called in this process after each entry, for a progress bar.
     """
-    jobs = jobs or os.cpu_count() or 1
+    if jobs is None:
+        jobs = 1 if len(entries) < SERIAL_BELOW else os.cpu_count() or 1
     results: Iterator[Submission]
-    if jobs == 1 or len(entries) < SERIAL_BELOW:
+    if jobs == 1 or len(entries) < 2:
         results = (examine_safely(e, ctx) for e in entries)
         return [_report(s, on_done) for s in results]
     with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn"),

@@ -20,7 +20,7 @@ from cds_batch import layout as L
 from cds_batch.consolidate import District, LedgerRow, consolidate
 from cds_batch.discover import Entry, Fate, discover, private_workdir
 from cds_batch.findings import Code, Severity
-from cds_batch.intake import SERIAL_BELOW, Context, Submission, examine_all
+from cds_batch.intake import Context, Submission, examine_all
 from cds_batch.read import SchoolResponse, read_workbook
 from cds_batch.roster import load_roster
 
@@ -67,7 +67,6 @@ def run(corpus: Corpus) -> Run:
     with private_workdir() as work:
         entries = discover([corpus.inbox], work)
         to_read = [e for e in entries if e.fate is None]
-        assert len(to_read) >= SERIAL_BELOW, "too few workbooks to start the process pool"
         submissions = examine_all(to_read, ctx, jobs=2)
         district = consolidate(entries, submissions, roster)
         serial = examine_all(to_read, ctx, jobs=1)
