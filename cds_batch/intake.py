@@ -16,14 +16,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
-from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 from .discover import Entry, Fate
 from .findings import Code, Finding, Severity, finding
 from .identify import Identification, identify
 from .layout import TEMPLATE_VERSION
-from .read import ReadError, SchoolResponse, read_identity, read_workbook
+from .read import ReadError, SchoolResponse, Workbook, read_identity, read_workbook
 from .roster import SchoolInfo
 from .rubric.model import Rubric
 from .scoring import SchoolResult, score
@@ -77,22 +76,24 @@ class Submission:
 def examine(entry: Entry, ctx: Context) -> Submission:
     """Read, identify, validate and score one workbook entry. Never raises on user data."""
     assert entry.path is not None, entry.source
-    file = entry.source
     try:
-        identity = read_identity(entry.path)
+        with Workbook(entry.path) as book:
+            return _examine(book, entry, ctx)
     except ReadError as exc:
         return Submission(entry, Fate.UNREADABLE, str(exc))
+
+
+def _examine(book: Workbook, entry: Entry, ctx: Context) -> Submission:
+    file = entry.source
+    identity = read_identity(book)
     rid = identity.get("CDS_RUBRIC_ID")
     named = ctx.rubric(rid)
     rubric = named or ctx.rubrics[0]
-    try:
-        response = read_workbook(entry.path, rubric, file)
-    except ReadError as exc:
-        return Submission(entry, Fate.UNREADABLE, str(exc))
+    response = read_workbook(book, rubric, file)
     ident = _identify(identity, response, entry, ctx)
     extra: list[Finding] = []
     if not rid and ident.code is not None:
-        rubric, response, note = _rubric_by_roster(ident.code, rubric, response, entry, ctx)
+        rubric, response, note = _rubric_by_roster(ident.code, rubric, response, book, ctx)
         extra.append(note)
     if not rid and not response.answers:
         return Submission(entry, Fate.NOT_OUR_TEMPLATE,
@@ -124,16 +125,16 @@ def _identify(identity: Mapping[str, str | None], response: SchoolResponse, entr
                     entry.sender, ctx.roster)
 
 
-def _rubric_by_roster(code: str, rubric: Rubric, response: SchoolResponse, entry: Entry,
+def _rubric_by_roster(code: str, rubric: Rubric, response: SchoolResponse, book: Workbook,
                       ctx: Context) -> tuple[Rubric, SchoolResponse, Finding]:
     """A workbook that lost its identity cells: the rubric the roster gives its school, else the default."""
     school = next((s for s in ctx.roster if s.code == code), None)
     chosen = ctx.rubric(school.rubric) if school is not None and school.rubric else None
     how = f"theo danh sách trường (trường {code})" if chosen else "mặc định của lần chạy"
     if chosen is not None and chosen.id != rubric.id:
-        response = read_workbook(entry.path or Path(), chosen, entry.source)
+        response = read_workbook(book, chosen, response.entry_source)
         rubric = chosen
-    return rubric, response, finding(Code.E116, file=entry.source, value=rubric.id, detail=how)
+    return rubric, response, finding(Code.E116, file=response.entry_source, value=rubric.id, detail=how)
 
 
 # --- the process pool ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Workbook-scoped defined names of a workbook file, read without openpyxl.
 
-In: a path to an .xlsx/.xlsm, .ods or .xls file.
+In: a `Package` (the reader's file opened once), or a path to an .xlsx/.xlsm, .ods or .xls file.
 Out: `{name: (sheet, ref)}` for every workbook-scoped name that points at one cell or one range
 of one sheet, where `ref` is 'F9' or 'A5:E205' (no '$') and the sheet name is NFC. Sheet-scoped
 names, names with formulas and names of deleted ranges (#REF!) are left out.
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 from .errors import CdsBatchError
+from .package import Package
 
 Names = dict[str, tuple[str, str]]
 
@@ -33,9 +32,10 @@ def _nfc(sheet: str) -> str:
     return unicodedata.normalize("NFC", sheet)
 
 
-def _xlsx(path: Path) -> Names:
-    with zipfile.ZipFile(path) as z:
-        root = ElementTree.fromstring(z.read("xl/workbook.xml"))
+def _xlsx(pkg: Package) -> Names:
+    root = pkg.xml("xl/workbook.xml")
+    if root is None:
+        raise KeyError("xl/workbook.xml")
     names: Names = {}
     for el in root.iter(f"{_XLSX_NS}definedName"):
         if el.get("localSheetId") is not None:
@@ -47,9 +47,10 @@ def _xlsx(path: Path) -> Names:
     return names
 
 
-def _ods(path: Path) -> Names:
-    with zipfile.ZipFile(path) as z:
-        root = ElementTree.fromstring(z.read("content.xml"))
+def _ods(pkg: Package) -> Names:
+    root = pkg.xml("content.xml")
+    if root is None:
+        raise KeyError("content.xml")
     names: Names = {}
     # Workbook scope: the named-expressions directly under office:spreadsheet, not under a table.
     for spreadsheet in root.iter("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}spreadsheet"):
@@ -63,45 +64,50 @@ def _ods(path: Path) -> Names:
     return names
 
 
-def _xls(path: Path) -> Names:
+def _xls(pkg: Package) -> Names:
     import xlrd  # type: ignore[import-untyped]  # xlrd ships no type information
 
     from .layout import a1
 
-    book = xlrd.open_workbook(str(path), on_demand=True)
-    try:
-        sheet_names = book.sheet_names()
-        names: Names = {}
-        for (_, scope), name in book.name_and_scope_map.items():
-            result = name.result   # evaluated at open time; reading it loads no sheet
-            if scope != -1 or result is None or result.kind != xlrd.formula.oREF or len(result.value) != 1:
-                continue
-            ref3d = result.value[0]
-            if not 0 <= ref3d.shtxlo == ref3d.shtxhi - 1:
-                continue   # a name over several sheets, or a deleted sheet
-            ref = a1(ref3d.rowxlo, ref3d.colxlo)
-            if (ref3d.rowxhi - ref3d.rowxlo, ref3d.colxhi - ref3d.colxlo) != (1, 1):
-                ref += ":" + a1(ref3d.rowxhi - 1, ref3d.colxhi - 1)
-            names[name.name] = (_nfc(sheet_names[ref3d.shtxlo]), ref)
-        return names
-    finally:
-        book.release_resources()
+    book = pkg.xls_book
+    sheet_names = book.sheet_names()
+    names: Names = {}
+    for (_, scope), name in book.name_and_scope_map.items():
+        result = name.result   # evaluated at open time; reading it loads no sheet
+        if scope != -1 or result is None or result.kind != xlrd.formula.oREF or len(result.value) != 1:
+            continue
+        ref3d = result.value[0]
+        if not 0 <= ref3d.shtxlo == ref3d.shtxhi - 1:
+            continue   # a name over several sheets, or a deleted sheet
+        ref = a1(ref3d.rowxlo, ref3d.colxlo)
+        if (ref3d.rowxhi - ref3d.rowxlo, ref3d.colxhi - ref3d.colxlo) != (1, 1):
+            ref += ":" + a1(ref3d.rowxhi - 1, ref3d.colxhi - 1)
+        names[name.name] = (_nfc(sheet_names[ref3d.shtxlo]), ref)
+    return names
 
 
-def read_names(path: Path) -> Names:
-    """The workbook-scoped cell and range names of `path`, by its extension.
+_READERS = {"xlsx": _xlsx, "xlsm": _xlsx, "ods": _ods, "xls": _xls}
+
+
+def names_in(pkg: Package) -> Names:
+    """The workbook-scoped cell and range names of an opened workbook, by its format.
 
     Names are returned as the file spells them; Excel treats them case-insensitively, and
     LibreOffice keeps the upper-case spelling the template uses.
     """
-    suffix = path.suffix.lower()
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            return _xlsx(path)
-        if suffix == ".ods":
-            return _ods(path)
-        if suffix == ".xls":
-            return _xls(path)
-    except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        return _READERS[pkg.format](pkg)
+    except Exception as exc:   # broken parts of three formats raise many unrelated types (xlrd, zipfile …)
+        raise CdsBatchError(f"Không đọc được tên vùng trong '{pkg.name}': {exc}") from exc
+
+
+def read_names(path: Path) -> Names:
+    """The names of the workbook at `path`, whose format its extension gives."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in _READERS:
+        raise CdsBatchError(f"Không đọc được tên vùng trong '{path.name}': chỉ hỗ trợ .xlsx, .xlsm, .ods, .xls.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
         raise CdsBatchError(f"Không đọc được tên vùng trong '{path.name}': {exc}") from exc
-    raise CdsBatchError(f"Không đọc được tên vùng trong '{path.name}': chỉ hỗ trợ .xlsx, .xlsm, .ods, .xls.")
+    return names_in(Package(path.name, data, fmt))

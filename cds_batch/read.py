@@ -15,37 +15,31 @@ each sheet once; what it cannot see (error cells, percent formats, fonts, proper
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
+import io
 import unicodedata
-import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Mapping, cast
+from typing import Mapping, cast
 
-import olefile  # type: ignore[import-untyped]  # olefile ships no type information
 from python_calamine import CalamineWorkbook
 
 from . import layout as L
 from .errors import CdsBatchError
-from .names import read_names
+from .names import names_in
+from .package import SUFFIX, Package, ReadError
 from .read_extras import CellInfo, Wanted, cell_infos, custom_properties, parse_ref
 from .read_locate import named_cell, locate
 from .read_values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, report_date
 from .rubric.model import Rubric
 from .text import fold
 
-__all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "SchoolResponse", "read_identity",
+__all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "SchoolResponse", "Workbook", "read_identity",
            "read_workbook"]
+_PLAIN = CellInfo()
 
 Rows = list[list[object]]
 Spot = tuple[str, str]   # (sheet, A1 ref)
-_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "ods": ".ods", "xls": ".xls"}
-
-
-class ReadError(CdsBatchError):
-    """A file that cannot be read as a workbook at all; the message says why, in Vietnamese."""
 
 
 @dataclass(frozen=True)
@@ -69,55 +63,35 @@ class SchoolResponse:
         return {key: cell.value for key, cell in self.answers.items()}
 
 
-def sniff_format(path: Path) -> str:
-    """'xlsx', 'xlsm', 'ods' or 'xls' by the file's content; ReadError when it is none of them."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(8)
-        if head[:4] == b"PK\x03\x04":
-            with zipfile.ZipFile(path) as z:
-                names = set(z.namelist())
-            if "xl/workbook.xml" in names:
-                return "xlsm" if path.suffix.lower() == ".xlsm" else "xlsx"
-            if "content.xml" in names:
-                return "ods"
-            raise ReadError(f"Tệp '{path.name}' là tệp nén nhưng không phải bảng tính Excel hay LibreOffice.")
-        if head == bytes.fromhex("D0CF11E0A1B11AE1"):
-            with olefile.OleFileIO(str(path)) as ole:
-                if ole.exists("EncryptedPackage"):
-                    raise ReadError(f"Tệp '{path.name}' được đặt mật khẩu mở tệp; hãy gỡ mật khẩu "
-                                    "(Tệp → Thông tin → Bảo vệ sổ làm việc) rồi gửi lại.")
-                if ole.exists("Workbook") or ole.exists("Book"):
-                    return "xls"
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ReadError(f"Không mở được tệp '{path.name}': tệp hỏng ({exc}). Hãy mở lại bằng Excel hoặc "
-                        "LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc
-    raise ReadError(f"Tệp '{path.name}' không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods) hoặc đã hỏng.")
-
-
-@contextmanager
-def _as_format(path: Path, fmt: str) -> Iterator[Path]:
-    """`path` itself, or a copy named with the suffix of its real format (both readers go by suffix)."""
-    if path.suffix.lower() == _SUFFIX[fmt]:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="cds_read-") as folder:
-        copy = Path(folder) / f"workbook{_SUFFIX[fmt]}"
-        shutil.copyfile(path, copy)
-        yield copy
-
-
-class _Book:
-    """The calamine workbook, each sheet's rows read at most once."""
+class Workbook:
+    """One returned workbook opened once: the package, its calamine values (each sheet's rows read
+    at most once), and, on demand, its defined names and custom properties."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
+        self.package = Package.open(path)
         try:
-            self.wb = CalamineWorkbook.from_path(str(path))
+            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(self.package.data))
         except Exception as exc:   # calamine raises several unrelated error types for broken files
             raise ReadError(f"Không đọc được tệp '{path.name}': {exc}. Hãy mở lại bằng Excel hoặc LibreOffice, "
                             "lưu dạng .xlsx rồi gửi lại.") from exc
         self.sheets = {unicodedata.normalize("NFC", n): n for n in self.wb.sheet_names}
         self._rows: dict[str, Rows] = {}
+
+    @property
+    def format(self) -> str:
+        return self.package.format
+
+    @cached_property
+    def names(self) -> dict[str, Spot]:
+        try:
+            return {name.upper(): spot for name, spot in names_in(self.package).items()}
+        except CdsBatchError:
+            return {}   # unreadable names are lost names: the code column still says where
+
+    @cached_property
+    def properties(self) -> dict[str, object]:
+        return custom_properties(self.package)
 
     def find(self, wanted: str) -> str | None:
         """The sheet named `wanted`, or one whose name differs only in case, accents or spaces."""
@@ -137,15 +111,18 @@ class _Book:
         rows = self.rows(spot[0])
         return rows[r][c] if r < len(rows) and c < len(rows[r]) else ""
 
+    def close(self) -> None:
+        self.wb.close()
+        self.package.close()
 
-def _names(path: Path) -> dict[str, Spot]:
-    try:
-        return {name.upper(): spot for name, spot in read_names(path).items()}
-    except CdsBatchError:
-        return {}   # unreadable names are lost names: the code column still says where
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
-def _identity(book: _Book, names: Mapping[str, Spot], props: Mapping[str, object],
+def _identity(book: Workbook, names: Mapping[str, Spot], props: Mapping[str, object],
               notes: list[Note]) -> tuple[dict[str, str | None], str]:
     by_key: dict[str, Spot] = {}
     meta = book.find(L.SHEET_META)
@@ -171,36 +148,36 @@ def _identity(book: _Book, names: Mapping[str, Spot], props: Mapping[str, object
     return values, "+".join(sorted(used)) or "none"
 
 
-def read_identity(path: Path) -> dict[str, str | None]:
+def read_identity(source: Path | Workbook) -> dict[str, str | None]:
     """The six CDS_ identity values, cheaply (names, the hidden `_cds` cells, custom properties)."""
-    fmt = sniff_format(path)
-    with _as_format(path, fmt) as real:
-        book = _Book(real)
-        values, _ = _identity(book, _names(real), custom_properties(real, fmt), [])
+    if isinstance(source, Path):
+        with Workbook(source) as book:
+            return read_identity(book)
+    values, _ = _identity(source, source.names, source.properties, [])
     return values
 
 
-def read_workbook(path: Path, rubric: Rubric, source: str) -> SchoolResponse:
+def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) -> SchoolResponse:
     """Read one returned workbook made for `rubric`.
 
-    :param source: the ledger's display path of the entry, carried into the result.
+    :param entry_source: the ledger's display path of the entry, carried into the result.
     """
-    fmt = sniff_format(path)
-    with _as_format(path, fmt) as real:
-        book = _Book(real)
-        names = _names(real)
-        notes: list[Note] = []
-        if real is not path:
-            notes.append(Note(NoteKind.EXTENSION_MISMATCH, "", "", path.suffix, fmt))
-        identity, identity_source = _identity(book, names, custom_properties(real, fmt), notes)
-        where = locate(book, names, rubric, notes)
-        wanted: Wanted = {}
-        for spot in (*where.answers.values(), *where.notes.values(), *where.totals.values(), *where.school.values()):
-            wanted.setdefault(spot[0], set()).add(spot[1])
-        infos = cell_infos(real, fmt, wanted)
+    if isinstance(source, Path):
+        with Workbook(source) as opened:
+            return read_workbook(opened, rubric, entry_source)
+    book, names, fmt = source, source.names, source.format
+    notes: list[Note] = []
+    if book.path.suffix.lower() != SUFFIX[fmt]:
+        notes.append(Note(NoteKind.EXTENSION_MISMATCH, "", "", book.path.suffix, fmt))
+    identity, identity_source = _identity(book, names, book.properties, notes)
+    where = locate(book, names, rubric, notes)
+    wanted: Wanted = {}
+    for spot in (*where.answers.values(), *where.notes.values(), *where.totals.values(), *where.school.values()):
+        wanted.setdefault(spot[0], set()).add(spot[1])
+    infos = cell_infos(book.package, wanted)
 
     def cell(spot: Spot) -> Cell:
-        info = infos.get(spot, CellInfo())
+        info = infos.get(spot, _PLAIN)
         if info.formula and not info.cached:   # saved by a program that does not calculate (openpyxl)
             notes.append(Note(NoteKind.FORMULA_NO_CACHED_VALUE, spot[0], spot[1], None,
                               "Ô có công thức nhưng tệp không lưu kết quả; hãy mở tệp bằng Excel, lưu lại rồi gửi"))
@@ -215,7 +192,7 @@ def read_workbook(path: Path, rubric: Rubric, source: str) -> SchoolResponse:
     evidence = tuple(row for row in (tuple(cell(s) for s in spots) for spots in where.evidence)
                      if any(c.value is not None for c in row))
     return SchoolResponse(
-        entry_source=source, format=fmt, identity=identity, identity_source=identity_source, school=school,
+        entry_source=entry_source, format=fmt, identity=identity, identity_source=identity_source, school=school,
         answers={k: cell(s) for k, s in where.answers.items()},
         evidence_notes={k: cell(s) for k, s in where.notes.items()}, totals=totals, evidence_rows=evidence,
         located_by="codes" if where.by_code else "names", notes=tuple(notes))

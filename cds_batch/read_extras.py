@@ -1,6 +1,6 @@
 """Read stage helper: what python-calamine cannot tell about a cell, read from the file itself.
 
-In: a workbook path, its format ('xlsx', 'ods', 'xls') and the cells the reader needs, by sheet.
+In: the opened workbook (`Package`) and the cells the reader needs, by sheet.
 Out: `CellInfo` per cell (error text, percent number format, font name, formula without a cached
 value, ODS boolean) and the custom document properties.
 
@@ -19,11 +19,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Iterator
 from xml.etree import ElementTree
 
 from .layout import a1
+from .package import Package
 
 Wanted = dict[str, set[str]]   # sheet → A1 refs
 
@@ -77,30 +78,29 @@ def is_percent_format(code: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.|\[[^]]*\]', "", code)
 
 
-def cell_infos(path: Path, fmt: str, wanted: Wanted) -> Infos:
+def cell_infos(pkg: Package, wanted: Wanted) -> Infos:
     """`CellInfo` for each wanted cell that the file stores (cells it does not store are plain blanks)."""
     if not wanted:
         return {}
-    if fmt in ("xlsx", "xlsm"):
-        return _xlsx(path, wanted)
-    if fmt == "ods":
-        return _ods(path, wanted)
-    return _xls(path, wanted)
+    if pkg.format in ("xlsx", "xlsm"):
+        return _xlsx(pkg, wanted)
+    if pkg.format == "ods":
+        return _ods(pkg, wanted)
+    return _xls(pkg, wanted)
 
 
-def custom_properties(path: Path, fmt: str) -> dict[str, object]:
+def custom_properties(pkg: Package) -> dict[str, object]:
     """Custom document properties (xlsx custom.xml, ods meta:user-defined); {} for xls, which no
     Python library reads (field-notes 2a)."""
+    part = {"xlsx": "docProps/custom.xml", "xlsm": "docProps/custom.xml", "ods": "meta.xml"}.get(pkg.format)
     try:
-        with zipfile.ZipFile(path) as z:
-            part = {"xlsx": "docProps/custom.xml", "xlsm": "docProps/custom.xml", "ods": "meta.xml"}.get(fmt)
-            if part is None or part not in z.namelist():
-                return {}
-            root = ElementTree.fromstring(z.read(part))
-    except (OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        root = pkg.xml(part) if part else None
+    except (OSError, zipfile.BadZipFile):
+        return {}
+    if root is None:
         return {}
     props: dict[str, object] = {}
-    if fmt == "ods":
+    if pkg.format == "ods":
         for el in root.iter(f"{_META}user-defined"):
             kind, text = el.get(f"{_META}value-type", "string"), el.text or ""
             props[el.get(f"{_META}name", "")] = float(text) if kind == "float" else text
@@ -121,11 +121,11 @@ def custom_properties(path: Path, fmt: str) -> dict[str, object]:
 
 # --- xlsx -------------------------------------------------------------------------------------
 
-def _xlsx_styles(z: zipfile.ZipFile) -> tuple[list[bool], list[str | None]]:
+def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
     """Per cellXfs index: is it a percent format, and its font name."""
-    if "xl/styles.xml" not in z.namelist():
+    root = pkg.xml("xl/styles.xml")
+    if root is None:
         return [], []
-    root = ElementTree.fromstring(z.read("xl/styles.xml"))
     codes = {int(el.get("numFmtId", "-1")): el.get("formatCode", "") for el in root.iter(f"{_M}numFmt")}
     fonts_el = root.find(f"{_M}fonts")
     fonts: list[str | None] = []
@@ -143,10 +143,11 @@ def _xlsx_styles(z: zipfile.ZipFile) -> tuple[list[bool], list[str | None]]:
     return percent, font_of
 
 
-def _xlsx_parts(z: zipfile.ZipFile) -> dict[str, str]:
+def _xlsx_parts(pkg: Package) -> dict[str, str]:
     """Sheet name (NFC) → its part in the zip, through workbook.xml and its relationships."""
-    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    book, rels = pkg.xml("xl/workbook.xml"), pkg.xml("xl/_rels/workbook.xml.rels")
+    if book is None or rels is None:
+        return {}
     targets = {el.get("Id"): el.get("Target", "") for el in rels.iter(f"{_PR}Relationship")}
     parts: dict[str, str] = {}
     for sheet in book.iter(f"{_M}sheet"):
@@ -156,24 +157,22 @@ def _xlsx_parts(z: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _xlsx(path: Path, wanted: Wanted) -> Infos:
+def _xlsx(pkg: Package, wanted: Wanted) -> Infos:
     infos: Infos = {}
-    with zipfile.ZipFile(path) as z:
-        parts = _xlsx_parts(z)
-        percent, font_of = _xlsx_styles(z)
-        names = set(z.namelist())
-        for sheet, refs in wanted.items():
-            part = parts.get(sheet)
-            if part is None or part not in names:
-                continue
-            found = _xlsx_scan(z.read(part), refs)
-            if found is None:   # some cell without an `r` attribute: let ElementTree count positions
-                found = _xlsx_tree(z.read(part), refs)
-            for ref, (s, t, has_f, v) in found.items():
-                infos[(sheet, ref)] = CellInfo(
-                    error=(v or "") if t == "e" else None, percent=percent[s] if s < len(percent) else False,
-                    font=font_of[s] if s < len(font_of) else None, formula=has_f,
-                    cached=v is not None and (bool(v) or t == "str"))
+    parts = _xlsx_parts(pkg)
+    percent, font_of = _xlsx_styles(pkg)
+    for sheet, refs in wanted.items():
+        xml = pkg.part(parts.get(sheet, ""))
+        if xml is None:
+            continue
+        found = _xlsx_scan(xml, refs)
+        if found is None:   # some cell without an `r` attribute: let ElementTree count positions
+            found = _xlsx_tree(xml, refs)
+        for ref, (s, t, has_f, v) in found.items():
+            infos[(sheet, ref)] = CellInfo(
+                error=(v or "") if t == "e" else None, percent=percent[s] if s < len(percent) else False,
+                font=font_of[s] if s < len(font_of) else None, formula=has_f,
+                cached=v is not None and (bool(v) or t == "str"))
     return infos
 
 
@@ -282,9 +281,10 @@ def _ods_rows(table: ElementTree.Element) -> Iterator[ElementTree.Element]:
             yield from _ods_rows(child)
 
 
-def _ods(path: Path, wanted: Wanted) -> Infos:
-    with zipfile.ZipFile(path) as z:
-        root = ElementTree.fromstring(z.read("content.xml"))
+def _ods(pkg: Package, wanted: Wanted) -> Infos:
+    root = pkg.xml("content.xml")
+    if root is None:
+        return {}
     fonts = _ods_fonts(root)
     infos: Infos = {}
     for table in root.iter(f"{_TABLE}table"):
@@ -331,29 +331,26 @@ def _ods_info(cell: ElementTree.Element, col: int, col_styles: list[str], fonts:
 
 # --- xls --------------------------------------------------------------------------------------
 
-def _xls(path: Path, wanted: Wanted) -> Infos:
+def _xls(pkg: Package, wanted: Wanted) -> Infos:
     import xlrd  # type: ignore[import-untyped]  # xlrd ships no type information
 
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
-    try:
-        by_name = {_nfc(n): i for i, n in enumerate(book.sheet_names())}
-        infos: Infos = {}
-        for sheet, refs in wanted.items():
-            if sheet not in by_name:
+    book = pkg.xls_book
+    by_name = {_nfc(n): i for i, n in enumerate(book.sheet_names())}
+    infos: Infos = {}
+    for sheet, refs in wanted.items():
+        if sheet not in by_name:
+            continue
+        ws = book.sheet_by_index(by_name[sheet])
+        for ref in refs:
+            r, c = parse_ref(ref)
+            if r >= ws.nrows or c >= ws.ncols:
                 continue
-            ws = book.sheet_by_index(by_name[sheet])
-            for ref in refs:
-                r, c = parse_ref(ref)
-                if r >= ws.nrows or c >= ws.ncols:
-                    continue
-                xf = book.xf_list[ws.cell_xf_index(r, c)]
-                fmt = book.format_map.get(xf.format_key)
-                font = book.font_list[xf.font_index].name if xf.font_index < len(book.font_list) else None
-                error = None
-                if ws.cell_type(r, c) == xlrd.XL_CELL_ERROR:
-                    error = xlrd.error_text_from_code.get(ws.cell_value(r, c), "#VALUE!")
-                infos[(sheet, ref)] = CellInfo(error=error, percent=bool(fmt and is_percent_format(fmt.format_str)),
-                                               font=font)
-        return infos
-    finally:
-        book.release_resources()
+            xf = book.xf_list[ws.cell_xf_index(r, c)]
+            fmt = book.format_map.get(xf.format_key)
+            font = book.font_list[xf.font_index].name if xf.font_index < len(book.font_list) else None
+            error = None
+            if ws.cell_type(r, c) == xlrd.XL_CELL_ERROR:
+                error = xlrd.error_text_from_code.get(ws.cell_value(r, c), "#VALUE!")
+            infos[(sheet, ref)] = CellInfo(error=error, percent=bool(fmt and is_percent_format(fmt.format_str)),
+                                           font=font)
+    return infos

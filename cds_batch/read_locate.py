@@ -21,7 +21,7 @@ from .rubric.model import Group, Rubric
 from .text import fold
 
 if TYPE_CHECKING:
-    from .read import _Book
+    from .read import Workbook
 
 Spot = tuple[str, str]
 _TOTAL_LABEL = fold("TỔNG ĐIỂM TẠM TÍNH")
@@ -37,12 +37,12 @@ class Where:
     by_code: bool = False
 
 
-def named_cell(names: Mapping[str, Spot], book: _Book, name: str) -> Spot | None:
+def named_cell(names: Mapping[str, Spot], book: Workbook, name: str) -> Spot | None:
     spot = names.get(name)
     return spot if spot is not None and ":" not in spot[1] and spot[0] in book.sheets else None
 
 
-def locate(book: _Book, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
+def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
     """Where every cell the contract names is in this workbook; see the module docstring."""
     where = Where()
     if not any(n.startswith("CDS_") for n in names):
@@ -64,7 +64,7 @@ def locate(book: _Book, names: Mapping[str, Spot], rubric: Rubric, notes: list[N
     return where
 
 
-def _group(book: _Book, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
+def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
            quiet: bool) -> None:
     specs = L.group_rows(group)
     missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
@@ -127,7 +127,7 @@ def _header_cols(rows: Sequence[Sequence[object]]) -> dict[L.Col, int]:
     return {}
 
 
-def _group_sheet(book: _Book, group: Group, notes: list[Note]) -> str | None:
+def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
     expected = L.group_sheet(group.id)
     sheet = book.find(expected)
     if sheet is not None:
@@ -142,7 +142,7 @@ def _group_sheet(book: _Book, group: Group, notes: list[Note]) -> str | None:
     return best
 
 
-def _school(book: _Book, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
+def _school(book: Workbook, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
     labels: dict[str, Spot] = {}
     info = book.find(L.SHEET_INFO)
     for f in L.SCHOOL_FIELDS:
@@ -165,7 +165,7 @@ def _school(book: _Book, names: Mapping[str, Spot], where: Where, notes: list[No
                                   f"Ô '{f.label}' mất tên vùng {f.name}"))
 
 
-def _evidence(book: _Book, names: Mapping[str, Spot], where: Where) -> None:
+def _evidence(book: Workbook, names: Mapping[str, Spot], where: Where) -> None:
     spot = names.get(L.EVIDENCE_NAME)
     if spot and ":" in spot[1] and spot[0] in book.sheets:
         sheet = spot[0]
