@@ -55,10 +55,30 @@ def name_key(name: str) -> str:
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
 
 
+class RosterIndex:
+    """The roster looked up by code, name key and e-mail address, built once per run: a province
+    roster has tens of thousands of schools, and every workbook is looked up in it."""
+
+    def __init__(self, roster: Sequence[SchoolInfo]) -> None:
+        self.schools = tuple(roster)
+        self.by_code = {s.code: s for s in self.schools}
+        self.by_name: dict[str, list[SchoolInfo]] = {}
+        self.by_email: dict[str, list[SchoolInfo]] = {}
+        for s in self.schools:
+            self.by_name.setdefault(name_key(s.name), []).append(s)
+            if s.email.strip():
+                self.by_email.setdefault(s.email.strip().casefold(), []).append(s)
+
+    def __bool__(self) -> bool:
+        return bool(self.schools)
+
+
 def identify(issued_for: object, typed_code: object, typed_name: object, sender: str,
-             roster: Sequence[SchoolInfo]) -> Identification:
+             roster: RosterIndex | Sequence[SchoolInfo]) -> Identification:
     """Which school this workbook is, with the findings that explain how it was (or was not) found."""
-    by_code = {s.code: s for s in roster}
+    if not isinstance(roster, RosterIndex):
+        roster = RosterIndex(roster)
+    by_code = roster.by_code
     issued, typed = code_text(issued_for), code_text(typed_code)
     if typed:
         problems: list[tuple[Code, dict[str, Any]]] = []
@@ -76,8 +96,7 @@ def identify(issued_for: object, typed_code: object, typed_name: object, sender:
                               ((Code.E402, {"expected": issued, "detail": detail}),))
     name = clean(str(typed_name)) if typed_name not in (None, "") else ""
     if name:
-        key = name_key(name)
-        hits = [s for s in roster if name_key(s.name) == key]
+        hits = roster.by_name.get(name_key(name), [])
         if len(hits) == 1:
             return Identification(hits[0].code, Method.NAME, True,
                                   ((Code.E402, {"expected": hits[0].code, "detail": f"tên trường '{name}'"}),))
@@ -85,7 +104,7 @@ def identify(issued_for: object, typed_code: object, typed_name: object, sender:
             return Identification(None, Method.NONE, False,
                                   ((Code.E405, {"value": name, "expected": ", ".join(s.code for s in hits)}),))
     address = sender.strip().casefold()
-    hits = [s for s in roster if address and s.email.strip().casefold() == address]
+    hits = roster.by_email.get(address, []) if address else []
     if len(hits) == 1:
         return Identification(hits[0].code, Method.SENDER, True,
                               ((Code.E402, {"expected": hits[0].code, "detail": f"địa chỉ người gửi {sender}"}),))

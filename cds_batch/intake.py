@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from multiprocessing import get_context
 from typing import Callable, Iterator, Mapping, Sequence
 
 from .discover import Entry, Fate
 from .findings import Code, Finding, Severity, finding
-from .identify import Identification, identify
+from .identify import Identification, RosterIndex, identify
 from .layout import TEMPLATE_VERSION
 from .read import ReadError, SchoolResponse, Workbook, read_identity, read_workbook
 from .roster import SchoolInfo
@@ -43,6 +44,14 @@ class Context:
 
     def rubric(self, rid: str | None) -> Rubric | None:
         return next((r for r in self.rubrics if r.id == rid), None)
+
+    @cached_property
+    def index(self) -> RosterIndex:
+        """The roster's lookups, built once per process (workers build their own: it is not pickled)."""
+        return RosterIndex(self.roster)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "index"}
 
 
 @dataclass(frozen=True)
@@ -122,13 +131,13 @@ def _identify(identity: Mapping[str, str | None], response: SchoolResponse, entr
         return cell.value if cell is not None else None
 
     return identify(identity.get("CDS_ISSUED_FOR"), typed("CDS_SCHOOL_CODE"), typed("CDS_SCHOOL_NAME"),
-                    entry.sender, ctx.roster)
+                    entry.sender, ctx.index)
 
 
 def _rubric_by_roster(code: str, rubric: Rubric, response: SchoolResponse, book: Workbook,
                       ctx: Context) -> tuple[Rubric, SchoolResponse, Finding]:
     """A workbook that lost its identity cells: the rubric the roster gives its school, else the default."""
-    school = next((s for s in ctx.roster if s.code == code), None)
+    school = ctx.index.by_code.get(code)
     chosen = ctx.rubric(school.rubric) if school is not None and school.rubric else None
     how = f"theo danh sách trường (trường {code})" if chosen else "mặc định của lần chạy"
     if chosen is not None and chosen.id != rubric.id:

@@ -30,11 +30,13 @@ class ReadError(CdsBatchError):
 class Package:
     """The bytes of one workbook file and, on demand, its zip, XML parts and xlrd book (.xls)."""
 
-    def __init__(self, name: str, data: bytes, fmt: str) -> None:
+    def __init__(self, name: str, data: bytes, fmt: str, opened: zipfile.ZipFile | None = None) -> None:
         self.name = name      # the file name, for messages
         self.data = data
         self.format = fmt     # 'xlsx', 'xlsm', 'ods' or 'xls'
         self._xml: dict[str, ElementTree.Element | None] = {}
+        if opened is not None:
+            self.__dict__["zip"] = opened   # the zip `sniff` already opened (cached_property's slot)
 
     @classmethod
     def open(cls, path: Path) -> Package:
@@ -43,7 +45,8 @@ class Package:
             data = path.read_bytes()
         except OSError as exc:
             raise ReadError(f"Không mở được tệp '{path.name}': {exc.strerror or exc}.") from exc
-        return cls(path.name, data, sniff(path.name, data))
+        fmt, opened = sniff(path.name, data)
+        return cls(path.name, data, fmt, opened)
 
     @cached_property
     def zip(self) -> zipfile.ZipFile:
@@ -80,16 +83,17 @@ class Package:
             self.zip.close()
 
 
-def sniff(name: str, data: bytes) -> str:
-    """'xlsx', 'xlsm', 'ods' or 'xls' by content; ReadError when the bytes are none of them."""
+def sniff(name: str, data: bytes) -> tuple[str, zipfile.ZipFile | None]:
+    """'xlsx', 'xlsm', 'ods' or 'xls' by content, with the zip it opened to tell; ReadError when the
+    bytes are none of them."""
     try:
         if data[:4] == b"PK\x03\x04":
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                members = set(z.namelist())
+            z = zipfile.ZipFile(io.BytesIO(data))
+            members = set(z.namelist())
             if "xl/workbook.xml" in members:
-                return "xlsm" if name.lower().endswith(".xlsm") else "xlsx"
+                return ("xlsm" if name.lower().endswith(".xlsm") else "xlsx"), z
             if "content.xml" in members:
-                return "ods"
+                return "ods", z
             raise ReadError(f"Tệp '{name}' là tệp nén nhưng không phải bảng tính Excel hay LibreOffice.")
         if data[:8] == _OLE_MAGIC:
             with olefile.OleFileIO(io.BytesIO(data)) as ole:
@@ -97,7 +101,7 @@ def sniff(name: str, data: bytes) -> str:
                     raise ReadError(f"Tệp '{name}' được đặt mật khẩu mở tệp; hãy gỡ mật khẩu "
                                     "(Tệp → Thông tin → Bảo vệ sổ làm việc) rồi gửi lại.")
                 if ole.exists("Workbook") or ole.exists("Book"):
-                    return "xls"
+                    return "xls", None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ReadError(f"Không mở được tệp '{name}': tệp hỏng ({exc}). Hãy mở lại bằng Excel hoặc "
                         "LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc

@@ -10,10 +10,12 @@ and a `RunReport` for the command line to summarise. Library code: no printing, 
 """
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .cache import IntakeCache
 from .consolidate import District, consolidate
 from .discover import discover, private_workdir
 from .errors import CdsBatchError
@@ -48,6 +50,7 @@ class RunReport:
     workbooks: int                        # entries read as workbooks
     changes: tuple[Change, ...] | None
     feedback: tuple[Path, ...]
+    cached: int = 0                       # workbooks whose reading an earlier run into `out` had done
 
 
 class Progress:
@@ -62,13 +65,21 @@ class Progress:
 def run_district(opts: RunOptions, progress: Progress | None = None) -> RunReport:
     """Run the whole district job; raises CdsBatchError when it cannot run at all."""
     previous = _previous(opts.previous)
-    with private_workdir() as work:
+    ctx = Context(opts.rubrics, opts.roster, opts.round_label)
+    cache = IntakeCache(opts.out, ctx)
+    with private_workdir() as work, closing(cache):
         entries = discover(list(opts.inputs), work)
         todo = [e for e in entries if e.fate is None]
         if progress and progress.start:
             progress.start(len(todo))
-        submissions = examine_all(todo, Context(opts.rubrics, opts.roster, opts.round_label), opts.jobs,
-                                  progress.step if progress else None)
+        step = progress.step if progress else None
+        cached = cache.lookup(todo)
+        fresh = iter(examine_all([e for e in todo if e.source not in cached], ctx, opts.jobs, step))
+        for s in cached.values():
+            if step:
+                step(s)
+        submissions = [cached.get(e.source) or next(fresh) for e in todo]
+        cache.store(submissions)
     district = consolidate(entries, submissions, opts.roster)
     schools = results(district, opts.office)
     changes = compare(previous, schools) if previous is not None else None
@@ -80,7 +91,7 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
     write_json(opts.out / RESULTS, schools)
     write_json(opts.out / LEDGER, ledger(district))
     feedback = _write_feedback(district, opts)
-    return RunReport(district, len(entries), len(todo), changes, feedback)
+    return RunReport(district, len(entries), len(todo), changes, feedback, cache.hits)
 
 
 def _previous(folder: Path | None) -> list[dict[str, object]] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 # NBSP, narrow NBSP and figure space reach us from Word and web pages pasted into cells.
@@ -14,12 +15,15 @@ _ODD_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
+# Cached: the same labels, codes and answers ("Có", "1.1") come back in every workbook of a run.
+@lru_cache(maxsize=1 << 16)
 def clean(text: str) -> str:
     """NFC-normalise, fold odd spaces and smart quotes, collapse runs of white space."""
     text = unicodedata.normalize("NFC", text).translate(_ODD_SPACES).translate(_QUOTES)
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """A comparison key: no diacritics, đ→d, case-folded, single spaces.
 

@@ -125,9 +125,10 @@ def answer_findings(rubric: Rubric, result: SchoolResult, response: SchoolRespon
     """E201–E207: unusable answers, reinterpreted ones, and conditions not met with their consequence."""
     out: list[Finding] = []
     located = response.answers
+    scores = {c.code: c for c in result.criteria}
     for group in rubric.groups:
         for c in group.criteria:
-            scored = result.criterion(c.code)
+            scored = scores[c.code]
             for issue in scored.issues:
                 cell = located.get(issue.key)
                 if cell is None:   # not found in the file: E104 already says so
@@ -180,9 +181,10 @@ def evidence_findings(rubric: Rubric, result: SchoolResult, response: SchoolResp
         if name is None or name.value is None:
             place = name or row[0]
             out.append(_at(Code.E303, place, file, value=given or show(row[0].value)))
+    scores = {c.code: c for c in result.criteria}
     for group in rubric.groups:
         for c in group.criteria:
-            scored = result.criterion(c.code)
+            scored = scores[c.code]
             if c.kind is Kind.CONDITION or scored.claimed <= 0 or c.code in listed:
                 continue
             note = response.evidence_notes.get(c.code)

@@ -1,0 +1,124 @@
+"""Intake cache: a second run over the same inbox reads only the files it has not seen.
+
+In: the output folder, the run's `Context` and the workbook entries still to be examined.
+Out: the `Submission`s an earlier run into the same folder computed for identical inputs, and
+(after intake) the new ones stored for the next run.
+
+An optimisation only: deleting `.cds-cache.sqlite` changes no output byte. A submission is
+reused only when every input of `intake.examine` is the same — the file's bytes (SHA-256), its
+name, display path and sender (which go into findings and identification), and the run's
+fingerprint: the code of cds_batch itself, every rubric's content hash, the roster and the
+round. Anything else changes the key, and the entry is read again. The cache holds what this
+program wrote into the office's own output folder (pickled); it never reads from the inbox. Any
+error with the cache file (locked, corrupt, read-only folder) turns the cache off for the run.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from contextlib import closing
+from dataclasses import fields
+from pathlib import Path
+from typing import Sequence
+
+from .discover import Entry
+from .intake import Context, Submission
+
+CACHE_FILE = ".cds-cache.sqlite"
+_SCHEMA = 1
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _code_digest() -> str:
+    """SHA-256 over cds_batch's own source: any change of the tool invalidates the cache."""
+    h = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".json") and path.is_file():
+            h.update(path.relative_to(_PACKAGE).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(ctx: Context) -> str:
+    """What every cached submission of a run depends on besides its own file."""
+    h = hashlib.sha256(f"schema {_SCHEMA}\n{_code_digest()}\n{ctx.round_label}\n".encode())
+    for rubric in ctx.rubrics:
+        h.update(f"rubric {rubric.id} {rubric.content_hash}\n".encode())
+    h.update(pickle.dumps(ctx.roster, protocol=4))
+    return h.hexdigest()
+
+
+def entry_key(entry: Entry) -> str:
+    return "\x1f".join((entry.sha256, entry.name, entry.source, entry.sender))
+
+
+_FIELDS = tuple(f.name for f in fields(Submission) if f.name != "entry")
+
+
+class IntakeCache:
+    """The submissions of the last run into one output folder, valid for one run fingerprint."""
+
+    def __init__(self, folder: Path, ctx: Context) -> None:
+        self.path = folder / CACHE_FILE
+        self.fingerprint = fingerprint(ctx)
+        self.hits = 0
+        self._db: sqlite3.Connection | None = None
+        for _ in range(2):   # a file that is not our database is removed, and made anew once
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path)
+                with self._db:
+                    self._db.execute("CREATE TABLE IF NOT EXISTS submission (key TEXT PRIMARY KEY, "
+                                     "fingerprint TEXT, value BLOB)")
+                break
+            except (OSError, sqlite3.Error):
+                self._forget()
+
+    def lookup(self, entries: Sequence[Entry]) -> dict[str, Submission]:
+        """Entry source → the cached submission, for every entry an identical earlier one was read for."""
+        if self._db is None or not entries:
+            return {}
+        wanted = {entry_key(e): e for e in entries}
+        found: dict[str, Submission] = {}
+        try:
+            rows = self._db.execute("SELECT key, value FROM submission WHERE fingerprint = ?", (self.fingerprint,))
+            for key, blob in rows:   # streamed: a province's cache is hundreds of megabytes
+                e = wanted.get(key)
+                if e is not None:
+                    found[e.source] = Submission(e, **dict(zip(_FIELDS, pickle.loads(blob))))
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, TypeError, AttributeError, ImportError):
+            self._forget()
+            return {}
+        self.hits = len(found)
+        return found
+
+    def store(self, submissions: Sequence[Submission]) -> None:
+        """Keep exactly these submissions (this run's) for the next run; older rows are dropped."""
+        if self._db is None:
+            return
+        rows = [(entry_key(s.entry), self.fingerprint,
+                 pickle.dumps(tuple(getattr(s, name) for name in _FIELDS), protocol=pickle.HIGHEST_PROTOCOL))
+                for s in submissions if s.entry.sha256]
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM submission")
+                self._db.executemany("INSERT OR REPLACE INTO submission VALUES (?, ?, ?)", rows)
+        except sqlite3.Error:
+            self._forget()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _forget(self) -> None:
+        """Turn the cache off for this run, and remove a file that could not be used."""
+        if self._db is not None:
+            with closing(self._db):
+                pass
+            self._db = None
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
