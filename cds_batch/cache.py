@@ -1,14 +1,20 @@
-"""Intake cache: a second run over the same inbox reads only the files it has not seen.
+"""Run cache: a second run over the same inbox reads only the files it has not seen, and leaves
+alone the per-school outputs whose content would not change.
 
-In: the output folder, the run's `Context` and the workbook entries still to be examined.
-Out: the `Submission`s an earlier run into the same folder computed for identical inputs, and
-(after intake) the new ones stored for the next run.
+In: the output folder, the run's `Context`, the workbook entries still to be examined, and the
+per-school output files with a digest of what they are made from.
+Out: the `Submission`s an earlier run into the same folder computed for identical inputs (after
+intake, the new ones are stored for the next run); whether an output file on disk is exactly the
+one its inputs would give again.
 
 An optimisation only: deleting `.cds-cache.sqlite` changes no output byte. A submission is
 reused only when every input of `intake.examine` is the same — the file's bytes (SHA-256), its
 name, display path and sender (which go into findings and identification), and the run's
 fingerprint: the code of cds_batch itself, every rubric's content hash, the roster and the
-round. Anything else changes the key, and the entry is read again. The cache holds what this
+round. Anything else changes the key, and the entry is read again. An output file is skipped only
+when the digest of its inputs (and of the tool's code) is the one recorded when it was written and
+the file still has the SHA-256 it was written with; the writers are deterministic, so writing it
+again would give the same bytes. The cache holds what this
 program wrote into the office's own output folder (pickled); it never reads from the inbox. Any
 error with the cache file (locked, corrupt, read-only folder) turns the cache off for the run.
 """
@@ -40,13 +46,22 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
+_CODE_DIGEST = _code_digest()
+
+
 def fingerprint(ctx: Context) -> str:
     """What every cached submission of a run depends on besides its own file."""
-    h = hashlib.sha256(f"schema {_SCHEMA}\n{_code_digest()}\n{ctx.round_label}\n".encode())
+    h = hashlib.sha256(f"schema {_SCHEMA}\n{_CODE_DIGEST}\n{ctx.round_label}\n".encode())
     for rubric in ctx.rubrics:
         h.update(f"rubric {rubric.id} {rubric.content_hash}\n".encode())
     h.update(pickle.dumps(ctx.roster, protocol=4))
     return h.hexdigest()
+
+
+def inputs_digest(*parts: object) -> str:
+    """A digest of what an output file is made from: the values' repr (stable for equal values,
+    unlike pickle, which depends on object sharing) and the tool's code."""
+    return hashlib.sha256("\x1f".join([_CODE_DIGEST, *map(repr, parts)]).encode()).hexdigest()
 
 
 def entry_key(entry: Entry) -> str:
@@ -56,8 +71,9 @@ def entry_key(entry: Entry) -> str:
 _FIELDS = tuple(f.name for f in fields(Submission) if f.name != "entry")
 
 
-class IntakeCache:
-    """The submissions of the last run into one output folder, valid for one run fingerprint."""
+class RunCache:
+    """The submissions of the last run into one output folder (valid for one run fingerprint) and the
+    per-school output files it wrote."""
 
     def __init__(self, folder: Path, ctx: Context) -> None:
         self.path = folder / CACHE_FILE
@@ -71,6 +87,8 @@ class IntakeCache:
                 with self._db:
                     self._db.execute("CREATE TABLE IF NOT EXISTS submission (key TEXT PRIMARY KEY, "
                                      "fingerprint TEXT, value BLOB)")
+                    self._db.execute("CREATE TABLE IF NOT EXISTS output (name TEXT PRIMARY KEY, inputs TEXT, "
+                                     "sha256 TEXT)")
                 break
             except (OSError, sqlite3.Error):
                 self._forget()
@@ -105,6 +123,34 @@ class IntakeCache:
                 self._db.execute("DELETE FROM submission")
                 self._db.executemany("INSERT OR REPLACE INTO submission VALUES (?, ?, ?)", rows)
         except sqlite3.Error:
+            self._forget()
+
+    def unchanged(self, target: Path, inputs: str) -> bool:
+        """True when `target` is the file an earlier run wrote from the same `inputs` digest, untouched."""
+        if self._db is None:
+            return False
+        try:
+            row = self._db.execute("SELECT inputs, sha256 FROM output WHERE name = ?", (target.name,)).fetchone()
+        except sqlite3.Error:
+            self._forget()
+            return False
+        if row is None or row[0] != inputs:
+            return False
+        recorded: str = row[1]
+        try:
+            return hashlib.sha256(target.read_bytes()).hexdigest() == recorded
+        except OSError:
+            return False
+
+    def written(self, targets: Sequence[tuple[Path, str]]) -> None:
+        """Record output files just written, each with the digest of its inputs."""
+        if self._db is None:
+            return
+        try:
+            rows = [(t.name, inputs, hashlib.sha256(t.read_bytes()).hexdigest()) for t, inputs in targets]
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO output VALUES (?, ?, ?)", rows)
+        except (OSError, sqlite3.Error):
             self._forget()
 
     def close(self) -> None:

@@ -11,17 +11,17 @@ and a `RunReport` for the command line to summarise. Library code: no printing, 
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .cache import IntakeCache
-from .consolidate import District, consolidate
+from .cache import RunCache, inputs_digest
+from .consolidate import District, SchoolRow, consolidate
 from .discover import discover, private_workdir
 from .errors import CdsBatchError
 from .intake import Context, Submission, examine_all
 from .outputs import ledger, read_results, results, write_csv, write_json
-from .report_feedback import write_feedback
+from .report_feedback import feedback_filename, write_feedback
 from .report_summary import overview_table, write_summary
 from .roster import SchoolInfo
 from .rounds import Change, compare
@@ -66,8 +66,13 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
     """Run the whole district job; raises CdsBatchError when it cannot run at all."""
     previous = _previous(opts.previous)
     ctx = Context(opts.rubrics, opts.roster, opts.round_label)
-    cache = IntakeCache(opts.out, ctx)
-    with private_workdir() as work, closing(cache):
+    with closing(RunCache(opts.out, ctx)) as cache:
+        return _run(opts, ctx, cache, previous, progress)
+
+
+def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
+         progress: Progress | None) -> RunReport:
+    with private_workdir() as work:
         entries = discover(list(opts.inputs), work)
         todo = [e for e in entries if e.fate is None]
         if progress and progress.start:
@@ -90,7 +95,7 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
     write_csv(opts.out / CSV, header, rows)
     write_json(opts.out / RESULTS, schools)
     write_json(opts.out / LEDGER, ledger(district))
-    feedback = _write_feedback(district, opts)
+    feedback = _write_feedback(district, opts, cache)
     return RunReport(district, len(entries), len(todo), changes, feedback, cache.hits)
 
 
@@ -104,17 +109,37 @@ def _previous(folder: Path | None) -> list[dict[str, object]] | None:
                             f"cds-batch run ghi): {exc}") from exc
 
 
-def _write_feedback(district: District, opts: RunOptions) -> tuple[Path, ...]:
+def _write_feedback(district: District, opts: RunOptions, cache: RunCache) -> tuple[Path, ...]:
+    """Every school's feedback file; one whose inputs did not change since the last run is left as is."""
     folder = opts.out / FEEDBACK
     by_id = {r.id: r for r in opts.rubrics}
+    todo: list[tuple[SchoolRow, str]] = []
+    paths: list[Path] = []
+    for row in district.schools:
+        if row.used is None:
+            continue
+        rubric = by_id.get(row.used.rubric_id)
+        target = folder / feedback_filename(row.info.code)
+        paths.append(target)
+        inputs = inputs_digest(_without_paths(row), rubric.content_hash if rubric else None, opts.office,
+                               opts.round_label)
+        if not cache.unchanged(target, inputs):
+            todo.append((row, inputs))
     written = [write_feedback(row, by_id.get(row.used.rubric_id), folder, office=opts.office,
-                              round_label=opts.round_label)
-               for row in district.schools if row.used is not None]
-    keep = set(written)
+                              round_label=opts.round_label) for row, _ in todo if row.used is not None]
+    cache.written(list(zip(written, (inputs for _, inputs in todo))))
+    keep = set(paths)
     for stale in folder.glob("*_phan-hoi.xlsx"):   # a school's file from an earlier run into this folder
         if stale not in keep:
             stale.unlink()
-    return tuple(written)
+    return tuple(paths)
+
+
+def _without_paths(row: SchoolRow) -> SchoolRow:
+    """The row without the private working paths of its entries, which differ from run to run."""
+    def bare(s: Submission) -> Submission:
+        return replace(s, entry=replace(s.entry, path=None))
+    return replace(row, used=bare(row.used) if row.used else None, superseded=tuple(bare(s) for s in row.superseded))
 
 
 def default_rubrics(sources: Sequence[str], load: Callable[[str], Rubric],

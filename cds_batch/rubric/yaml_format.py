@@ -35,10 +35,14 @@ def _walk(node: yaml.Node, path: Path, places: dict[Path, Place]) -> None:
             _walk(child, path + (index,), places)
 
 
+# libyaml when PyYAML was built with it (the wheels are): ten times faster, same safe loader.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str) -> tuple[Any, dict[Path, Place]]:
     """Parse YAML text; raises yaml.YAMLError or DuplicateKey with the line."""
-    data = yaml.safe_load(text)
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    data = yaml.load(text, Loader=_LOADER)
+    node = yaml.compose(text, Loader=_LOADER)
     places: dict[Path, Place] = {}
     if node is not None:
         _walk(node, (), places)
