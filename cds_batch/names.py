@@ -86,7 +86,11 @@ def _xls(pkg: Package) -> Names:
     return names
 
 
-_READERS = {"xlsx": _xlsx, "xlsm": _xlsx, "ods": _ods, "xls": _xls}
+def _xlsx_shared(pkg: Package) -> Names:
+    return pkg.derived(_xlsx, "xl/workbook.xml")
+
+
+_READERS = {"xlsx": _xlsx_shared, "xlsm": _xlsx_shared, "ods": _ods, "xls": _xls}
 
 
 def names_in(pkg: Package) -> Names:
@@ -96,7 +100,7 @@ def names_in(pkg: Package) -> Names:
     LibreOffice keeps the upper-case spelling the template uses.
     """
     try:
-        return _READERS[pkg.format](pkg)
+        return dict(_READERS[pkg.format](pkg))   # a copy: the xlsx result is shared between files
     except Exception as exc:   # broken parts of three formats raise many unrelated types (xlrd, zipfile …)
         raise CdsBatchError(f"Không đọc được tên vùng trong '{pkg.name}': {exc}") from exc
 

@@ -28,7 +28,7 @@ from . import layout as L
 from .errors import CdsBatchError
 from .names import names_in
 from .package import SUFFIX, Package, ReadError
-from .read_extras import CellInfo, Wanted, cell_infos, custom_properties, parse_ref
+from .read_extras import CellInfo, Wanted, cell_infos, custom_properties, only_blanks_matter, parse_ref
 from .read_locate import named_cell, locate
 from .read_values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, report_date
 from .rubric.model import Rubric
@@ -172,8 +172,10 @@ def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) ->
     identity, identity_source = _identity(book, names, book.properties, notes)
     where = locate(book, names, rubric, notes)
     wanted: Wanted = {}
+    blanks_only = only_blanks_matter(book.package)
     for spot in (*where.answers.values(), *where.notes.values(), *where.totals.values(), *where.school.values()):
-        wanted.setdefault(spot[0], set()).add(spot[1])
+        if not blanks_only or book.raw(spot) in ("", None):
+            wanted.setdefault(spot[0], set()).add(spot[1])
     infos = cell_infos(book.package, wanted)
 
     def cell(spot: Spot) -> Cell:

@@ -24,6 +24,7 @@ from typing import Iterator
 from xml.etree import ElementTree
 
 from .layout import a1
+from .legacy_vn import legacy_encoding
 from .package import Package
 
 Wanted = dict[str, set[str]]   # sheet → A1 refs
@@ -87,6 +88,16 @@ def cell_infos(pkg: Package, wanted: Wanted) -> Infos:
     if pkg.format == "ods":
         return _ods(pkg, wanted)
     return _xls(pkg, wanted)
+
+
+def only_blanks_matter(pkg: Package) -> bool:
+    """True for an .xlsx whose styles have no percent format and no legacy Vietnamese font: then a
+    cell calamine read a value from has nothing more to tell, and only blank-looking cells (error
+    values, formulas saved without a result) need `cell_infos` — most of a file's cells are skipped."""
+    if pkg.format not in ("xlsx", "xlsm"):
+        return False
+    percent, fonts = pkg.derived(_xlsx_styles, "xl/styles.xml")
+    return not any(percent) and not any(legacy_encoding(f) for f in fonts if f)
 
 
 def custom_properties(pkg: Package) -> dict[str, object]:
@@ -159,8 +170,8 @@ def _xlsx_parts(pkg: Package) -> dict[str, str]:
 
 def _xlsx(pkg: Package, wanted: Wanted) -> Infos:
     infos: Infos = {}
-    parts = _xlsx_parts(pkg)
-    percent, font_of = _xlsx_styles(pkg)
+    parts = pkg.derived(_xlsx_parts, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    percent, font_of = pkg.derived(_xlsx_styles, "xl/styles.xml")
     for sheet, refs in wanted.items():
         xml = pkg.part(parts.get(sheet, ""))
         if xml is None:
