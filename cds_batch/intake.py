@@ -26,7 +26,7 @@ from .layout import TEMPLATE_VERSION
 from .read import ReadError, SchoolResponse, Workbook, read_identity, read_workbook
 from .roster import SchoolInfo
 from .rubric.model import Rubric
-from .scoring import SchoolResult, score
+from .scoring import CriterionScore, GroupScore, SchoolResult, score
 from .validate import identity_findings, reading_findings, trust_findings, validate
 
 # With the default number of jobs, fewer workbooks than this are read in-process: starting a
@@ -175,27 +175,46 @@ def examine_safely(entry: Entry, ctx: Context) -> Submission:
 class Shared:
     """One copy of equal immutable parts across submissions: a province's tens of thousands of
     schools answer the same criteria with a handful of distinct scores and values, and holding
-    them once takes a submission from about 11 KB to about 3 KB of memory."""
+    them once takes a submission from about 14 KB to about 5 KB of memory. Keys are plain tuples of
+    ints and strings: hashing the scores themselves (Fractions) cost more than reading a file."""
 
     def __init__(self) -> None:
         self._memo: dict[object, Any] = {}
 
-    def one(self, value: T) -> T:
-        """`value`, or an equal value of the same type met before."""
+    def _get(self, key: object, value: T) -> T:
+        return cast(T, self._memo.setdefault(key, value))
+
+    def value(self, v: T) -> T:
+        """An answer value or key (str, int, float, date …), by type and value: 1 == 1.0 == True."""
         try:
-            return cast(T, self._memo.setdefault((type(value), value), value))
+            return self._get((type(v), v), v)
         except TypeError:   # unhashable
-            return value
+            return v
+
+    def _criterion(self, c: CriterionScore) -> CriterionScore:
+        if c.issues:   # carries raw values; rare, not shared
+            return c
+        key = ("c", c.code, c.kind, c.points.numerator, c.points.denominator, c.claimed.numerator,
+               c.claimed.denominator, c.max.numerator, c.max.denominator, c.met, c.zero_reason)
+        return self._get(key, c)
+
+    def _group(self, g: GroupScore) -> GroupScore:
+        key = ("g", g.id, g.score.numerator, g.score.denominator, g.max.numerator, g.max.denominator, g.level,
+               g.level_name, g.failed_conditions)
+        return self._get(key, g)
 
     def __call__(self, s: Submission) -> Submission:
-        answers = {self.one(k): self.one(v) for k, v in s.answers.items()}
+        answers = {self.value(k): self.value(v) for k, v in s.answers.items()}
         result = s.result
         if result is not None:
-            # A score with answer issues carries raw values, where 1 == 1.0 == True: not shared.
-            criteria = tuple(c if c.issues else self.one(c) for c in result.criteria)
-            result = replace(result, rubric_id=self.one(result.rubric_id), rubric_hash=self.one(result.rubric_hash),
-                             criteria=self.one(criteria), groups=self.one(tuple(self.one(g) for g in result.groups)))
-        return replace(s, answers=answers, result=result, rubric_id=self.one(s.rubric_id))
+            criteria = tuple(self._criterion(c) for c in result.criteria)
+            groups = tuple(self._group(g) for g in result.groups)
+            # Members are shared objects now, so their ids identify the tuples.
+            result = replace(result, rubric_id=self.value(result.rubric_id),
+                             rubric_hash=self.value(result.rubric_hash),
+                             criteria=self._get(("cs", *map(id, criteria)), criteria),
+                             groups=self._get(("gs", *map(id, groups)), groups))
+        return replace(s, answers=answers, result=result, rubric_id=self.value(s.rubric_id))
 
 
 def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
