@@ -10,6 +10,7 @@ Problems come back as the string values of `discover.Fate` ("unreadable", "rejec
 from __future__ import annotations
 
 import enum
+import io
 import re
 import struct
 import unicodedata
@@ -94,19 +95,27 @@ def _type_name(name: str) -> str:
     return _NAMED.get(ext, f"Tệp {ext}" if ext else "Tệp không có đuôi")
 
 
-def sniff(path: Path, name: str) -> Sniff:
-    """Classify by content first, by extension only where content cannot tell."""
-    with path.open("rb") as f:
-        head = f.read(4096)
+def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
+    """Classify by content first, by extension only where content cannot tell.
+
+    :param data: the file's bytes when the caller already read them (discover reads small files
+        once, to hash and classify them; each open costs on an office PC's virus scanner).
+    """
+    if data is None:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    else:
+        head = data[:4096]
+    source: Path | io.BytesIO = path if data is None else io.BytesIO(data)
     ext = Path(name).suffix.lower()
     if not head:
         return Sniff(kind_from_ext(name), "unreadable", "Tệp rỗng (0 byte)")
     if name.startswith("~$"):
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp tạm Excel tạo khi đang mở bảng tính, không phải bài nộp")
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return _sniff_zip(path, name)
+        return _sniff_zip(source, name)
     if head[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
-        return _sniff_ole(path, name)
+        return _sniff_ole(source, name)
     if head.startswith(b"Rar!\x1a\x07"):
         return Sniff(Kind.RAR)
     if head.startswith(b"7z\xbc\xaf\x27\x1c"):
@@ -129,9 +138,9 @@ def sniff(path: Path, name: str) -> Sniff:
     return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)}, không phải bảng tính")
 
 
-def _sniff_zip(path: Path, name: str) -> Sniff:
+def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(source) as zf:
             names = set(zf.namelist())
             if "xl/workbook.xml" in names:
                 types = zf.open("[Content_Types].xml").read(1 << 16) if "[Content_Types].xml" in names else b""
@@ -159,9 +168,9 @@ def _sniff_zip(path: Path, name: str) -> Sniff:
     return Sniff(Kind.ZIP)
 
 
-def _sniff_ole(path: Path, name: str) -> Sniff:
+def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(str(source) if isinstance(source, Path) else source) as ole:
             entries = {"/".join(p) for p in ole.listdir(streams=True, storages=True)}
             if "EncryptedPackage" in entries:
                 kind = kind_from_ext(name)

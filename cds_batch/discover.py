@@ -29,6 +29,7 @@ from cds_batch.mail import eml_members, mail_meta, mbox_members, msg_members
 __all__ = ["Entry", "Fate", "Kind", "Limits", "TimeSource", "discover", "private_workdir"]
 
 _MB = 1 << 20
+_READ_WHOLE = 8 * _MB   # files up to this size are read once to hash and classify them
 _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
 
@@ -150,17 +151,19 @@ class _Run:
             return self.add(found, Kind.OTHER, Fate.REJECTED, "Liên kết tới thư mục: không đi theo")
         try:
             stat = file.stat()
+            data = file.read_bytes() if stat.st_size <= _READ_WHOLE else None
             found = replace(found, when=datetime.fromtimestamp(stat.st_mtime, timezone.utc),
-                            sha256=_hash_file(file), size=stat.st_size)
+                            sha256=hashlib.sha256(data).hexdigest() if data is not None else _hash_file(file),
+                            size=stat.st_size)
         except OSError as exc:
             reason = f"Không mở được tệp: {exc.strerror or exc}"
             return self.add(found, kind_from_ext(file.name), Fate.UNREADABLE, reason)
-        self.item(found)
+        self.item(found, data)
 
-    def item(self, found: _Found) -> None:
-        """Classify bytes already on disk; open them if they are a container."""
+    def item(self, found: _Found, data: bytes | None = None) -> None:
+        """Classify bytes already on disk (or already read: `data`); open them if they are a container."""
         try:
-            what = sniff(found.disk, found.name)
+            what = sniff(found.disk, found.name, data)
         except OSError as exc:
             return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, f"Không mở được tệp: {exc}")
         if what.problem:
