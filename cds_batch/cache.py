@@ -93,6 +93,18 @@ class RunCache:
             except (OSError, sqlite3.Error):
                 self._forget()
 
+    @property
+    def warm(self) -> bool:
+        """Whether an earlier run of the same fingerprint left submissions to reuse."""
+        if self._db is None:
+            return False
+        try:
+            row = self._db.execute("SELECT 1 FROM submission WHERE fingerprint = ? LIMIT 1",
+                                   (self.fingerprint,)).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None
+
     def lookup(self, entries: Sequence[Entry]) -> dict[str, Submission]:
         """Entry source → the cached submission, for every entry an identical earlier one was read for."""
         if self._db is None or not entries:

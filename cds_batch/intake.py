@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from multiprocessing import get_context
@@ -217,27 +218,61 @@ class Shared:
         return replace(s, answers=answers, result=result, rubric_id=self.value(s.rubric_id))
 
 
+def default_jobs(jobs: int | None, count: int) -> int:
+    """The processes to read `count` workbooks with: `jobs` as asked, else the cores, or one (in-process)
+    below SERIAL_BELOW workbooks."""
+    if jobs is not None:
+        return jobs
+    return 1 if count < SERIAL_BELOW else os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Workers:
+    pool: ProcessPoolExecutor
+    jobs: int
+
+
+@contextmanager
+def worker_pool(ctx: Context, jobs: int) -> Iterator[Workers | None]:
+    """A pool of `jobs` "spawn" workers holding `ctx`, started at once (so they start while the
+    caller discovers the inbox); None for one job."""
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(ctx,)) as pool:
+        pool.submit(_ready)   # a "spawn" pool starts all its workers on the first task
+        try:
+            yield Workers(pool, jobs)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)   # Ctrl+C or a failure: the files not started yet are dropped
+            raise
+
+
+def _ready() -> None:
+    """A task that does nothing, to start the workers."""
+
+
 def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
-                on_done: Callable[[Submission], None] | None = None) -> list[Submission]:
-    """`examine` every entry, over `jobs` processes, in the entries' order. Default: the cores, or
-    in-process for fewer than SERIAL_BELOW entries; an explicit `jobs` > 1 always uses the pool.
+                on_done: Callable[[Submission], None] | None = None,
+                workers: Workers | None = None) -> list[Submission]:
+    """`examine` every entry in the entries' order: over `workers` when given, else over `jobs`
+    processes (see `default_jobs`).
 
     :param on_done: called in this process after each entry, for a progress bar.
     """
-    if jobs is None:
-        jobs = 1 if len(entries) < SERIAL_BELOW else os.cpu_count() or 1
     shared = Shared()
-    results: Iterator[Submission]
-    if jobs == 1 or len(entries) < 2:
-        results = (examine_safely(e, ctx) for e in entries)
-        return [_report(shared(s), on_done) for s in results]
+    if workers is None:
+        jobs = min(default_jobs(jobs, len(entries)), len(entries))
+        if jobs > 1:
+            with worker_pool(ctx, jobs) as started:
+                return examine_all(entries, ctx, on_done=on_done, workers=started)
+        return [_report(shared(examine_safely(e, ctx)), on_done) for e in entries]
     # Chunks of up to 64 entries: few enough round trips for a province, small enough that the
     # workers finish together and the progress bar moves.
-    chunk = max(1, min(64, len(entries) // (jobs * 16)))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn"),
-                             initializer=_init_worker, initargs=(ctx,)) as pool:
-        results = pool.map(_examine_in_worker, entries, chunksize=chunk)
-        return [_report(shared(s), on_done) for s in results]
+    chunk = max(1, min(64, len(entries) // (workers.jobs * 16)))
+    results = workers.pool.map(_examine_in_worker, entries, chunksize=chunk)
+    return [_report(shared(s), on_done) for s in results]
 
 
 def _report(s: Submission, on_done: Callable[[Submission], None] | None) -> Submission:

@@ -10,7 +10,8 @@ and a `RunReport` for the command line to summarise. Library code: no printing, 
 """
 from __future__ import annotations
 
-from contextlib import closing
+import os
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -19,7 +20,7 @@ from .cache import RunCache, inputs_digest
 from .consolidate import District, SchoolRow, consolidate
 from .discover import discover, private_workdir
 from .errors import CdsBatchError
-from .intake import Context, Submission, examine_all
+from .intake import SERIAL_BELOW, Context, Submission, Workers, default_jobs, examine_all, worker_pool
 from .outputs import ledger, read_results, results, write_csv, write_json
 from .report_feedback import feedback_filename, write_feedback
 from .report_summary import overview_table, write_summary
@@ -72,14 +73,14 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
 
 def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
          progress: Progress | None) -> RunReport:
-    with private_workdir() as work:
+    with _early_workers(opts, ctx, cache) as workers, private_workdir() as work:
         entries = discover(list(opts.inputs), work)
         todo = [e for e in entries if e.fate is None]
         if progress and progress.start:
             progress.start(len(todo))
         step = progress.step if progress else None
         cached = cache.lookup(todo)
-        fresh = iter(examine_all([e for e in todo if e.source not in cached], ctx, opts.jobs, step))
+        fresh = iter(examine_all([e for e in todo if e.source not in cached], ctx, opts.jobs, step, workers))
         for s in cached.values():
             if step:
                 step(s)
@@ -97,6 +98,29 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
     write_json(opts.out / LEDGER, ledger(district))
     feedback = _write_feedback(district, opts, cache)
     return RunReport(district, len(entries), len(todo), changes, feedback, cache.hits)
+
+
+def _early_workers(opts: RunOptions, ctx: Context, cache: RunCache) -> AbstractContextManager[Workers | None]:
+    """The reading pool, started before discover when the inbox holds enough files to use it, so the
+    workers start (about a second under "spawn") while the inbox is walked. Not when the cache is
+    warm: a second run reads only its few new files."""
+    if cache.warm or default_jobs(opts.jobs, _count_files(opts.inputs, SERIAL_BELOW)) <= 1:
+        return nullcontext(None)
+    return worker_pool(ctx, default_jobs(opts.jobs, SERIAL_BELOW))
+
+
+def _count_files(inputs: Sequence[Path], enough: int) -> int:
+    """The files under `inputs`, counted up to `enough`."""
+    count = 0
+    for path in inputs:
+        if path.is_dir():
+            for _, _, files in os.walk(path):
+                count += len(files)
+                if count >= enough:
+                    return count
+        else:
+            count += 1
+    return count
 
 
 def _previous(folder: Path | None) -> list[dict[str, object]] | None:
