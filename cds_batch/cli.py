@@ -9,7 +9,7 @@ import sys
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import click
 
@@ -26,7 +26,7 @@ from .rubric import builtin_ids, check_file, export_rubric, load_rubric
 from .run import (FEEDBACK, PROVINCE_SUMMARY, RESULTS, SUMMARY, Progress, RunOptions, RunReport, default_rubrics,
                   run_district)
 from .template_text import Issue
-from .templates import write_school_template
+from .templates import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
 from .text import clean
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -112,10 +112,13 @@ def rubric_export(source: str, out: Path) -> None:
 @click.option("--round", "round_label", default="", help="Đợt báo cáo, ví dụ 'Đợt 1 năm 2025'.")
 @click.option("--office", default="", help="Đơn vị nhận phiếu, ví dụ 'Phòng GDĐT Quận 7'.")
 @click.option("--deadline", default="", help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help=f"Số tiến trình ghi song song (mặc định: số lõi; dưới {TEMPLATES_SERIAL_BELOW} tệp thì ghi lần "
+                   "lượt trong một tiến trình).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục ghi các tệp mẫu (tạo mới nếu chưa có).")
 def template(rubric_source: str, roster: Path | None, round_label: str, office: str, deadline: str,
-             out: Path) -> None:
+             jobs: int | None, out: Path) -> None:
     """Tạo phiếu tự đánh giá để gửi các trường: mẫu trống, và với --roster thêm một tệp điền sẵn cho mỗi trường.
 
     Tệp mẫu trống: <mã bộ chỉ số>_mau-trong_<đợt>.xlsx; tệp của trường: <mã trường>_<tên trường không dấu>_<đợt>.xlsx.
@@ -136,9 +139,10 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
         if school.rubric and school.rubric not in rubrics:
             rubrics[school.rubric] = load_rubric(school.rubric)
     # One blank template per rubric in use, then one prefilled file per school.
-    blanks = [write_school_template(r, out, None, issue) for r in rubrics.values()]
-    for school in schools:
-        write_school_template(rubrics[school.rubric or rubric_source], out, school, issue)
+    wanted = [(key, None) for key in rubrics] + [(s.rubric or rubric_source, s) for s in schools]
+    with _steps("Đang ghi các phiếu", len(wanted)) as step:
+        written = write_school_templates(rubrics, wanted, out, issue, jobs=jobs, on_done=step)
+    blanks = written[:len(rubrics)]
     click.echo(f"Đã ghi vào {out}: mẫu trống {', '.join(p.name for p in blanks)}"
                + (f" và {len(schools)} tệp điền sẵn cho các trường." if schools else "."))
 
@@ -242,6 +246,16 @@ def _progress() -> Iterator[Progress]:
     finally:
         for bar in bars:
             bar.__exit__(None, None, None)
+
+
+@contextmanager
+def _steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
+    """A progress bar of `total` steps on standard error when it is a terminal; None otherwise."""
+    if not sys.stderr.isatty() or total < 2:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield lambda _: bar.update(1)
 
 
 def _echo_run_summary(report: RunReport, out: Path) -> None:

@@ -12,9 +12,9 @@ import io
 import json
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from .atomic import write_text_atomic
+from .atomic import atomic_path, write_text_atomic
 from .consolidate import District, SchoolRow
 
 RESULTS_FORMAT = "cds_batch.results/1"
@@ -55,6 +55,27 @@ def results(district: District, office: str = "") -> list[dict[str, Any]]:
     return [school_object(row, office) for row in district.schools]
 
 
+def payload_chunks(schools: Iterable[dict[str, Any]], chunk: int = 30_000) -> Iterator[str]:
+    """The cells of the summary's hidden results sheet: the format tag, then compact JSON in `chunk`-sized pieces.
+
+    The same strings as `province.payload_rows(list(schools), chunk)`, made one school at a time, so
+    neither the list of objects nor the whole text (about 100 MB in memory at 45,000 schools) is held.
+    """
+    yield RESULTS_FORMAT
+    parts, size = ["["], 1
+    for n, school in enumerate(schools):
+        piece = ("," if n else "") + json.dumps(school, ensure_ascii=False, separators=(",", ":"))
+        parts.append(piece)
+        size += len(piece)
+        if size >= chunk:
+            text = "".join(parts)
+            full = len(text) - len(text) % chunk
+            yield from (text[i:i + chunk] for i in range(0, full, chunk))
+            parts, size = [text[full:]], len(text) - full
+    text = "".join(parts) + "]"
+    yield from (text[i:i + chunk] for i in range(0, len(text), chunk))
+
+
 def ledger(district: District) -> list[dict[str, Any]]:
     """Every input entry with its final fate."""
     return [{
@@ -74,7 +95,22 @@ def ledger(district: District) -> list[dict[str, Any]]:
 
 
 def write_json(target: Path, data: object) -> None:
-    write_text_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    """`data` as UTF-8 JSON, indented by one space, written atomically.
+
+    A list is written one item at a time: the text is the same as `json.dumps(data, indent=1)`, but
+    the indenting encoder builds it from millions of small strings (about 480 MB of them for the
+    results of 45,000 schools) before joining them.
+    """
+    if not isinstance(data, list) or not data:
+        write_text_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as out:   # newlines as write_text_atomic
+        for n, item in enumerate(data):
+            # An item one level down: JSON text has no raw newline inside a string (it is escaped), so
+            # every newline is indentation, one space deeper here.
+            text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            out.write(("[\n " if n == 0 else ",\n ") + text)
+        out.write("\n]\n")
 
 
 def write_csv(target: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

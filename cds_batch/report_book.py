@@ -7,7 +7,9 @@ the document date is fixed and nothing depends on the clock.
 """
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -64,6 +66,7 @@ def small(text: str, limit: int = 100) -> str:
     return "&9" + (" " if text[:1].isdigit() else "") + text
 
 
+@lru_cache(maxsize=8192)   # statuses, levels, communes, notes and reasons repeat down a district's rows
 def lines(text: str, width: float, size: float = FONT_SIZE) -> int:
     """Lines a wrapped cell `width` characters wide needs, wrapping at spaces as Excel and LibreOffice do.
 
@@ -71,6 +74,8 @@ def lines(text: str, width: float, size: float = FONT_SIZE) -> int:
     per unit leaves room for wide letters. A word longer than a line is broken anywhere.
     """
     capacity = max(1, int(width * FONT_SIZE / size))
+    if len(text) <= capacity and "\n" not in text:   # most cells: one line, no need to wrap word by word
+        return 1
     total = 0
     for part in text.split("\n"):
         count, used = 1, 0
@@ -94,23 +99,55 @@ def height(*cells: tuple[str, float, float]) -> float:
     return max((lines(t, w, s) * s * 4 / 3 + 2 for t, w, s in cells), default=FONT_SIZE * 4 / 3 + 2)
 
 
-def row_height(columns: Sequence[Column], cells: Sequence[Cell]) -> float:
-    """The height (points) of a table row that shows all its wrapped text."""
-    return height(*((v, c.width, 8 if c.look is Look.HASH else FONT_SIZE) for c, v in zip(columns, cells)
-                    if isinstance(v, str) and c.look in (Look.WRAP, Look.STATUS, Look.HASH)))
+_WRAPPED = (Look.WRAP, Look.STATUS, Look.HASH)
+
+
+class RowLook:
+    """What every row of a table shares, worked out once: which columns wrap, at what width and size.
+
+    A district summary has tens of thousands of rows; asking each cell's column again cost a tenth of
+    the time of writing the workbook.
+    """
+
+    def __init__(self, columns: Sequence[Column]) -> None:
+        self.wrapped = tuple((i, c.width, 8 if c.look is Look.HASH else FONT_SIZE)
+                             for i, c in enumerate(columns) if c.look in _WRAPPED)
+        self.looks = tuple(c.look.value for c in columns)
+
+    def height(self, cells: Sequence[Cell]) -> float:
+        """The height (points) of a row of `cells` that shows all its wrapped text."""
+        n = len(cells)
+        return height(*((v, w, size) for i, w, size in self.wrapped if i < n and isinstance(v := cells[i], str)))
 
 
 class Book:
-    """One report workbook being written; `close()` finishes the file."""
+    """One report workbook being written; `close()` finishes the file.
 
-    def __init__(self, path: Path, *, title: str, office: str, round_label: str, comments: str) -> None:
+    Use it in a `with` block: leaving the block removes a big book's temporary rows, also on failure.
+    """
+
+    def __init__(self, path: Path, *, title: str, office: str, round_label: str, comments: str,
+                 big: bool = False) -> None:
+        """Start the workbook at `path`.
+
+        :param big: rows of any size (the district summary): each row goes to a temporary file as soon
+            as the next one starts (XlsxWriter's constant_memory; strings then stay in their cells), so
+            memory does not grow with the rows, and every sheet must be written top to bottom. Otherwise
+            the whole file is built in memory, which halves the time of a small one (no temporary file
+            per part).
+        """
+        # A private folder for the rows, removed by `discard` even when the writing fails midway.
+        self._scratch = tempfile.TemporaryDirectory(prefix="cds_batch-xlsx-", ignore_cleanup_errors=True) \
+            if big else None
         self.wb = xlsxwriter.Workbook(str(path), {
             "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+            "constant_memory": big, "in_memory": not big, "tmpdir": self._scratch.name if self._scratch else None,
             "default_format_properties": {"font_name": "Times New Roman", "font_size": FONT_SIZE}})
         self.wb.set_properties({"title": title[:250], "subject": round_label[:250], "author": office or "cds_batch",
                                 "company": office, "created": DOCUMENT_DATE, "comments": comments})
         self.header = f"&L{small(office)}&R{small(round_label)}"
         self._formats: dict[str, Any] = {}
+        self._row_formats: dict[tuple[tuple[str, ...], bool], list[Any]] = {}   # the formats of a row's cells
 
     def fmt(self, name: str) -> Any:
         """A named format ('head', 'note', …), a column look ('score'), or 'total:score' for a total row."""
@@ -157,11 +194,18 @@ class Book:
         ws.set_row(row, tall)
         return tall
 
-    def write_row(self, ws: Any, row: int, columns: Sequence[Column], cells: Sequence[Cell],
+    def write_row(self, ws: Any, row: int, columns: Sequence[Column] | RowLook, cells: Sequence[Cell],
                   total: bool = False) -> float:
-        """One row of cells, each in its column's look, as tall as its longest wrapped text; returns the height."""
-        for col, (c, value) in enumerate(zip(columns, cells)):
-            f = self.fmt(("total:" if total else "") + c.look.value)
+        """One row of cells, each in its column's look, as tall as its longest wrapped text; returns the height.
+
+        :param columns: the table's columns, or their `RowLook` when writing many rows of one table.
+        """
+        look = columns if isinstance(columns, RowLook) else RowLook(columns)
+        formats = self._row_formats.get((look.looks, total))
+        if formats is None:
+            formats = [self.fmt(("total:" if total else "") + name) for name in look.looks]
+            self._row_formats[look.looks, total] = formats
+        for col, (f, value) in enumerate(zip(formats, cells)):
             if value is None or value == "":
                 ws.write_blank(row, col, None, f)
             elif isinstance(value, str):
@@ -170,7 +214,7 @@ class Book:
                 ws.write_datetime(row, col, value, f)
             else:
                 ws.write_number(row, col, value, f)
-        tall = row_height(columns, cells)
+        tall = look.height(cells)
         ws.set_row(row, tall)
         return tall
 
@@ -184,8 +228,9 @@ class Book:
         for col, c in enumerate(cols):
             ws.set_column(col, col, c.width)
         self.write_header(ws, top, cols)
+        look = RowLook(cols)
         for n, cells in enumerate(table.rows, start=1):
-            self.write_row(ws, top + n, cols, cells)
+            self.write_row(ws, top + n, look, cells)
         end = top + len(table.rows)
         if not table.rows and empty:
             end += 1
@@ -220,3 +265,14 @@ class Book:
 
     def close(self) -> None:
         self.wb.close()
+
+    def discard(self) -> None:
+        """Remove the temporary rows of a big book, whether or not it was closed."""
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()

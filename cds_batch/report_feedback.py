@@ -9,8 +9,12 @@ A4 portrait, one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from .atomic import atomic_path
 from .consolidate import SchoolRow, Status
@@ -27,6 +31,10 @@ VALID_LINE = "Hồ sơ hợp lệ, không cần sửa."
 WIDTHS = (6, 11, 18, 9, 9, 46)       # A..F; tables merge B:C, D:F or E:F where a cell needs room
 LABEL_W, VALUE_W, NAME_W, TEXT_W = sum(WIDTHS[:3]), sum(WIDTHS[3:]), sum(WIDTHS[1:3]), sum(WIDTHS[4:])
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+# With the default number of jobs, fewer files than this are written in-process. A pool of two
+# "spawn" workers paid off from about 250 files (4 ms each) on the 2-core Linux VM
+# (benchmarks/bench_reports.py); Windows starts processes several times slower, hence the margin.
+SERIAL_BELOW = 500
 
 
 def feedback_filename(code: str) -> str:
@@ -52,6 +60,68 @@ def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, o
         _Page(book, ws, row, rubric, office, round_label).write()
         book.close()
     return target
+
+
+def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric], folder: Path, *, office: str,
+                        round_label: str, jobs: int | None = None) -> list[Path]:
+    """`write_feedback` for every row whose school sent a file, in the rows' order; the paths written.
+
+    Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
+    than SERIAL_BELOW files. An explicit `jobs` > 1 always uses the pool. The files are the same bytes
+    either way.
+
+    :param rubrics: rubric id → rubric; a file whose rubric is not here gets the feedback of an unknown one.
+    """
+    todo = [row for row in rows if row.used is not None]
+    if jobs is None:
+        jobs = 1 if len(todo) < SERIAL_BELOW else os.cpu_count() or 1
+    if jobs == 1 or len(todo) < 2:
+        return [_write_one(row, rubrics, folder, office, round_label) for row in todo]
+    workers = min(jobs, len(todo))
+    # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare; at least 4 chunks per
+    # worker, so that the workers finish together.
+    chunk = max(1, min(64, len(todo) // (4 * workers)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(dict(rubrics), folder, office, round_label)) as pool:
+        try:
+            return list(pool.map(_write_in_worker, map(_slim, todo), chunksize=chunk))
+        except BaseException:
+            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
+            raise
+
+
+def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str) -> Path:
+    assert row.used is not None
+    return write_feedback(row, rubrics.get(row.used.rubric_id), folder, office=office, round_label=round_label)
+
+
+def _slim(row: SchoolRow) -> SchoolRow:
+    """The row without what a feedback page never shows, so a third as much crosses to a worker.
+
+    Kept: the school, status, the used file's entry, findings, group scores and levels; of the other
+    files only their entry. Dropped: the answers and per-criterion scores, which hold hundreds of
+    Fractions (each pickled as text and parsed back).
+    """
+    used = row.used
+    assert used is not None
+    result = replace(used.result, criteria=()) if used.result is not None else None
+    return replace(row, used=replace(used, answers={}, school_fields={}, result=result),
+                   superseded=tuple(replace(s, answers={}, school_fields={}, result=None, findings=())
+                                    for s in row.superseded))
+
+
+# What every worker of the pool needs, set once by the pool initializer (picklable under "spawn").
+_WORKER: tuple[Mapping[str, Rubric], Path, str, str] | None = None
+
+
+def _init_worker(rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str) -> None:
+    global _WORKER
+    _WORKER = (rubrics, folder, office, round_label)
+
+
+def _write_in_worker(row: SchoolRow) -> Path:
+    assert _WORKER is not None
+    return _write_one(row, *_WORKER)
 
 
 class _Page:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .consolidate import District
-from .report_book import FONT_SIZE, Book, height, row_height
+from .report_book import FONT_SIZE, Book, RowLook, height
 from .report_stats import COUNTED_NOTE, LEAD, CriterionPart, LevelTable, criterion_blocks, level_tables
 from .report_tables import Column
 from .rubric.model import Rubric
@@ -149,16 +149,17 @@ def _part(book: Book, ws: Any, part: CriterionPart, row: int, pages: _Pages) -> 
         pages.add(head_pt)
         return row + 3
 
-    first = row_height(cols, part.table.rows[0]) if part.table.rows else 0
+    look = RowLook(cols)
+    first = look.height(part.table.rows[0]) if part.table.rows else 0
     if not pages.fits(head_pt + first):
         pages.new_page(row)
     row = header(row)
     for cells in part.table.rows:
-        tall = row_height(cols, cells)
+        tall = look.height(cells)
         if not pages.fits(tall):
             pages.new_page(row)
             row = header(row)
-        book.write_row(ws, row, cols, cells)
+        book.write_row(ws, row, look, cells)
         pages.add(tall)
         row += 1
     if not pages.fits(2 * LINE_PT):

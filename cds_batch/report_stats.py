@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from .consolidate import District, SchoolRow, Status
 from .rubric.model import Group, Kind, Rubric
 from .report_tables import NO_LEVEL_OF_EDUCATION, Cell, Column, Look, Table, number
-from .scoring import SchoolResult
+from .scoring import CriterionScore, SchoolResult
 
 COUNTED = (Status.VALID, Status.NEEDS_FIX)
 COUNTED_NOTE = ("Chỉ tính các trường trong danh sách đã nộp: trạng thái 'Hợp lệ' và 'Cần sửa' (mức của trường cần "
@@ -112,13 +112,28 @@ def criterion_blocks(district: District, rubrics: Sequence[Rubric]) -> tuple[Cri
     """One block per rubric, its schools (with a result, provisional or not) in district order."""
     blocks = []
     for rubric in rubrics:
-        scored = [(row, res) for row in district.schools if (res := _with_result(row, rubric)) is not None]
+        scored = [_Scored(row, res) for row in district.schools if (res := _with_result(row, rubric)) is not None]
         parts = tuple(_part(group, scored) for group in rubric.groups)
         blocks.append(CriterionBlock(rubric, len(scored), parts))
     return tuple(blocks)
 
 
-def _part(group: Group, scored: list[tuple[SchoolRow, SchoolResult]]) -> CriterionPart:
+class _Scored:
+    """A school with its result, its criteria and groups indexed once (a district has tens of thousands)."""
+
+    __slots__ = ("row", "criteria", "groups")
+
+    def __init__(self, row: SchoolRow, result: SchoolResult) -> None:
+        self.row = row
+        self.criteria: dict[str, CriterionScore] = {}
+        self.groups: dict[int, Fraction] = {}
+        for s in result.criteria:   # the first of a code wins, as a scan would find it
+            self.criteria.setdefault(s.code, s)
+        for g in result.groups:
+            self.groups.setdefault(g.id, g.score)
+
+
+def _part(group: Group, scored: list[_Scored]) -> CriterionPart:
     columns = [Column("Mã trường", 9, Look.CODE), Column("Tên trường", 22, Look.WRAP),
                Column("Trạng thái", 9, Look.STATUS)]
     tops: list[Fraction | None] = []   # None: a condition
@@ -127,15 +142,15 @@ def _part(group: Group, scored: list[tuple[SchoolRow, SchoolResult]]) -> Criteri
         condition = c.kind is Kind.CONDITION
         columns.append(Column(c.code, POINTS_WIDTH, Look.STATUS if condition else Look.SCORE))
         tops.append(None if condition else c.max_points)
-        for vals, (_, res) in zip(values, scored):
-            got = next((s for s in res.criteria if s.code == c.code), None)
+        for vals, school in zip(values, scored):
+            got = school.criteria.get(c.code)
             vals.append(None if got is None else bool(got.met) if condition else got.points)
     columns.append(Column(f"Tổng nhóm {group.id}", POINTS_WIDTH, Look.SCORE))
     tops.append(group.effective_max)
-    for vals, (_, res) in zip(values, scored):
-        vals.append(next((g.score for g in res.groups if g.id == group.id), None))
-    rows = tuple((row.info.code, row.info.name, row.status.label, *(_shown(v) for v in vals))
-                 for (row, _), vals in zip(scored, values))
+    for vals, school in zip(values, scored):
+        vals.append(school.groups.get(group.id))
+    rows = tuple((school.row.info.code, school.row.info.name, school.row.status.label, *(_shown(v) for v in vals))
+                 for school, vals in zip(scored, values))
     averages, shares = [], []
     for j, top in enumerate(tops):
         column = [vals[j] for vals in values if vals[j] is not None]
@@ -153,7 +168,19 @@ def _shown(v: Fraction | bool | None) -> Cell:
 
 def _average(column: list[Fraction | bool | None]) -> Cell:
     points = [v for v in column if isinstance(v, Fraction)]
-    return float(sum(points, Fraction(0)) / len(points)) if points else None
+    return float(exact_sum(points) / len(points)) if points else None
+
+
+def exact_sum(values: Sequence[Fraction]) -> Fraction:
+    """sum(values) exactly, summing integer numerators per denominator first.
+
+    The same Fraction as `sum(values, Fraction(0))`, about ten times faster: adding Fractions one by one
+    normalises each partial sum, and a district column has tens of thousands of halves and quarters.
+    """
+    numerators: dict[int, int] = {}
+    for v in values:
+        numerators[v.denominator] = numerators.get(v.denominator, 0) + v.numerator
+    return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
 
 
 def _share_full(column: list[Fraction | bool | None], top: Fraction | None) -> Cell:
@@ -164,4 +191,7 @@ def _share_full(column: list[Fraction | bool | None], top: Fraction | None) -> C
         return float(Fraction(sum(v is True for v in column), len(column)))
     if top <= 0:
         return None
-    return float(Fraction(sum(isinstance(v, Fraction) and v >= top for v in column), len(column)))
+    # v >= top on integers (denominators are positive): Fraction comparisons cost a microsecond each.
+    n, d = top.numerator, top.denominator
+    full = sum(isinstance(v, Fraction) and v.numerator * d >= n * v.denominator for v in column)
+    return float(Fraction(full, len(column)))

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from xlsxwriter.utility import xl_col_to_name, xl_range
 
 from .atomic import atomic_path
 from .consolidate import District, Status
-from .outputs import results
-from .province import PAYLOAD_SHEET, payload_rows
+from .outputs import payload_chunks, school_object
+from .province import PAYLOAD_SHEET
 from .report_book import Book
 from .report_sheets import write_criteria, write_stats
 from .report_tables import (PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table,
@@ -41,9 +41,9 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
     :param rubrics: the run's rubrics; their group ids are the overview's columns.
     :param changes: `rounds.Change`s since the earlier round; None leaves that sheet out.
     """
-    with atomic_path(target) as tmp:
-        book = Book(tmp, title=f"Tổng hợp kết quả tự đánh giá mức độ chuyển đổi số - {round_label}", office=office,
-                    round_label=round_label, comments="Tạo bằng cds_batch từ các phiếu tự đánh giá đã nhận.")
+    title = f"Tổng hợp kết quả tự đánh giá mức độ chuyển đổi số - {round_label}"
+    with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label, big=True,
+                                          comments="Tạo bằng cds_batch từ các phiếu tự đánh giá đã nhận.") as book:
         _write_overview(book, district, rubrics, office, round_label)
         write_stats(book, book.sheet(SHEET_STATS, landscape=False), district, rubrics)
         write_criteria(book, book.sheet(SHEET_CRITERIA, landscape=True), district, rubrics)
@@ -70,9 +70,18 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
 def _write_payload(book: Book, district: District, office: str) -> None:
     """The results.json objects in a hidden sheet, so the province reads a mailed or renamed copy (`province`)."""
     ws = book.wb.add_worksheet(PAYLOAD_SHEET)
-    for row, text in enumerate(payload_rows(results(district, office))):
+    for row, text in enumerate(payload_rows(district, office)):
         ws.write_string(row, 0, text)
     ws.hide()
+
+
+def payload_rows(district: District, office: str) -> Iterator[str]:
+    """The cells of the hidden results sheet: `province.payload_rows(results(district, office))`.
+
+    Made one school at a time, not from the list of every school's object and the whole JSON text
+    (together about 200 MB at 45,000 schools).
+    """
+    return payload_chunks(school_object(row, office) for row in district.schools)
 
 
 def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title: str, note: str, empty: str) -> None:

@@ -79,7 +79,7 @@ NO_LEVEL_OF_EDUCATION = "Chưa rõ cấp học"
 
 def number(x: Fraction) -> int | float:
     """A score as a spreadsheet number: whole points stay int."""
-    return int(x) if x.denominator == 1 else float(x)
+    return x.numerator if x.denominator == 1 else float(x)
 
 
 def place(f: Finding) -> str:

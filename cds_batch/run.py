@@ -22,7 +22,7 @@ from .discover import discover, private_workdir
 from .errors import CdsBatchError
 from .intake import SERIAL_BELOW, Context, Submission, Workers, default_jobs, examine_all, worker_pool
 from .outputs import ledger, read_results, results, write_csv, write_json
-from .report_feedback import feedback_filename, write_feedback
+from .report_feedback import feedback_filename, write_feedback_many
 from .report_summary import overview_table, write_summary
 from .roster import SchoolInfo
 from .rounds import Change, compare
@@ -149,8 +149,8 @@ def _write_feedback(district: District, opts: RunOptions, cache: RunCache) -> tu
                                opts.round_label)
         if not cache.unchanged(target, inputs):
             todo.append((row, inputs))
-    written = [write_feedback(row, by_id.get(row.used.rubric_id), folder, office=opts.office,
-                              round_label=opts.round_label) for row, _ in todo if row.used is not None]
+    written = write_feedback_many([row for row, _ in todo], by_id, folder, office=opts.office,
+                                  round_label=opts.round_label, jobs=opts.jobs)
     cache.written(list(zip(written, (inputs for _, inputs in todo))))
     keep = set(paths)
     for stale in folder.glob("*_phan-hoi.xlsx"):   # a school's file from an earlier run into this folder

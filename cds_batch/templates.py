@@ -8,15 +8,19 @@ Deterministic: the same inputs give byte-identical files (fixed document date, f
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import xlsxwriter
 
 from . import layout as L
 from .answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from .atomic import atomic_path
+from .errors import CdsBatchError
 from .roster import SchoolInfo
 from .rubric.model import Criterion, Group, Kind, OnFail, Rubric, fmt
 from .template_text import Issue, guide_lines, row_height, rule_text
@@ -24,6 +28,11 @@ from .text import ascii_slug
 
 YELLOW, GREY, HEAD = "#FFF2CC", "#EDEDED", "#D9E1F2"
 GUIDE_WIDTH, INFO_WIDTHS = 84, (34, 50)
+# With the default number of jobs, fewer templates than this are written in-process. Starting
+# "spawn" workers (a new interpreter and its imports) took 0.35 s on the 2-core Linux VM, where a
+# pool of two paid off from about 20 templates (benchmarks/bench_templates.py); Windows starts
+# processes several times slower, hence the margin.
+SERIAL_BELOW = 40
 
 
 def template_filename(rubric: Rubric, school: SchoolInfo | None, round_label: str = "") -> str:
@@ -44,14 +53,73 @@ def write_school_template(rubric: Rubric, out_dir: Path, school: SchoolInfo | No
     return target
 
 
+def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple[str, SchoolInfo | None]],
+                           out_dir: Path, issue: Issue, *, jobs: int | None = None,
+                           on_done: Callable[[Path], None] | None = None) -> list[Path]:
+    """`write_school_template` for every (rubric key, school or None) of `wanted`; the paths in that order.
+
+    Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
+    than SERIAL_BELOW templates. An explicit `jobs` > 1 always uses the pool. The files are the same
+    bytes either way. A rubric whose names clash stops the run before any file is written.
+
+    :param rubrics: key (as `wanted` names it) → rubric; each reaches a worker once, not per file.
+    :param on_done: called in this process after each file, in order, for a progress bar.
+    """
+    for rubric in {id(r): r for r in rubrics.values()}.values():
+        _contract(rubric)
+    if jobs is None:
+        jobs = 1 if len(wanted) < SERIAL_BELOW else os.cpu_count() or 1
+    written: Iterator[Path]
+    if jobs == 1 or len(wanted) < 2:
+        written = (write_school_template(rubrics[key], out_dir, school, issue) for key, school in wanted)
+        return [_report(p, on_done) for p in written]
+    workers = min(jobs, len(wanted))
+    # Chunks of a few files: each costs ~30 ms, so the round trip per chunk is noise, and small
+    # chunks keep both workers busy to the end and the progress bar moving.
+    chunk = max(1, min(8, len(wanted) // (4 * workers)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(dict(rubrics), out_dir, issue)) as pool:
+        try:
+            written = pool.map(_write_in_worker, wanted, chunksize=chunk)
+            return [_report(p, on_done) for p in written]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
+            raise
+
+
+def _report(path: Path, on_done: Callable[[Path], None] | None) -> Path:
+    if on_done is not None:
+        on_done(path)
+    return path
+
+
+# What every worker of the pool needs, set once by the pool initializer (picklable under "spawn").
+_WORKER: tuple[Mapping[str, Rubric], Path, Issue] | None = None
+
+
+def _init_worker(rubrics: Mapping[str, Rubric], out_dir: Path, issue: Issue) -> None:
+    global _WORKER
+    _WORKER = (rubrics, out_dir, issue)
+
+
+def _write_in_worker(job: tuple[str, SchoolInfo | None]) -> Path:
+    assert _WORKER is not None
+    rubrics, out_dir, issue = _WORKER
+    return write_school_template(rubrics[job[0]], out_dir, job[1], issue)
+
+
+def _contract(rubric: Rubric) -> dict[str, tuple[str, str]]:
+    """The rubric's defined names, or the Vietnamese error when two codes give the same name."""
+    try:
+        return L.contract(rubric)
+    except ValueError as clash:
+        raise CdsBatchError(f"Hai mã tiêu chí cho cùng một tên vùng {clash}; hãy đổi mã trong bộ chỉ số.") from None
+
+
 def write_template(rubric: Rubric, target: Path, school: SchoolInfo | None = None,
                    issue: Issue = Issue()) -> None:
     """Write the workbook for `rubric` (prefilled for `school` when given) to `target` atomically."""
-    try:
-        names = L.contract(rubric)
-    except ValueError as clash:
-        from .errors import CdsBatchError
-        raise CdsBatchError(f"Hai mã tiêu chí cho cùng một tên vùng {clash}; hãy đổi mã trong bộ chỉ số.") from None
+    names = _contract(rubric)
     with atomic_path(target) as tmp:
         # Times New Roman 12 as the Normal style, so column widths mean the same characters in Excel
         # and LibreOffice (which otherwise measures them in its substitute for Calibri).

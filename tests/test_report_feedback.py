@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from cds_batch.findings import Severity
-from cds_batch.report_feedback import SHEET, VALID_LINE, feedback_filename, write_feedback
+from cds_batch.report_feedback import SHEET, VALID_LINE, feedback_filename, write_feedback, write_feedback_many
 
 from .district_fixtures import OFFICE, QUAN7, ROUND, RUBRICS, district, sheet_rows
 
@@ -141,3 +141,30 @@ def test_prints_on_a4_portrait_one_page_wide_with_the_school_in_the_footer(writt
                                         ("", "truong_phan-hoi.xlsx")])
 def test_file_names_are_safe(code, name):
     assert feedback_filename(code) == name
+
+
+@pytest.mark.parametrize("jobs", [None, 1, 2])
+def test_many_at_once_writes_the_same_files_in_order_in_one_process_or_a_pool(schools, written, tmp_path, jobs):
+    rows = list(schools.values())   # missing schools included: they get no file, as one by one
+    paths = write_feedback_many(rows, BY_ID, tmp_path, office=OFFICE, round_label=ROUND, jobs=jobs)
+    sent = [code for code, row in schools.items() if row.used is not None]
+    assert [p.name for p in paths] == [written[code].name for code in sent]
+    assert all(p.parent == tmp_path and p.read_bytes() == written[code].read_bytes() for p, code in zip(paths, sent))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_many_at_once_gives_an_unknown_rubric_the_same_page(schools, tmp_path):
+    row = schools["79802"]
+    alone = write_feedback(row, None, tmp_path / "mot", office=OFFICE, round_label=ROUND)
+    pooled = write_feedback_many([row, row], {}, tmp_path / "hai", office=OFFICE, round_label=ROUND, jobs=2)
+    assert [p.read_bytes() for p in pooled] == [alone.read_bytes()] * 2
+
+
+def test_a_small_batch_starts_no_worker(schools, tmp_path, monkeypatch):
+    import cds_batch.report_feedback as F
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(F, "ProcessPoolExecutor", no_pool)
+    assert len(write_feedback_many(list(schools.values()), BY_ID, tmp_path, office=OFFICE, round_label=ROUND)) == 6

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 import zipfile
 from datetime import datetime
 from fractions import Fraction
@@ -333,9 +334,13 @@ def test_a_failed_write_leaves_nothing_behind(sample, tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(report_book.Book, "close", broken)
+    scratch = tmp_path / "tmp"   # where the summary's rows wait (XlsxWriter constant_memory) while it is written
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out = tmp_path / "ket-qua"
     with pytest.raises(RuntimeError):
-        write_summary(sample, RUBRICS, tmp_path / "tong-hop.xlsx", office=OFFICE, round_label=ROUND)
-    assert list(tmp_path.iterdir()) == []
+        write_summary(sample, RUBRICS, out / "tong-hop.xlsx", office=OFFICE, round_label=ROUND)
+    assert list(out.iterdir()) == [] and list(scratch.iterdir()) == []
 
 
 def test_an_empty_district_still_gives_a_complete_workbook(tmp_path):

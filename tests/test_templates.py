@@ -19,7 +19,7 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Kind
 from cds_batch.scoring import score
 from cds_batch.template_text import Issue
-from cds_batch.templates import template_filename, write_school_template, write_template
+from cds_batch.templates import template_filename, write_school_template, write_school_templates, write_template
 from .template_helpers import SCHOOL, dv_at
 
 REPO = Path(__file__).resolve().parents[1]
@@ -261,3 +261,54 @@ def test_workbook_templates_regeneration_command_matches(tmp_path):
         assert run(["template", "--rubric", rubric_id, "--out", str(tmp_path)]) == 0
     committed = sorted(p.name for p in (REPO / "workbook_templates").glob("*.xlsx"))
     assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == committed
+
+
+def test_a_pool_writes_the_same_files_in_the_same_order_as_one_process(tmp_path):
+    rubrics = {r: load_rubric(r) for r in builtin_ids()}
+    schools = [SCHOOL.__class__(code=str(79001 + i), name=f"Trường số {i}") for i in range(5)]
+    wanted = [(r, None) for r in rubrics] + [(list(rubrics)[i % 2], s) for i, s in enumerate(schools)]
+    done: list[Path] = []
+    alone = write_school_templates(rubrics, wanted, tmp_path / "mot", ISSUE, jobs=1)
+    pooled = write_school_templates(rubrics, wanted, tmp_path / "hai", ISSUE, jobs=2, on_done=done.append)
+    assert [p.name for p in pooled] == [p.name for p in alone] == [p.name for p in done]
+    assert [p.parent for p in pooled] == [tmp_path / "hai"] * len(wanted)
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(alone, pooled))
+
+
+def test_short_rosters_are_written_without_starting_workers(tmp_path, monkeypatch):
+    import cds_batch.templates as T
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(T, "ProcessPoolExecutor", no_pool)
+    rubric = load_rubric("quan7-mamnon-2023")
+    wanted = [("r", None)] + [("r", SCHOOL.__class__(code=str(79001 + i), name="A"))
+                              for i in range(T.SERIAL_BELOW - 2)]
+    assert len(T.write_school_templates({"r": rubric}, wanted, tmp_path, ISSUE)) == T.SERIAL_BELOW - 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_jobs_writes_the_roster_and_a_worker_error_reads_as_in_one_process(tmp_path, capsys, jobs):
+    roster = tmp_path / "ds-truong.csv"
+    roster.write_text("Mã trường,Tên trường\n79001,Trường A\n79002,Trường B\n79003,Trường C\n", encoding="utf-8")
+    out = tmp_path / "phieu"
+    assert run(["template", "--rubric", "qd4725-phothong", "--roster", str(roster), "--jobs", jobs,
+                "--out", str(out)]) == 0
+    assert len(list(out.glob("*.xlsx"))) == 4 and "3 tệp điền sẵn" in capsys.readouterr().out
+    blocker = tmp_path / "tep"
+    blocker.write_text("x")
+    assert run(["template", "--rubric", "qd4725-phothong", "--roster", str(roster), "--jobs", jobs,
+                "--out", str(blocker / "phieu")]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("Không thể chạy: ") and str(blocker) in err and "Traceback" not in err
+
+
+def test_cds_batch_errors_cross_a_process_boundary_unchanged():
+    """A worker's CdsBatchError comes back pickled; its Vietnamese message must survive."""
+    import pickle
+
+    from cds_batch.errors import CdsBatchError, RubricError
+    for error in (CdsBatchError("Hai mã tiêu chí cho cùng một tên vùng CDS_1_2A"), RubricError("Bộ chỉ số lỗi", ())):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error)

@@ -1,0 +1,72 @@
+"""The shortcuts that let the reports scale to a province: each gives exactly what the plain way gives.
+
+Streamed JSON and payload text, exact Fraction sums by denominator, the one-line shortcut of the
+row-height estimate. Timings live in benchmarks/bench_reports.py, not here.
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cds_batch.outputs import payload_chunks, results, write_json
+from cds_batch.province import payload_rows
+from cds_batch.report_book import lines
+from cds_batch.report_stats import exact_sum
+
+from .district_fixtures import OFFICE, district
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(st.lists(JSON_VALUES, max_size=6) | JSON_VALUES)
+def test_write_json_streams_the_text_json_dumps_gives(tmp_path_factory, data):
+    target = tmp_path_factory.mktemp("json") / "x.json"
+    write_json(target, data)
+    assert target.read_text(encoding="utf-8") == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_write_json_of_the_district_results(tmp_path):
+    schools = results(district(), OFFICE)
+    write_json(tmp_path / "results.json", schools)
+    assert (tmp_path / "results.json").read_text(encoding="utf-8") == json.dumps(
+        schools, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_payload_chunks_are_the_province_payload_rows():
+    schools = results(district(), OFFICE)
+    for chunk in (1, 7, 100, 1000, 30_000):
+        for n in (0, 1, 2, len(schools)):
+            assert list(payload_chunks(iter(schools[:n]), chunk)) == payload_rows(schools[:n], chunk)
+
+
+@given(st.lists(st.fractions(max_denominator=8), max_size=40))
+def test_exact_sum_is_sum(values):
+    assert exact_sum(values) == sum(values, Fraction(0))
+
+
+def _lines_word_by_word(text: str, capacity: int) -> int:
+    """The wrap count without the one-line shortcut (report_book.lines as it was)."""
+    total = 0
+    for part in text.split("\n"):
+        count, used = 1, 0
+        for word in part.split():
+            if used and used + 1 + len(word) <= capacity:
+                used += 1 + len(word)
+                continue
+            if used:
+                count += 1
+            full, rest = divmod(len(word), capacity)
+            count, used = (count + full - 1, capacity) if full and not rest else (count + full, rest)
+        total += count
+    return total
+
+
+@given(st.text(alphabet=" \nabcờ", max_size=40), st.integers(min_value=1, max_value=30))
+def test_the_one_line_shortcut_counts_as_wrapping_does(text, width):
+    assert lines(text, width) == _lines_word_by_word(text, width)
