@@ -261,7 +261,8 @@ def _steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
 def _echo_run_summary(report: RunReport, out: Path) -> None:
     counts = report.district.counts()
     unusable = [r for r in report.district.ledger if r.fate in _UNUSABLE]
-    click.echo(f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính).")
+    reused = f"; {report.cached} bảng tính không đổi từ lần chạy trước, dùng lại kết quả đọc" if report.cached else ""
+    click.echo(f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính{reused}).")
     unlisted = f", {counts[Status.UNLISTED]} ngoài danh sách" if counts[Status.UNLISTED] else ""
     click.echo(f"Trường: {counts[Status.VALID]} hợp lệ, {counts[Status.NEEDS_FIX]} cần sửa, "
                f"{counts[Status.MISSING]} chưa nộp{unlisted}.")

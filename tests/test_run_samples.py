@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cds_batch.cache import CACHE_FILE
 from cds_batch.rubric import load_rubric
 from cds_batch.scoring import score
 from cds_batch.roster import load_roster
@@ -90,6 +92,17 @@ def test_two_runs_give_byte_identical_outputs(outputs):
     assert {"tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json"} <= {str(f) for f in files}
     for f in files:
         assert (first / f).read_bytes() == (second / f).read_bytes(), f
+
+
+def test_a_run_again_into_the_same_folder_reuses_the_readings_and_changes_no_byte(outputs, tmp_path):
+    first, _, _ = outputs
+    again = tmp_path / "lan-1"
+    shutil.copytree(first, again)
+    done = run_into(again)
+    assert done.returncode == 1, done.stderr
+    assert "25 bảng tính; 25 bảng tính không đổi từ lần chạy trước, dùng lại kết quả đọc" in done.stdout
+    for f in (p.relative_to(first) for p in first.rglob("*") if p.is_file() and p.name != CACHE_FILE):
+        assert (again / f).read_bytes() == (first / f).read_bytes(), f
 
 
 def test_the_province_rolls_up_the_district_run(outputs, tmp_path):
