@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .discover import Entry
-from .intake import Context, Submission
+from .intake import Context, Shared, Submission
 
 CACHE_FILE = ".cds-cache.sqlite"
 _SCHEMA = 1
@@ -111,12 +111,13 @@ class RunCache:
             return {}
         wanted = {entry_key(e): e for e in entries}
         found: dict[str, Submission] = {}
+        shared = Shared()   # as for fresh readings: equal scores and values held once
         try:
             rows = self._db.execute("SELECT key, value FROM submission WHERE fingerprint = ?", (self.fingerprint,))
             for key, blob in rows:   # streamed: a province's cache is hundreds of megabytes
                 e = wanted.get(key)
                 if e is not None:
-                    found[e.source] = Submission(e, **dict(zip(_FIELDS, pickle.loads(blob))))
+                    found[e.source] = shared(Submission(e, **dict(zip(_FIELDS, pickle.loads(blob)))))
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, TypeError, AttributeError, ImportError):
             self._forget()
             return {}
