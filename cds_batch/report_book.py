@@ -76,6 +76,11 @@ def lines(text: str, width: float, size: float = FONT_SIZE) -> int:
     capacity = max(1, int(width * FONT_SIZE / size))
     if len(text) <= capacity and "\n" not in text:   # most cells: one line, no need to wrap word by word
         return 1
+    return wrapped_lines(text, capacity)
+
+
+def wrapped_lines(text: str, capacity: int) -> int:
+    """`lines` word by word, for `capacity` characters a line."""
     total = 0
     for part in text.split("\n"):
         count, used = 1, 0

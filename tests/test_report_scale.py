@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cds_batch.outputs import payload_chunks, results, write_json
 from cds_batch.province import payload_rows
-from cds_batch.report_book import lines
+from cds_batch.report_book import lines, wrapped_lines
 from cds_batch.report_stats import exact_sum
 
 from .district_fixtures import OFFICE, district
@@ -50,23 +50,6 @@ def test_exact_sum_is_sum(values):
     assert exact_sum(values) == sum(values, Fraction(0))
 
 
-def _lines_word_by_word(text: str, capacity: int) -> int:
-    """The wrap count without the one-line shortcut (report_book.lines as it was)."""
-    total = 0
-    for part in text.split("\n"):
-        count, used = 1, 0
-        for word in part.split():
-            if used and used + 1 + len(word) <= capacity:
-                used += 1 + len(word)
-                continue
-            if used:
-                count += 1
-            full, rest = divmod(len(word), capacity)
-            count, used = (count + full - 1, capacity) if full and not rest else (count + full, rest)
-        total += count
-    return total
-
-
 @given(st.text(alphabet=" \nabcờ", max_size=40), st.integers(min_value=1, max_value=30))
 def test_the_one_line_shortcut_counts_as_wrapping_does(text, width):
-    assert lines(text, width) == _lines_word_by_word(text, width)
+    assert lines(text, width) == wrapped_lines(text, width)
