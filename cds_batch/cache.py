@@ -14,16 +14,15 @@ fingerprint: the code of cds_batch itself, every rubric's content hash, the rost
 round. Anything else changes the key, and the entry is read again. An output file is skipped only
 when the digest of its inputs (and of the tool's code) is the one recorded when it was written and
 the file still has the SHA-256 it was written with; the writers are deterministic, so writing it
-again would give the same bytes. The cache holds what this
-program wrote into the office's own output folder (pickled); it never reads from the inbox. Any
-error with the cache file (locked, corrupt, read-only folder) turns the cache off for the run.
+again would give the same bytes. The cache holds what this program wrote into the office's own
+output folder (pickled); it never reads from the inbox. Any error with the cache file (locked,
+corrupt, read-only folder) turns the cache off for the run.
 """
 from __future__ import annotations
 
 import hashlib
 import pickle
 import sqlite3
-from contextlib import closing
 from dataclasses import fields
 from pathlib import Path
 from typing import Sequence
@@ -173,10 +172,7 @@ class RunCache:
 
     def _forget(self) -> None:
         """Turn the cache off for this run, and remove a file that could not be used."""
-        if self._db is not None:
-            with closing(self._db):
-                pass
-            self._db = None
+        self.close()
         try:
             self.path.unlink(missing_ok=True)
         except OSError:
