@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 
 from cds_batch.discover import Entry, discover, private_workdir  # noqa: E402
-from cds_batch.intake import SERIAL_BELOW, Context, examine_all  # noqa: E402
+from cds_batch.intake import SERIAL_BELOW, Context  # noqa: E402
+from cds_batch.pool import examine_all  # noqa: E402
 from cds_batch.roster import load_roster  # noqa: E402
 from cds_batch.rubric import builtin_ids, load_rubric  # noqa: E402
 from cds_batch.run import default_rubrics  # noqa: E402

@@ -6,19 +6,14 @@ Out: one `Submission` per entry, in the entries' order: the school it belongs to
 its score (None when the rubric cannot be trusted) and every finding; or the fate that ends it
 here (`unreadable`, `not_our_template`, `unidentified`) with the reason.
 
-Reading runs in a process pool over the cores. The worker is a module-level function whose
-arguments pickle, and the run's context reaches each worker once through the pool initializer,
-so it works under the "spawn" start method that Windows uses.
+`pool.examine_all` runs `examine_safely` over the cores.
 """
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from multiprocessing import get_context
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar, cast
+from typing import Any, Mapping, TypeVar, cast
 
 from .discover import Entry, Fate
 from .findings import Code, Finding, Severity, finding
@@ -148,21 +143,6 @@ def _rubric_by_roster(code: str, rubric: Rubric, response: SchoolResponse, book:
     return rubric, response, finding(Code.E116, file=response.entry_source, value=rubric.id, detail=how)
 
 
-# --- the process pool ---------------------------------------------------------------------------
-
-_WORKER_CONTEXT: Context | None = None
-
-
-def _init_worker(ctx: Context) -> None:
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = ctx
-
-
-def _examine_in_worker(entry: Entry) -> Submission:
-    assert _WORKER_CONTEXT is not None
-    return examine_safely(entry, _WORKER_CONTEXT)
-
-
 def examine_safely(entry: Entry, ctx: Context) -> Submission:
     """`examine`, with a bug of ours on one odd file ending that file as `unreadable`, not the run."""
     try:
@@ -224,58 +204,3 @@ def default_jobs(jobs: int | None, count: int) -> int:
     if jobs is not None:
         return jobs
     return 1 if count < SERIAL_BELOW else os.cpu_count() or 1
-
-
-@dataclass(frozen=True)
-class Workers:
-    pool: ProcessPoolExecutor
-    jobs: int
-
-
-@contextmanager
-def worker_pool(ctx: Context, jobs: int) -> Iterator[Workers | None]:
-    """A pool of `jobs` "spawn" workers holding `ctx`, started at once (so they start while the
-    caller discovers the inbox); None for one job."""
-    if jobs <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(ctx,)) as pool:
-        pool.submit(_ready)   # a "spawn" pool starts all its workers on the first task
-        try:
-            yield Workers(pool, jobs)
-        except BaseException:
-            pool.shutdown(cancel_futures=True)   # Ctrl+C or a failure: the files not started yet are dropped
-            raise
-
-
-def _ready() -> None:
-    """A task that does nothing, to start the workers."""
-
-
-def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
-                on_done: Callable[[Submission], None] | None = None,
-                workers: Workers | None = None) -> list[Submission]:
-    """`examine` every entry in the entries' order: over `workers` when given, else over `jobs`
-    processes (see `default_jobs`).
-
-    :param on_done: called in this process after each entry, for a progress bar.
-    """
-    shared = Shared()
-    if workers is None:
-        jobs = min(default_jobs(jobs, len(entries)), len(entries))
-        if jobs > 1:
-            with worker_pool(ctx, jobs) as started:
-                return examine_all(entries, ctx, on_done=on_done, workers=started)
-        return [_report(shared(examine_safely(e, ctx)), on_done) for e in entries]
-    # Chunks of up to 64 entries: few enough round trips for a province, small enough that the
-    # workers finish together and the progress bar moves.
-    chunk = max(1, min(64, len(entries) // (workers.jobs * 16)))
-    results = workers.pool.map(_examine_in_worker, entries, chunksize=chunk)
-    return [_report(shared(s), on_done) for s in results]
-
-
-def _report(s: Submission, on_done: Callable[[Submission], None] | None) -> Submission:
-    if on_done is not None:
-        on_done(s)
-    return s

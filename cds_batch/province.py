@@ -24,7 +24,8 @@ from python_calamine import CalamineWorkbook
 from .consolidate import consolidate
 from .discover import Entry, discover, private_workdir
 from .findings import Code, Finding, finding
-from .intake import Context, examine_all
+from .intake import Context
+from .pool import examine_all
 from .outputs import RESULTS_FORMAT, results
 from .roster import SchoolInfo
 from .rubric.model import Rubric

@@ -20,7 +20,8 @@ from .cache import RunCache, inputs_digest
 from .consolidate import District, SchoolRow, consolidate
 from .discover import discover, private_workdir
 from .errors import CdsBatchError
-from .intake import SERIAL_BELOW, Context, Submission, Workers, default_jobs, examine_all, worker_pool
+from .intake import SERIAL_BELOW, Context, Submission, default_jobs
+from .pool import FILE_SECONDS, Workers, examine_all, worker_pool
 from .outputs import ledger, read_results, results, write_csv, write_json
 from .report_feedback import feedback_filename, write_feedback_many
 from .report_summary import overview_table, write_summary
@@ -42,6 +43,7 @@ class RunOptions:
     office: str = ""
     previous: Path | None = None         # an earlier run's output folder
     jobs: int | None = None
+    file_seconds: float = FILE_SECONDS   # a workbook read for longer than this in the pool is given up
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
             progress.start(len(todo))
         step = progress.step if progress else None
         cached = cache.lookup(todo)
-        fresh = iter(examine_all([e for e in todo if e.source not in cached], ctx, opts.jobs, step, workers))
+        fresh = iter(examine_all([e for e in todo if e.source not in cached], ctx, opts.jobs, step, workers,
+                                 opts.file_seconds))
         for s in cached.values():
             if step:
                 step(s)

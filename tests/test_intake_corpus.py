@@ -20,7 +20,8 @@ from cds_batch import layout as L
 from cds_batch.consolidate import District, LedgerRow, consolidate
 from cds_batch.discover import Entry, Fate, discover, private_workdir
 from cds_batch.findings import Code, Severity
-from cds_batch.intake import Context, Submission, examine_all
+from cds_batch.intake import Context, Submission
+from cds_batch.pool import examine_all
 from cds_batch.read import SchoolResponse, read_workbook
 from cds_batch.roster import load_roster
 

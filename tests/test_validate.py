@@ -359,7 +359,7 @@ def test_clean_answers_table_is_what_the_rubric_asks():
 
 def test_a_bug_on_one_odd_file_ends_that_file_as_unreadable_not_the_run(tmp_path, monkeypatch):
     from cds_batch import intake
-    from cds_batch.intake import examine_all
+    from cds_batch.pool import examine_all
 
     def broken(entry, ctx):
         raise KeyError("ô lạ")
