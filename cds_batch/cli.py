@@ -5,11 +5,19 @@ Exit codes: 0 done (no error), 1 done but something needs fixing (a rubric with 
 """
 from __future__ import annotations
 
+import ast
+import errno
+import os
+import platform
+import re
+import shlex
 import sys
+import tempfile
 import traceback
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 import click
 
@@ -183,9 +191,10 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     with _progress() as progress:
         report = run_district(options, progress)
     _echo_run_summary(report, out)
-    counts = report.district.counts()
-    unusable = sum(r.fate in _UNUSABLE for r in report.district.ledger)
-    sys.exit(EXIT_NEEDS_FIX if counts[Status.NEEDS_FIX] or unusable else EXIT_OK)
+    to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
+                 for r in report.district.schools)
+    unusable = any(r.fate in _UNUSABLE for r in report.district.ledger)
+    sys.exit(EXIT_NEEDS_FIX if to_fix or unusable else EXIT_OK)
 
 
 @cli.command("province", context_settings=_CONTEXT)
@@ -280,32 +289,113 @@ def _force_utf8() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            reconfigure(encoding="utf-8", errors="replace")
+            try:
+                reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):   # a stream that cannot change any more: keep it as it is
+                pass
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the CLI, turning every failure into a Vietnamese message and an exit code."""
     _force_utf8()
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="cds-batch", standalone_mode=False)
+        code = cli.main(args=args, prog_name="cds-batch", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
         click.echo("Đã dừng.", err=True)
         sys.exit(EXIT_NEEDS_FIX)
     except click.ClickException as usage:
-        usage.show()
-        sys.exit(EXIT_USAGE if isinstance(usage, click.UsageError) else EXIT_CANNOT_RUN)
+        _usage_failed(usage)
     except RubricError as bad:
         _echo_findings([f for f in bad.findings if isinstance(f, Finding)])
         click.echo(str(bad), err=True)
         sys.exit(EXIT_NEEDS_FIX)
     except (CdsBatchError, OSError) as cannot:
-        click.echo(f"Không thể chạy: {cannot}", err=True)
+        click.echo(_cannot_run(cannot), err=True)
         sys.exit(EXIT_CANNOT_RUN)
-    except Exception:  # the last line of defence: no traceback for users unless asked for
-        if debug:
-            traceback.print_exc()
-        click.echo("Lỗi nội bộ của cds-batch. Hãy chạy lại với --debug và gửi kết quả cho người hỗ trợ.", err=True)
-        sys.exit(EXIT_INTERNAL)
+    except Exception as bug:  # the last line of defence: no traceback for users unless asked for
+        _internal_error(bug, args, debug="--debug" in args)
+    if isinstance(code, int) and code:   # click hands back the code of an Exit it caught
+        sys.exit(code)
+
+
+LOG_NAME = "cds-batch-loi.log"
+# Click's message for a path option or argument that fails `exists=True` ("Path 'x' does not exist.").
+_NO_PATH = re.compile(r"\w+ (.+) (does not exist|is not readable)\.")
+_OS_REASONS = {
+    errno.ENOENT: "không tồn tại", errno.EACCES: "không có quyền", errno.EPERM: "không có quyền",
+    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục", errno.EEXIST: "đã có một tệp trùng tên",
+    errno.EISDIR: "đây là thư mục, không phải tệp", errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc",
+}
+
+
+def _usage_failed(usage: click.ClickException) -> NoReturn:
+    """Exit 3 for an input path that is not there (could not run), 2 for any other usage error."""
+    param = usage.param if isinstance(usage, click.BadParameter) else None
+    match = _NO_PATH.fullmatch(usage.message) if param is not None and isinstance(param.type, click.Path) else None
+    if match is None:
+        usage.show()
+        sys.exit(EXIT_USAGE if isinstance(usage, click.UsageError) else EXIT_CANNOT_RUN)
+    try:
+        path = str(ast.literal_eval(match.group(1)))   # click quotes the path with repr()
+    except (ValueError, SyntaxError):
+        path = match.group(1)
+    what = "không tìm thấy" if match.group(2) == "does not exist" else "không đọc được"
+    click.echo(f"Không thể chạy: {what} '{path}'. Hãy kiểm tra lại đường dẫn.", err=True)
+    sys.exit(EXIT_CANNOT_RUN)
+
+
+def _cannot_run(exc: Exception) -> str:
+    """The Vietnamese message for a run that could not start or finish (missing input, output not writable)."""
+    if not isinstance(exc, OSError) or isinstance(exc, CdsBatchError):
+        return f"Không thể chạy: {exc}"
+    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    where = f" '{exc.filename}'" if exc.filename else ""
+    return f"Không thể chạy: không đọc hoặc ghi được{where} ({reason})."
+
+
+def _internal_error(bug: Exception, args: Sequence[str], *, debug: bool) -> NoReturn:
+    """Exit 70 with a Vietnamese message naming the log file that holds the details (the traceback
+    only on the console with --debug): an office can mail the log without re-running anything."""
+    if debug:
+        traceback.print_exc()
+    log = _write_crash_log(args)
+    where = (f"Chi tiết kỹ thuật đã ghi vào tệp {log}; hãy gửi tệp này cho người hỗ trợ." if log is not None else
+             "Không ghi được tệp nhật ký lỗi; hãy chạy lại với --debug và gửi kết quả cho người hỗ trợ.")
+    click.echo(f"Lỗi nội bộ của cds-batch ({type(bug).__name__}). {where}", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+def _write_crash_log(args: Sequence[str]) -> Path | None:
+    """Write the traceback being handled, the command line and the version to LOG_NAME in the --out
+    folder (when it exists or can be made), else in the system's temporary folder; its path, or None."""
+    text = (f"cds-batch {__version__}; Python {platform.python_version()}; {platform.platform()}\n"
+            f"Thời điểm: {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}\n"
+            f"Lệnh: {shlex.join(['cds-batch', *args])}\n\n{traceback.format_exc()}")
+    for folder in (_out_folder(args), Path(tempfile.gettempdir())):
+        if folder is None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            log = folder / LOG_NAME
+            log.write_text(text, encoding="utf-8", errors="backslashreplace")
+            return Path(os.path.abspath(log))
+        except OSError:
+            continue
+    return None
+
+
+def _out_folder(args: Sequence[str]) -> Path | None:
+    """The folder given with --out; for `rubric export`, whose --out is a file, the file's folder."""
+    for n, arg in enumerate(args):
+        if arg == "--out" and n + 1 < len(args):
+            value = args[n + 1]
+        elif arg.startswith("--out="):
+            value = arg.removeprefix("--out=")
+        else:
+            continue
+        exporting = any(a == "rubric" and b == "export" for a, b in zip(args, args[1:]))
+        return Path(value).parent if exporting else Path(value)
+    return None

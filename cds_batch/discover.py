@@ -91,14 +91,16 @@ def private_workdir() -> Iterator[Path]:
         yield Path(folder)
 
 
-def discover(paths: Sequence[Path], workdir: Path, limits: Limits = Limits()) -> list[Entry]:
+def discover(paths: Sequence[Path], workdir: Path, limits: Limits = Limits(), skip: Path | None = None) -> list[Entry]:
     """List every file and member under `paths`; copy members into a new folder inside `workdir`.
 
     :param workdir: usually from `private_workdir()`; entry paths into it live as long as it does.
+    :param skip: a folder left out of the walk: the run's own output folder when it sits in the inbox,
+        whose summaries, cache and feedback files are no school's submission.
     """
     run = _Run(Path(tempfile.mkdtemp(prefix="members-", dir=workdir)), limits)
     for path in paths:
-        for file, display, linked_dir in _walk(path):
+        for file, display, linked_dir in _walk(path, skip):
             run.add_input(file, display, linked_dir)
     return _mark_duplicates(run.entries)
 
@@ -275,7 +277,7 @@ def safe_name(label: str) -> str:
     return stem + suffix
 
 
-def _walk(path: Path) -> Iterator[tuple[Path, str, bool]]:
+def _walk(path: Path, skip: Path | None = None) -> Iterator[tuple[Path, str, bool]]:
     """(file, display path, is a symlinked folder) under `path` in sorted order; symlinked folders are
     reported but not followed. The display path is the input as given when relative ('inbox/a/b.xlsx'),
     and starts at the input's own name when absolute, so reports do not depend on where the inbox
@@ -285,13 +287,20 @@ def _walk(path: Path) -> Iterator[tuple[Path, str, bool]]:
         yield path, nfc(root), False
         return
     for folder, dirs, files in os.walk(path):
-        dirs.sort()
         base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if skip is None or not _same_folder(base / d, skip))
         for name in sorted(files):
             yield base / name, _display(root, path, base / name), False
         for name in dirs:
             if (base / name).is_symlink():
                 yield base / name, _display(root, path, base / name), True
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:   # `b` not made yet, or gone
+        return False
 
 
 def _display(root: str, top: Path, file: Path) -> str:

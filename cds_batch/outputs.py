@@ -14,10 +14,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from .atomic import atomic_path, write_text_atomic
+from .atomic import atomic_path, encodable, write_text_atomic
 from .consolidate import District, SchoolRow
 
 RESULTS_FORMAT = "cds_batch.results/1"
+# A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def number(x: Fraction) -> int | float:
@@ -109,18 +111,34 @@ def write_json(target: Path, data: object) -> None:
             # An item one level down: JSON text has no raw newline inside a string (it is escaped), so
             # every newline is indentation, one space deeper here.
             text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n ")
-            out.write(("[\n " if n == 0 else ",\n ") + text)
+            out.write(("[\n " if n == 0 else ",\n ") + encodable(text))
         out.write("\n]\n")
 
 
 def write_csv(target: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """UTF-8 with BOM and CRLF, which Excel on a Vietnamese Windows opens with the accents intact."""
+    """UTF-8 with BOM and CRLF, which Excel on a Vietnamese Windows opens with the accents intact.
+
+    A text that Excel would run as a formula gets a leading apostrophe (see `csv_cell`).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(v) for v in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     write_text_atomic(target, "\ufeff" + buffer.getvalue())
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell Excel shows as typed: a text starting with '=', '+', '-', '@', tab or carriage return
+    gets a leading apostrophe (the OWASP advice), so a school name like '=HYPERLINK(…)' is not run.
+
+    Numbers stay numbers (-2 is not text); None is an empty cell.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def read_results(folder: Path) -> list[dict[str, Any]]:

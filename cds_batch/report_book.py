@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
+from .atomic import encodable
 from .layout import DOCUMENT_DATE
 from .report_tables import Cell, Column, Look, Table
 
@@ -62,8 +64,26 @@ def small(text: str, limit: int = 100) -> str:
     '&' is doubled (it starts a control code), and a space follows the size code when the text starts
     with a digit, which '&9' would otherwise read as part of the size ('&979801').
     """
-    text = text[:limit].replace("&", "&&")
+    text = header_text(text, limit)
     return "&9" + (" " if text[:1].isdigit() else "") + text
+
+
+def header_text(text: str, limit: int) -> str:
+    """`text` for a header or footer: '&' doubled, at most `limit` characters once doubled.
+
+    Excel drops a whole header or footer longer than 255 characters (XlsxWriter only warns), so a
+    school name full of '&' must not double past the limit; nor may the cut split an '&&'.
+    """
+    if "&" not in text:
+        return text[:limit]
+    out, size = [], 0
+    for ch in text[:limit]:
+        piece = "&&" if ch == "&" else ch
+        if size + len(piece) > limit:
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
 
 
 @lru_cache(maxsize=8192)   # statuses, levels, communes, notes and reasons repeat down a district's rows
@@ -125,6 +145,18 @@ class RowLook:
         return height(*((v, w, size) for i, w, size in self.wrapped if i < n and isinstance(v := cells[i], str)))
 
 
+class TextSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type information
+    """A worksheet that writes any text it is given: a lone surrogate (from a file name's undecodable
+    bytes) becomes U+FFFD instead of failing the whole workbook when the XML is encoded.
+
+    `_write_string` is where `write_string`, `write`, `write_row` and `merge_range` all store a
+    string (XlsxWriter 3.x); `tests/test_hostile_outputs.py` fails if that stops being so.
+    """
+
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> int:
+        return int(super()._write_string(row, col, encodable(string), cell_format))
+
+
 class Book:
     """One report workbook being written; `close()` finishes the file.
 
@@ -169,7 +201,7 @@ class Book:
 
         :param footer: the footer's left part; the sheet name by default.
         """
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=TextSheet)
         ws.set_paper(9)
         if landscape:
             ws.set_landscape()

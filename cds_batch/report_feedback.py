@@ -14,9 +14,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from .atomic import atomic_path
+from .atomic import atomic_path, bounded, distinct_names
 from .consolidate import SchoolRow, Status
 from .containers import local_time
 from .findings import Finding, Severity
@@ -35,22 +35,40 @@ _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 # "spawn" workers paid off from about 250 files (4 ms each) on the 2-core Linux VM
 # (benchmarks/bench_reports.py); Windows starts processes several times slower, hence the margin.
 SERIAL_BELOW = 500
+SUFFIX = "_phan-hoi.xlsx"
+CODE_MAX = 60   # characters of the code part of a file name; a longer code is cut and gets a hash
 
 
 def feedback_filename(code: str) -> str:
-    """'79001_phan-hoi.xlsx'; a code typed with odd characters is reduced to a safe ASCII name."""
-    return f"{ascii_slug(code, '-') or 'truong'}_phan-hoi.xlsx"
+    """'79001_phan-hoi.xlsx'; a code typed with odd characters is reduced to a safe ASCII name.
+
+    ASCII letters, digits and '-' before the suffix, so never a Windows device name or a trailing
+    dot; at most CODE_MAX + 14 characters. Two codes can give one name ('TH/1', 'TH-1'): a run
+    names its files with `feedback_names`.
+    """
+    return bounded(ascii_slug(code, "-") or "truong", CODE_MAX) + SUFFIX
+
+
+def feedback_names(codes: Iterable[str]) -> dict[str, str]:
+    """Each school code → its feedback file name, no two alike even ignoring case (as Windows does).
+
+    A code whose `feedback_filename` no other code shares keeps it; codes that share one get a hash
+    of the code in the name ('TH-1-5d41402a_phan-hoi.xlsx'), still ending in SUFFIX.
+    """
+    unique = list(dict.fromkeys(codes))
+    return dict(zip(unique, distinct_names([feedback_filename(c) for c in unique], unique, SUFFIX)))
 
 
 def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, office: str,
-                   round_label: str) -> Path:
+                   round_label: str, name: str | None = None) -> Path:
     """Write the feedback workbook of a school that sent a file into `target_dir`; return its path.
 
     :param rubric: the rubric the file was scored with, for group and level names; None if unknown.
+    :param name: the file name (from `feedback_names`); `feedback_filename` of the code by default.
     """
     if row.used is None:
         raise ValueError(f"Trường {row.info.code} chưa nộp tệp nào: không có gì để phản hồi.")
-    target = target_dir / feedback_filename(row.info.code)
+    target = target_dir / (name or feedback_filename(row.info.code))
     with atomic_path(target) as tmp:
         book = Book(tmp, title=f"Phản hồi kết quả tự đánh giá chuyển đổi số - {row.info.name}", office=office,
                     round_label=round_label, comments=f"Tạo bằng cds_batch cho trường {row.info.code}.")
@@ -63,7 +81,8 @@ def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, o
 
 
 def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric], folder: Path, *, office: str,
-                        round_label: str, jobs: int | None = None) -> list[Path]:
+                        round_label: str, jobs: int | None = None,
+                        names: Mapping[str, str] | None = None) -> list[Path]:
     """`write_feedback` for every row whose school sent a file, in the rows' order; the paths written.
 
     Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
@@ -71,12 +90,14 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     either way.
 
     :param rubrics: rubric id → rubric; a file whose rubric is not here gets the feedback of an unknown one.
+    :param names: school code → file name (`feedback_names` of every school of the run); by default
+        `feedback_filename` of each code.
     """
-    todo = [row for row in rows if row.used is not None]
+    todo = [(row, (names or {}).get(row.info.code)) for row in rows if row.used is not None]
     if jobs is None:
         jobs = 1 if len(todo) < SERIAL_BELOW else os.cpu_count() or 1
     if jobs == 1 or len(todo) < 2:
-        return [_write_one(row, rubrics, folder, office, round_label) for row in todo]
+        return [_write_one(row, rubrics, folder, office, round_label, name) for row, name in todo]
     workers = min(jobs, len(todo))
     # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare; at least 4 chunks per
     # worker, so that the workers finish together.
@@ -84,15 +105,17 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(dict(rubrics), folder, office, round_label)) as pool:
         try:
-            return list(pool.map(_write_in_worker, map(_slim, todo), chunksize=chunk))
+            return list(pool.map(_write_in_worker, [(_slim(row), name) for row, name in todo], chunksize=chunk))
         except BaseException:
             pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
             raise
 
 
-def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str) -> Path:
+def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str,
+               name: str | None = None) -> Path:
     assert row.used is not None
-    return write_feedback(row, rubrics.get(row.used.rubric_id), folder, office=office, round_label=round_label)
+    return write_feedback(row, rubrics.get(row.used.rubric_id), folder, office=office, round_label=round_label,
+                          name=name)
 
 
 def _slim(row: SchoolRow) -> SchoolRow:
@@ -119,9 +142,9 @@ def _init_worker(rubrics: Mapping[str, Rubric], folder: Path, office: str, round
     _WORKER = (rubrics, folder, office, round_label)
 
 
-def _write_in_worker(row: SchoolRow) -> Path:
+def _write_in_worker(job: tuple[SchoolRow, str | None]) -> Path:
     assert _WORKER is not None
-    return _write_one(row, *_WORKER)
+    return _write_one(job[0], *_WORKER, job[1])
 
 
 class _Page:

@@ -17,6 +17,7 @@ from .atomic import atomic_path
 from .layout import DOCUMENT_DATE
 from .consolidate import Status
 from .province import Province
+from .report_book import TextSheet, header_text
 from .rubric.model import Rubric
 
 
@@ -33,16 +34,17 @@ class _Book:
         self.big = wb.add_format({**base, "bold": True, "font_size": 14})
 
     def sheet(self, name: str, widths: Sequence[float], header: Sequence[str], landscape: bool = True) -> Any:
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=TextSheet)
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.set_footer(f"&L{self.title}&RTrang &P/&N")
-        ws.write(0, 0, f"{self.title} — {name}", self.big)
+        ws.set_footer(f"&L{header_text(self.title, 200)}&RTrang &P/&N")
+        ws.write_string(0, 0, f"{self.title} — {name}", self.big)
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
-        ws.write_row(2, 0, header, self.head)
+        for col, text in enumerate(header):   # district names among them: text, never a formula or link
+            ws.write_string(2, col, text, self.head)
         ws.repeat_rows(2)
         ws.freeze_panes(3, 0)
         return ws
@@ -60,8 +62,9 @@ class _Book:
 def write_province(province: Province, rubrics: Sequence[Rubric], target: Path, *, title: str) -> None:
     """Write the province workbook to `target` atomically."""
     with atomic_path(target) as tmp:
+        # Names and codes come from the districts' files: never turn one into a number, formula or link.
         wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True, "strings_to_numbers": False,
-                                            "strings_to_formulas": False})
+                                            "strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({"title": title, "created": DOCUMENT_DATE, "author": "cds_batch"})
         book = _Book(wb, title)
         _districts(book, province)
@@ -86,8 +89,8 @@ def _districts(book: _Book, p: Province) -> None:
                                         for k in ("schools", "submitted", "valid", "needs_fix", "missing")),
                      *(sum(d.levels[k][n] for d in p.districts) for k in ("g1", "g2", "overall") for n in (1, 2, 3)),
                      sum(d.levels["overall"][0] for d in p.districts), None])
-    ws.write(r + 2, 0, "Hạng theo điểm trung bình của các trường đã chấm (trung bình % điểm tối đa của hai nhóm); "
-                       "mức của trường Cần sửa là mức tạm tính.", book.text)
+    ws.write_string(r + 2, 0, "Hạng theo điểm trung bình của các trường đã chấm (trung bình % điểm tối đa của hai "
+                              "nhóm); mức của trường Cần sửa là mức tạm tính.", book.text)
     if p.districts:
         chart = book.wb.add_chart({"type": "bar"})
         chart.add_series({"name": "Điểm TB (% tối đa)", "categories": ["Theo đơn vị", 3, 1, r - 1, 1],
@@ -132,6 +135,6 @@ def describe_status(value: str) -> str:
 def _findings(book: _Book, p: Province) -> None:
     ws = book.sheet("Cần xem", [40, 8, 12, 80], ["Tệp / thư mục", "Mã", "Mức độ", "Nội dung"])
     if not p.findings:
-        ws.write(3, 0, "Không có vấn đề nào cần xem.", book.text)
+        ws.write_string(3, 0, "Không có vấn đề nào cần xem.", book.text)
     for r, f in enumerate(p.findings, start=3):
         book.row(ws, r, [f.file, f.code.name, f.severity.value, f.message])

@@ -20,7 +20,7 @@ from .atomic import atomic_path
 from .consolidate import District, Status
 from .outputs import payload_chunks, school_object
 from .province import PAYLOAD_SHEET
-from .report_book import Book
+from .report_book import Book, TextSheet
 from .report_sheets import write_criteria, write_stats
 from .report_tables import (PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table,
                             overview, overview_table)
@@ -69,7 +69,7 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
 
 def _write_payload(book: Book, district: District, office: str) -> None:
     """The results.json objects in a hidden sheet, so the province reads a mailed or renamed copy (`province`)."""
-    ws = book.wb.add_worksheet(PAYLOAD_SHEET)
+    ws = book.wb.add_worksheet(PAYLOAD_SHEET, worksheet_class=TextSheet)
     for row, text in enumerate(payload_rows(district, office)):
         ws.write_string(row, 0, text)
     ws.hide()

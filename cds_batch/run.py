@@ -11,11 +11,13 @@ and a `RunReport` for the command line to summarise. Library code: no printing, 
 from __future__ import annotations
 
 import os
+import tempfile
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .atomic import remove_leftovers
 from .cache import RunCache, inputs_digest
 from .consolidate import District, SchoolRow, consolidate
 from .discover import discover, private_workdir
@@ -23,7 +25,7 @@ from .errors import CdsBatchError
 from .intake import SERIAL_BELOW, Context, Submission, default_jobs
 from .pool import FILE_SECONDS, Workers, examine_all, worker_pool
 from .outputs import ledger, read_results, results, write_csv, write_json
-from .report_feedback import feedback_filename, write_feedback_many
+from .report_feedback import feedback_names, write_feedback_many
 from .report_summary import overview_table, write_summary
 from .roster import SchoolInfo
 from .rounds import Change, compare
@@ -75,8 +77,11 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
 
 def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
          progress: Progress | None) -> RunReport:
+    remove_leftovers(opts.out, opts.out / FEEDBACK)   # from a run killed while writing
+    with tempfile.TemporaryFile(dir=opts.out):   # not writable: say so now, not after reading every file
+        pass
     with _early_workers(opts, ctx, cache) as workers, private_workdir() as work:
-        entries = discover(list(opts.inputs), work)
+        entries = discover(list(opts.inputs), work, skip=opts.out)
         todo = [e for e in entries if e.fate is None]
         if progress and progress.start:
             progress.start(len(todo))
@@ -142,18 +147,19 @@ def _write_feedback(district: District, opts: RunOptions, cache: RunCache) -> tu
     by_id = {r.id: r for r in opts.rubrics}
     todo: list[tuple[SchoolRow, str]] = []
     paths: list[Path] = []
+    names = feedback_names(row.info.code for row in district.schools if row.used is not None)
     for row in district.schools:
         if row.used is None:
             continue
         rubric = by_id.get(row.used.rubric_id)
-        target = folder / feedback_filename(row.info.code)
+        target = folder / names[row.info.code]
         paths.append(target)
         inputs = inputs_digest(_without_paths(row), rubric.content_hash if rubric else None, opts.office,
                                opts.round_label)
         if not cache.unchanged(target, inputs):
             todo.append((row, inputs))
     written = write_feedback_many([row for row, _ in todo], by_id, folder, office=opts.office,
-                                  round_label=opts.round_label, jobs=opts.jobs)
+                                  round_label=opts.round_label, jobs=opts.jobs, names=names)
     cache.written(list(zip(written, (inputs for _, inputs in todo))))
     keep = set(paths)
     for stale in folder.glob("*_phan-hoi.xlsx"):   # a school's file from an earlier run into this folder

@@ -19,7 +19,7 @@ import xlsxwriter
 
 from . import layout as L
 from .answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
-from .atomic import atomic_path
+from .atomic import atomic_path, bounded, distinct_names, safe_stem
 from .errors import CdsBatchError
 from .roster import SchoolInfo
 from .rubric.model import Criterion, Group, Kind, OnFail, Rubric, fmt
@@ -36,19 +36,33 @@ SERIAL_BELOW = 40
 
 
 def template_filename(rubric: Rubric, school: SchoolInfo | None, round_label: str = "") -> str:
-    """'79001_Truong-MN-Hoa-Sen_Dot-1.xlsx' for a school, 'quan7-mamnon-2023_mau-trong_Dot-1.xlsx' blank."""
-    parts = [ascii_slug(school.code, "-") or "truong", ascii_slug(school.name, "-")[:60]] if school \
-        else [ascii_slug(rubric.id, "-"), "mau-trong"]
+    """'79001_Truong-MN-Hoa-Sen_Dot-1.xlsx' for a school, 'quan7-mamnon-2023_mau-trong_Dot-1.xlsx' blank.
+
+    ASCII letters, digits, '-' and '_' only, at most 155 characters, never a Windows device name.
+    """
+    parts = [bounded(ascii_slug(school.code, "-") or "truong", 40), ascii_slug(school.name, "-")[:60]] if school \
+        else [bounded(ascii_slug(rubric.id, "-"), 40), "mau-trong"]
     parts.append(ascii_slug(round_label, "-")[:40])
-    return "_".join(p for p in parts if p) + ".xlsx"
+    return safe_stem("_".join(p for p in parts if p), 150) + ".xlsx"
 
 
-def write_school_template(rubric: Rubric, out_dir: Path, school: SchoolInfo | None, issue: Issue) -> Path:
+def template_names(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple[str, SchoolInfo | None]],
+                   round_label: str) -> list[str]:
+    """`template_filename` of each of `wanted`, made distinct: where two give the same name, ignoring
+    case as Windows does ('TH/1' and 'TH-1' of the same name), each gets a hash of its rubric and code."""
+    names = [template_filename(rubrics[key], school, round_label) for key, school in wanted]
+    return distinct_names(names, [key + "\x1f" + (school.code if school else "") for key, school in wanted], ".xlsx")
+
+
+def write_school_template(rubric: Rubric, out_dir: Path, school: SchoolInfo | None, issue: Issue,
+                          name: str | None = None) -> Path:
     """Write the template for `school` (None: the blank one) into `out_dir`; return its path.
 
     A top-level function of picklable arguments, so a process pool can call it.
+
+    :param name: the file name; `template_filename` by default.
     """
-    target = out_dir / template_filename(rubric, school, issue.round_label)
+    target = out_dir / (name or template_filename(rubric, school, issue.round_label))
     write_template(rubric, target, school, issue)
     return target
 
@@ -67,11 +81,14 @@ def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple
     """
     for rubric in {id(r): r for r in rubrics.values()}.values():
         _contract(rubric)
+    names = template_names(rubrics, wanted, issue.round_label)
+    jobs_named = [(key, school, name) for (key, school), name in zip(wanted, names)]
     if jobs is None:
         jobs = 1 if len(wanted) < SERIAL_BELOW else os.cpu_count() or 1
     written: Iterator[Path]
     if jobs == 1 or len(wanted) < 2:
-        written = (write_school_template(rubrics[key], out_dir, school, issue) for key, school in wanted)
+        written = (write_school_template(rubrics[key], out_dir, school, issue, name)
+                   for key, school, name in jobs_named)
         return [_report(p, on_done) for p in written]
     workers = min(jobs, len(wanted))
     # Chunks of a few files: each costs ~30 ms, so the round trip per chunk is noise, and small
@@ -80,7 +97,7 @@ def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(dict(rubrics), out_dir, issue)) as pool:
         try:
-            written = pool.map(_write_in_worker, wanted, chunksize=chunk)
+            written = pool.map(_write_in_worker, jobs_named, chunksize=chunk)
             return [_report(p, on_done) for p in written]
         except BaseException:
             pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
@@ -102,10 +119,10 @@ def _init_worker(rubrics: Mapping[str, Rubric], out_dir: Path, issue: Issue) -> 
     _WORKER = (rubrics, out_dir, issue)
 
 
-def _write_in_worker(job: tuple[str, SchoolInfo | None]) -> Path:
+def _write_in_worker(job: tuple[str, SchoolInfo | None, str]) -> Path:
     assert _WORKER is not None
     rubrics, out_dir, issue = _WORKER
-    return write_school_template(rubrics[job[0]], out_dir, job[1], issue)
+    return write_school_template(rubrics[job[0]], out_dir, job[1], issue, job[2])
 
 
 def _contract(rubric: Rubric) -> dict[str, tuple[str, str]]:
@@ -123,8 +140,9 @@ def write_template(rubric: Rubric, target: Path, school: SchoolInfo | None = Non
     with atomic_path(target) as tmp:
         # Times New Roman 12 as the Normal style, so column widths mean the same characters in Excel
         # and LibreOffice (which otherwise measures them in its substitute for Calibri).
+        # The roster's texts stay texts: never a number, a formula or a link.
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                            "in_memory": True,
+                                            "strings_to_urls": False, "in_memory": True,
                                             "default_format_properties": {"font_name": "Times New Roman",
                                                                           "font_size": 12}})
         _Writer(wb, rubric, school, issue).write()
@@ -154,6 +172,17 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _footer(who: str) -> str:
+    """The footer: the school in 8 pt on the left, the page on the right.
+
+    The name is cut before '&' is doubled (so no '&&' is split) and short enough that Excel keeps
+    the footer (it drops one over 255 characters); a space follows '&8' when the name starts with a
+    digit, which Excel would otherwise read as part of the font size ('&819 tháng 5').
+    """
+    name = who[:110].replace("&", "&&")
+    return "&L&8" + (" " if name[:1].isdigit() else "") + name + "&R&8Trang &P/&N"
+
+
 class _Writer:
     def __init__(self, wb: Any, rubric: Rubric, school: SchoolInfo | None, issue: Issue) -> None:
         self.wb, self.rubric, self.school, self.issue = wb, rubric, school, issue
@@ -175,8 +204,7 @@ class _Writer:
             "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
         }.items()}
         self.lists: dict[str, str] = {}   # criterion code → range of its option labels on the hidden sheet
-        who = school.name if school else "Mẫu trống (chưa ghi trường)"
-        self.footer = "&L&8" + who.replace("&", "&&")[:150] + "&R&8Trang &P/&N"
+        self.footer = _footer(school.name if school else "Mẫu trống (chưa ghi trường)")
 
     def write(self) -> None:
         r, s, i = self.rubric, self.school, self.issue
