@@ -22,7 +22,8 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741  (short 
 
 
 class Code(Enum):
-    """Stable finding codes: R rubric files, T rosters, E1xx reading, E2xx answers, E3xx evidence, E4xx identity."""
+    """Stable finding codes: R rubric files, T rosters, E1xx reading, E2xx answers, E3xx evidence,
+    E4xx identity, V the office's review workbook, P the province roll-up."""
 
     def __init__(self, severity: Severity, template: str) -> None:
         self.severity = severity
@@ -88,6 +89,12 @@ class Code(Enum):
     E403 = (E, "Không xác định được tệp này của trường nào: {detail}. Hãy ghi đúng mã trường theo danh sách của Phòng GDĐT.")
     E404 = (W, "Mã trường '{value}' không có trong danh sách trường của đơn vị; tệp được liệt kê riêng là trường ngoài danh sách.")
     E405 = (E, "Tên trường '{value}' khớp với nhiều trường trong danh sách ({expected}); hãy ghi mã trường để phân biệt.")
+    # External evaluation: the review workbook "Đánh giá ngoài" the office fills (V1xx).
+    V101 = (E, "Không hiểu kết quả đánh giá '{value}' của tiêu chí {detail}; giá trị này bị bỏ qua. Hãy nhập {expected}.")
+    V102 = (E, "Điểm đánh giá '{value}' của tiêu chí {detail} nằm ngoài khoảng cho phép; giá trị này bị bỏ qua. Hãy nhập {expected}.")
+    V103 = (E, "Quyết định '{value}' của trường {detail} không có trong danh sách; giá trị này bị bỏ qua. Hãy chọn {expected}.")
+    V104 = (E, "Dòng ghi tiêu chí '{value}' nhưng {detail}; dòng này bị bỏ qua. Hãy trả lại mã tiêu chí cũ của dòng: công cụ đọc từng dòng theo mã trường và mã tiêu chí.")
+    V105 = (E, "{detail}; dòng này bị bỏ qua. Hãy xóa dòng thừa hoặc trả lại mã cũ của dòng.")
     # Province roll-up (P1xx).
     P101 = (W, "Trường có mã {value} được hai đơn vị báo cáo ({detail}); hãy xác định trường thuộc đơn vị nào.")
     P102 = (W, "{value} gửi hơn một bảng tổng hợp; dùng bản nhận sau, không dùng {detail}.")

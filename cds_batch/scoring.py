@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .answers import (CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, Parsed, Problem, RawValue, item_key,
                       parse_choice, parse_flag, parse_number)
@@ -162,8 +162,7 @@ def classify(group: Group, score: Fraction) -> tuple[int, str]:
                         "hãy chạy 'cds-batch rubric check'.")
 
 
-def _score_group(group: Group, answers: Mapping[str, RawValue]) -> tuple[GroupScore, list[CriterionScore]]:
-    scores = [_score_criterion(c, answers) for c in group.criteria]
+def _score_group(group: Group, scores: Sequence[CriterionScore]) -> tuple[GroupScore, list[CriterionScore]]:
     failed = [(c, s) for c, s in zip(group.criteria, scores) if c.kind is Kind.CONDITION and not s.met]
     zero_group = any(c.on_fail is OnFail.ZERO_GROUP for c, _ in failed)
     zero_sections = {c.section for c, _ in failed if c.on_fail is OnFail.ZERO_SECTION}
@@ -185,10 +184,17 @@ def _score_group(group: Group, answers: Mapping[str, RawValue]) -> tuple[GroupSc
 
 def score(rubric: Rubric, answers: Mapping[str, RawValue]) -> SchoolResult:
     """Score one school's raw answers against `rubric`."""
+    return score_claims(rubric, {c.code: _score_criterion(c, answers) for g in rubric.groups for c in g.criteria})
+
+
+def score_claims(rubric: Rubric, claims: Mapping[str, CriterionScore]) -> SchoolResult:
+    """Conditions, section caps, group levels and the overall level from each criterion's claimed points
+    (`points` = `claimed`) and met condition: the rules of `score`, for points decided elsewhere (the
+    office's external evaluation, `recognition`)."""
     groups: list[GroupScore] = []
     criteria: list[CriterionScore] = []
     for group in rubric.groups:
-        group_score, criterion_scores = _score_group(group, answers)
+        group_score, criterion_scores = _score_group(group, [claims[c.code] for c in group.criteria])
         groups.append(group_score)
         criteria += criterion_scores
     levels = [g.level for g in groups]
