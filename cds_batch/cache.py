@@ -50,7 +50,7 @@ _CODE_DIGEST = _code_digest()
 
 def fingerprint(ctx: Context) -> str:
     """What every cached submission of a run depends on besides its own file."""
-    h = hashlib.sha256(f"schema {_SCHEMA}\n{_CODE_DIGEST}\n{ctx.round_label}\n".encode())
+    h = hashlib.sha256(f"schema {_SCHEMA}\n{_CODE_DIGEST}\n{ctx.round_label}\n{ctx.limits!r}\n".encode())
     for rubric in ctx.rubrics:
         h.update(f"rubric {rubric.id} {rubric.content_hash}\n".encode())
     h.update(pickle.dumps(ctx.roster, protocol=4))
@@ -129,7 +129,7 @@ class RunCache:
             return
         rows = [(entry_key(s.entry), self.fingerprint,
                  pickle.dumps(tuple(getattr(s, name) for name in _FIELDS), protocol=pickle.HIGHEST_PROTOCOL))
-                for s in submissions if s.entry.sha256]
+                for s in submissions if s.entry.sha256 and not s.stopped]
         try:
             with self._db:
                 self._db.execute("DELETE FROM submission")

@@ -26,6 +26,7 @@ from .consolidate import Status
 from .discover import Fate
 from .errors import CdsBatchError, RubricError
 from .findings import Finding, Severity
+from .limits import LIMITS, RunLimits, parse_limits
 from .outputs import write_json
 from .province import load_reports, roll_up
 from .report_province import write_province
@@ -167,10 +168,13 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
               help="Thư mục kết quả của đợt trước, để báo những gì đã thay đổi.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Số tiến trình đọc song song (mặc định: số lõi).")
+@click.option("--limit", "limits", multiple=True, metavar="TÊN=SỐ", callback=lambda _c, _p, pairs: _limits(pairs),
+              help="Đổi một giới hạn an toàn (lặp lại được), ví dụ --limit file-seconds=120. Các tên: "
+                   + ", ".join(limit.name for limit in LIMITS) + " (bảng giới hạn trong README).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục ghi kết quả (tạo mới nếu chưa có).")
 def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], round_label: str, office: str,
-        previous: Path | None, jobs: int | None, out: Path) -> None:
+        previous: Path | None, jobs: int | None, limits: RunLimits, out: Path) -> None:
     """Tổng hợp một đợt: đọc mọi tệp các trường gửi (thư mục, .zip, .eml, .msg…), kiểm tra, chấm, ghi bảng tổng hợp.
 
     Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json và phan-hoi/<mã trường>_phan-hoi.xlsx.
@@ -187,7 +191,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     rubrics = list(default_rubrics(rubric_sources, load_rubric, builtin_ids()))
     for wanted in sorted({s.rubric for s in schools if s.rubric} - {r.id for r in rubrics}):
         rubrics.append(load_rubric(wanted))
-    options = RunOptions(inbox, schools, tuple(rubrics), out, clean(round_label), clean(office), previous, jobs)
+    options = RunOptions(inbox, schools, tuple(rubrics), out, clean(round_label), clean(office), previous, jobs,
+                         limits)
     with _progress() as progress:
         report = run_district(options, progress)
     _echo_run_summary(report, out)
@@ -229,6 +234,13 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
     _echo_findings(rolled.findings)
     click.echo(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường: {out / PROVINCE_SUMMARY}.")
     sys.exit(EXIT_NEEDS_FIX if rolled.findings else EXIT_OK)
+
+
+def _limits(pairs: Sequence[str]) -> RunLimits:
+    try:
+        return parse_limits(pairs)
+    except CdsBatchError as wrong:
+        raise click.BadParameter(str(wrong), param_hint="--limit") from wrong
 
 
 _UNUSABLE = (Fate.UNREADABLE, Fate.NOT_OUR_TEMPLATE, Fate.UNIDENTIFIED, Fate.REJECTED)

@@ -19,6 +19,7 @@ from .discover import Entry, Fate
 from .findings import Code, Finding, Severity, finding
 from .identify import Identification, RosterIndex, identify
 from .layout import TEMPLATE_VERSION
+from .package import ReadLimits
 from .read import ReadError, SchoolResponse, Workbook, read_identity, read_workbook
 from .roster import SchoolInfo
 from .rubric.model import Rubric
@@ -33,11 +34,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Context:
-    """What every worker needs: the run's rubrics (first = default), roster and round."""
+    """What every worker needs: the run's rubrics (first = default), roster, round and read limits."""
 
     rubrics: tuple[Rubric, ...]
     roster: tuple[SchoolInfo, ...]
     round_label: str = ""
+    limits: ReadLimits = field(default_factory=ReadLimits)   # what one workbook may hold
 
     def rubric(self, rid: str | None) -> Rubric | None:
         return next((r for r in self.rubrics if r.id == rid), None)
@@ -65,6 +67,7 @@ class Submission:
     answers: dict[str, object] = field(default_factory=dict)      # answer key → value read
     result: SchoolResult | None = None
     findings: tuple[Finding, ...] = ()
+    stopped: bool = False   # the pool stopped its reading (too slow, or its worker died): not kept in the cache
 
     @property
     def errors(self) -> int:
@@ -83,7 +86,7 @@ def examine(entry: Entry, ctx: Context) -> Submission:
     """Read, identify, validate and score one workbook entry. Never raises on user data."""
     assert entry.path is not None, entry.source
     try:
-        with Workbook(entry.path) as book:
+        with Workbook(entry.path, ctx.limits) as book:
             return _examine(book, entry, ctx)
     except ReadError as exc:
         return Submission(entry, Fate.UNREADABLE, str(exc))

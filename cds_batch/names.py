@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from .errors import CdsBatchError
-from .package import Package
+from .package import Package, ReadError
 
 Names = dict[str, tuple[str, str]]
 
@@ -101,6 +101,8 @@ def names_in(pkg: Package) -> Names:
     """
     try:
         return dict(_READERS[pkg.format](pkg))   # a copy: the xlsx result is shared between files
+    except ReadError:
+        raise   # a part that ends the whole file (a DTD, a broken zip member), not only its names
     except Exception as exc:   # broken parts of three formats raise many unrelated types (xlrd, zipfile …)
         raise CdsBatchError(f"Không đọc được tên vùng trong '{pkg.name}': {exc}") from exc
 

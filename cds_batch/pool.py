@@ -200,7 +200,7 @@ def _crashed(workers: Workers, entries: Sequence[Entry], busy: dict[int, int], d
 
 
 def _ended(entry: Entry, reason: str) -> Submission:
-    return Submission(entry, Fate.UNREADABLE, reason)
+    return Submission(entry, Fate.UNREADABLE, reason, stopped=True)
 
 
 def _stuck_reason(seconds: float) -> str:

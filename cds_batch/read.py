@@ -5,7 +5,9 @@ Out: a frozen `SchoolResponse`: identity, school fields, answers (keyed as scori
 evidence notes, cached group totals and the evidence index, every value normalised once (`Cell`),
 plus `Note`s for what the reader had to do or saw (names lost, legacy font converted, date
 reinterpreted …) for `validate` to turn into findings. A file that cannot be read at all raises
-`ReadError` (→ an `unreadable` ledger entry).
+`ReadError` (→ an `unreadable` ledger entry), and so does one beyond `ReadLimits` or built to harm
+the reader (a DTD, a far-away cell that would make calamine allocate hundreds of GB): `package`
+measures each sheet before calamine builds it.
 
 Cells are located by the defined names of the template contract (`layout.contract`), which office
 suites move with the cells when a school inserts rows; where names are missing the criterion codes
@@ -20,23 +22,24 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping, cast
+from typing import Callable, Mapping, TypeVar, cast
 
 from python_calamine import CalamineWorkbook
 
 from . import layout as L
 from .errors import CdsBatchError
 from .names import names_in
-from .package import SUFFIX, Package, ReadError
+from .package import SUFFIX, Package, ReadError, ReadLimits, check_sheet_count
 from .read_extras import CellInfo, Wanted, cell_infos, custom_properties, only_blanks_matter, parse_ref
 from .read_locate import named_cell, locate
 from .read_values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, report_date
 from .rubric.model import Rubric
 from .text import fold
 
-__all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "SchoolResponse", "Workbook", "read_identity",
-           "read_workbook"]
+__all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "ReadLimits", "SchoolResponse", "Workbook",
+           "read_identity", "read_workbook"]
 _PLAIN = CellInfo()
+T = TypeVar("T")
 
 Rows = list[list[object]]
 Spot = tuple[str, str]   # (sheet, A1 ref)
@@ -63,19 +66,38 @@ class SchoolResponse:
         return {key: cell.value for key, cell in self.answers.items()}
 
 
+def _calamine(name: str, call: Callable[[], T]) -> T:
+    """`call()` to python-calamine, with what it raises on a broken file turned into a ReadError: its
+    own error types and, from its Rust core, a panic (pyo3's PanicException is a BaseException)."""
+    try:
+        return call()
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise   # KeyboardInterrupt, SystemExit
+        raise ReadError(f"Không đọc được tệp '{name}': tệp hỏng hoặc sai cấu trúc ({exc}). Hãy mở lại bằng Excel "
+                        "hoặc LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc
+
+
 class Workbook:
     """One returned workbook opened once: the package, its calamine values (each sheet's rows read
-    at most once), and, on demand, its defined names and custom properties."""
+    at most once, after the sheet was measured against the limits), and, on demand, its defined
+    names and custom properties.
 
-    def __init__(self, path: Path) -> None:
+    :param limits: what the file may hold (`ReadLimits()` when omitted); a file beyond them raises
+        ReadError, here or when a sheet is first read.
+    """
+
+    def __init__(self, path: Path, limits: ReadLimits | None = None) -> None:
         self.path = path
-        self.package = Package.open(path)
+        self.package = Package.open(path, limits)
         try:
-            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(self.package.data))
-        except Exception as exc:   # calamine raises several unrelated error types for broken files
-            raise ReadError(f"Không đọc được tệp '{path.name}': {exc}. Hãy mở lại bằng Excel hoặc LibreOffice, "
-                            "lưu dạng .xlsx rồi gửi lại.") from exc
-        self.sheets = {unicodedata.normalize("NFC", n): n for n in self.wb.sheet_names}
+            self.wb = _calamine(path.name, lambda: CalamineWorkbook.from_filelike(io.BytesIO(self.package.data)))
+            names = _calamine(path.name, lambda: list(self.wb.sheet_names))
+            check_sheet_count(self.package, len(names))
+        except ReadError:
+            self.close()
+            raise
+        self.sheets = {unicodedata.normalize("NFC", n): n for n in names}
         self._rows: dict[str, Rows] = {}
 
     @property
@@ -86,6 +108,8 @@ class Workbook:
     def names(self) -> dict[str, Spot]:
         try:
             return {name.upper(): spot for name, spot in names_in(self.package).items()}
+        except ReadError:
+            raise   # a hostile part (a DTD) ends the file
         except CdsBatchError:
             return {}   # unreadable names are lost names: the code column still says where
 
@@ -100,10 +124,15 @@ class Workbook:
         return next((s for s in self.sheets if fold(s) == fold(wanted)), None)
 
     def rows(self, sheet: str) -> Rows:
+        """The sheet's values from A1, read once; ReadError when it breaks a limit or calamine cannot read it."""
         if sheet not in self._rows:
             actual = self.sheets.get(sheet)
-            rows = self.wb.get_sheet_by_name(actual).to_python(skip_empty_area=False) if actual else []
-            self._rows[sheet] = cast(Rows, rows)
+            rows: Rows = []
+            if actual:
+                self.package.check_sheet(actual)
+                rows = _calamine(self.path.name, lambda: cast(
+                    Rows, self.wb.get_sheet_by_name(actual).to_python(skip_empty_area=False)))
+            self._rows[sheet] = rows
         return self._rows[sheet]
 
     def raw(self, spot: Spot) -> object:
@@ -112,7 +141,8 @@ class Workbook:
         return rows[r][c] if r < len(rows) and c < len(rows[r]) else ""
 
     def close(self) -> None:
-        self.wb.close()
+        if hasattr(self, "wb"):
+            self.wb.close()
         self.package.close()
 
     def __enter__(self) -> Workbook:

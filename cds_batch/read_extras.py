@@ -5,7 +5,7 @@ Out: `CellInfo` per cell (error text, percent number format, font name, formula 
 value, ODS boolean) and the custom document properties.
 
 calamine reads error cells as '' and exposes no number formats, fonts or properties (field-notes
-0.1, 2b), so: .xlsx/.xlsm through zipfile + ElementTree (styles.xml, the sheet parts, custom.xml;
+0.1, 2b), so: .xlsx/.xlsm through zipfile + defusedxml (styles.xml, the sheet parts, custom.xml;
 ~1 ms against ~50 ms for openpyxl), .ods through content.xml and meta.xml, .xls through xlrd with
 formatting_info. Only the sheets asked for are parsed, each once.
 Not covered: fonts of rich-text runs inside one cell, and ODS styles inherited from styles.xml
@@ -19,13 +19,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import PurePosixPath
-from typing import Iterator
+from typing import Any, Iterator
 from xml.etree import ElementTree
 
 from .layout import a1
 from .legacy_vn import legacy_encoding
-from .package import Package
+from .package import Package, safe_xml, sheet_parts
 
 Wanted = dict[str, set[str]]   # sheet → A1 refs
 
@@ -43,8 +42,6 @@ class CellInfo:
 Infos = dict[tuple[str, str], CellInfo]
 
 _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CP = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -60,6 +57,15 @@ _ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _number(text: str | bytes | None, default: Any, kind: type = int) -> Any:
+    """An attribute or property as the number it should be, or `default` when a damaged or hand-made
+    file wrote something else there (a reader never fails on a style index or a repeat count)."""
+    try:
+        return kind(text) if text is not None else default
+    except (ValueError, OverflowError):
+        return default
 
 
 @lru_cache(maxsize=4096)
@@ -114,7 +120,7 @@ def custom_properties(pkg: Package) -> dict[str, object]:
     if pkg.format == "ods":
         for el in root.iter(f"{_META}user-defined"):
             kind, text = el.get(f"{_META}value-type", "string"), el.text or ""
-            props[el.get(f"{_META}name", "")] = float(text) if kind == "float" else text
+            props[el.get(f"{_META}name", "")] = _number(text, text, float) if kind == "float" else text
         return props
     for el in root.iter(f"{_CP}property"):
         value = next(iter(el), None)
@@ -122,9 +128,9 @@ def custom_properties(pkg: Package) -> dict[str, object]:
             continue
         kind, text = value.tag.rsplit("}", 1)[-1], value.text or ""
         if kind in ("i4", "i8", "int"):
-            props[el.get("name", "")] = int(text)
+            props[el.get("name", "")] = _number(text, text)
         elif kind in ("r4", "r8"):
-            props[el.get("name", "")] = float(text)
+            props[el.get("name", "")] = _number(text, text, float)
         else:
             props[el.get("name", "")] = text
     return props
@@ -137,7 +143,7 @@ def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
     root = pkg.xml("xl/styles.xml")
     if root is None:
         return [], []
-    codes = {int(el.get("numFmtId", "-1")): el.get("formatCode", "") for el in root.iter(f"{_M}numFmt")}
+    codes = {_number(el.get("numFmtId"), -1): el.get("formatCode", "") for el in root.iter(f"{_M}numFmt")}
     fonts_el = root.find(f"{_M}fonts")
     fonts: list[str | None] = []
     for font in (fonts_el if fonts_el is not None else []):
@@ -147,37 +153,26 @@ def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
     font_of: list[str | None] = []
     xfs = root.find(f"{_M}cellXfs")
     for xf in (xfs if xfs is not None else []):
-        num = int(xf.get("numFmtId", "0"))
+        num = _number(xf.get("numFmtId"), 0)
         percent.append(num in (9, 10) or is_percent_format(codes.get(num, "")))
-        fid = int(xf.get("fontId", "0"))
+        fid = _number(xf.get("fontId"), 0)
         font_of.append(fonts[fid] if 0 <= fid < len(fonts) else None)
     return percent, font_of
 
 
-def _xlsx_parts(pkg: Package) -> dict[str, str]:
-    """Sheet name (NFC) → its part in the zip, through workbook.xml and its relationships."""
-    book, rels = pkg.xml("xl/workbook.xml"), pkg.xml("xl/_rels/workbook.xml.rels")
-    if book is None or rels is None:
-        return {}
-    targets = {el.get("Id"): el.get("Target", "") for el in rels.iter(f"{_PR}Relationship")}
-    parts: dict[str, str] = {}
-    for sheet in book.iter(f"{_M}sheet"):
-        target = targets.get(sheet.get(f"{_R}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        parts[_nfc(sheet.get("name", ""))] = part
-    return parts
-
-
 def _xlsx(pkg: Package, wanted: Wanted) -> Infos:
     infos: Infos = {}
-    parts = pkg.derived(_xlsx_parts, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    parts = dict(pkg.derived(sheet_parts, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")[0])
     percent, font_of = pkg.derived(_xlsx_styles, "xl/styles.xml")
     for sheet, refs in wanted.items():
-        xml = pkg.part(parts.get(sheet, ""))
+        part = parts.get(sheet, "")
+        xml = pkg.part(part)
         if xml is None:
             continue
-        found = _xlsx_scan(xml, refs)
+        pkg.check_sheet(sheet)   # measured already when its values were read; bounds what is parsed here
+        found = _xlsx_scan(xml, refs, part in pkg.plain_cells)
         if found is None:   # some cell without an `r` attribute: let ElementTree count positions
+            pkg.check_tags(part, xml)
             found = _xlsx_tree(xml, refs)
         for ref, (s, t, has_f, v) in found.items():
             infos[(sheet, ref)] = CellInfo(
@@ -196,11 +191,15 @@ _TAG = re.compile(rb"<((?:\w+:)?)c\s")
 Raw = tuple[int, str, bool, "str | None"]   # style index, type, has a formula, <v> text (None: no <v>)
 
 
-def _xlsx_scan(xml: bytes, refs: set[str]) -> dict[str, Raw] | None:
+def _xlsx_scan(xml: bytes, refs: set[str], plain: bool = False) -> dict[str, Raw] | None:
     """The wanted cells found by their `r` attribute with bytes.find: several times faster than
     parsing the whole part, which matters at ~70 cells x 3 sheets per file. None when some cell
-    has no `r` (positions must then be counted)."""
-    if _NO_REF.search(xml):
+    has no `r` (positions must then be counted).
+
+    :param plain: the package's check found every cell with its `r` first, so the search for cells
+        without one (a third of this function's time) is skipped.
+    """
+    if not plain and _NO_REF.search(xml):
         return None
     found: dict[str, Raw] = {}
     for ref in refs:
@@ -222,19 +221,23 @@ def _xlsx_scan(xml: bytes, refs: set[str]) -> dict[str, Raw] | None:
             head, inner = xml[start:close], xml[close + 1:end]
         attrs = dict(_ATTR.findall(head))
         v = _V.search(inner)
-        text = None if v is None else html.unescape((v.group(1) or b"").decode())
-        found[ref] = (int(attrs.get(b"s", b"0")), attrs.get(b"t", b"n").decode(), bool(_F.search(inner)), text)
+        text = None if v is None else html.unescape((v.group(1) or b"").decode(errors="replace"))
+        found[ref] = (_number(attrs.get(b"s"), 0), attrs.get(b"t", b"n").decode(errors="replace"),
+                      bool(_F.search(inner)), text)
     return found
 
 
 def _xlsx_tree(xml: bytes, refs: set[str]) -> dict[str, Raw]:
-    root = ElementTree.fromstring(xml)
+    try:
+        root = safe_xml(xml)
+    except (ElementTree.ParseError, ValueError):   # the part was measured; only its values are lost
+        return {}
     data = root.find(f"{_M}sheetData")
     found: dict[str, Raw] = {}
     for ref, c in _xlsx_cells(data if data is not None else root):
         if ref in refs:
             v = c.find(f"{_M}v")
-            found[ref] = (int(c.get("s", "0")), c.get("t", "n"), c.find(f"{_M}f") is not None,
+            found[ref] = (_number(c.get("s"), 0), c.get("t", "n"), c.find(f"{_M}f") is not None,
                           None if v is None else v.text or "")
     return found
 
@@ -243,7 +246,7 @@ def _xlsx_cells(data: ElementTree.Element) -> Iterator[tuple[str, ElementTree.El
     """(A1 ref, <c>) of every stored cell; positions are inferred where `r` attributes are left out."""
     row = -1
     for r in data.iter(f"{_M}row"):
-        row = int(r.get("r", row + 2)) - 1
+        row = _number(r.get("r"), row + 2) - 1
         col, last = -1, ""
         for c in r.iter(f"{_M}c"):
             ref = c.get("r")
@@ -307,17 +310,17 @@ def _ods(pkg: Package, wanted: Wanted) -> Infos:
         last_row = max(r for r, _ in spots)
         col_styles: list[str] = []
         for column in table.iter(f"{_TABLE}table-column"):
-            n = int(column.get(f"{_TABLE}number-columns-repeated", "1"))
+            n = max(1, _number(column.get(f"{_TABLE}number-columns-repeated"), 1))
             col_styles += [column.get(f"{_TABLE}default-cell-style-name", "")] * min(n, 1024)
         row = 0
         for tr in _ods_rows(table):
-            repeat = int(tr.get(f"{_TABLE}number-rows-repeated", "1"))
+            repeat = max(1, _number(tr.get(f"{_TABLE}number-rows-repeated"), 1))
             for r in range(row, min(row + repeat, last_row + 1)):
                 col = 0
                 for cell in tr:
                     if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
                         continue
-                    span = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
+                    span = max(1, _number(cell.get(f"{_TABLE}number-columns-repeated"), 1))
                     for c in range(col, col + min(span, 1024)):
                         if (r, c) in spots:
                             infos[(sheet, a1(r, c))] = _ods_info(cell, c, col_styles, fonts)
@@ -354,9 +357,12 @@ def _xls(pkg: Package, wanted: Wanted) -> Infos:
         ws = book.sheet_by_index(by_name[sheet])
         for ref in refs:
             r, c = parse_ref(ref)
-            if r >= ws.nrows or c >= ws.ncols:
+            if r >= ws.nrows or c >= ws.row_len(r):   # rows are ragged (`Package.xls_book`)
                 continue
-            xf = book.xf_list[ws.cell_xf_index(r, c)]
+            index = ws.cell_xf_index(r, c)
+            if not 0 <= index < len(book.xf_list):   # a damaged file: the cell's value still counts
+                continue
+            xf = book.xf_list[index]
             fmt = book.format_map.get(xf.format_key)
             font = book.font_list[xf.font_index].name if xf.font_index < len(book.font_list) else None
             error = None

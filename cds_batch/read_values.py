@@ -7,6 +7,7 @@ cells → `ErrorValue`, legacy-font text → Unicode — and `Note`s for what ha
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -112,7 +113,8 @@ def report_date(cell: Cell, notes: list[Note]) -> Cell:
         found = value.date()
     elif isinstance(value, date) or value is None:
         return cell
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and int(value) in _SERIALS:
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and int(value) in _SERIALS:
         found = _EPOCH + timedelta(days=int(value))
     elif isinstance(value, str):
         m, iso = _DMY.match(value), _ISO.match(value)

@@ -23,7 +23,8 @@ from .consolidate import District, SchoolRow, consolidate
 from .discover import discover, private_workdir
 from .errors import CdsBatchError
 from .intake import SERIAL_BELOW, Context, Submission, default_jobs
-from .pool import FILE_SECONDS, Workers, examine_all, worker_pool
+from .limits import RunLimits
+from .pool import Workers, examine_all, worker_pool
 from .outputs import ledger, read_results, results, write_csv, write_json
 from .report_feedback import feedback_names, write_feedback_many
 from .report_summary import overview_table, write_summary
@@ -45,7 +46,7 @@ class RunOptions:
     office: str = ""
     previous: Path | None = None         # an earlier run's output folder
     jobs: int | None = None
-    file_seconds: float = FILE_SECONDS   # a workbook read for longer than this in the pool is given up
+    limits: RunLimits = RunLimits()
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Progress:
 def run_district(opts: RunOptions, progress: Progress | None = None) -> RunReport:
     """Run the whole district job; raises CdsBatchError when it cannot run at all."""
     previous = _previous(opts.previous)
-    ctx = Context(opts.rubrics, opts.roster, opts.round_label)
+    ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read)
     with closing(RunCache(opts.out, ctx)) as cache:
         return _run(opts, ctx, cache, previous, progress)
 
@@ -81,14 +82,14 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
     with tempfile.TemporaryFile(dir=opts.out):   # not writable: say so now, not after reading every file
         pass
     with _early_workers(opts, ctx, cache) as workers, private_workdir() as work:
-        entries = discover(list(opts.inputs), work, skip=opts.out)
+        entries = discover(list(opts.inputs), work, opts.limits.inbox, skip=opts.out)
         todo = [e for e in entries if e.fate is None]
         if progress and progress.start:
             progress.start(len(todo))
         step = progress.step if progress else None
         cached = cache.lookup(todo)
         fresh = iter(examine_all([e for e in todo if e.source not in cached], ctx, opts.jobs, step, workers,
-                                 opts.file_seconds))
+                                 opts.limits.file_seconds))
         for s in cached.values():
             if step:
                 step(s)

@@ -16,6 +16,7 @@ import pytest
 from cds_batch import pool
 from cds_batch.discover import Fate, discover, private_workdir
 from cds_batch.intake import Context
+from cds_batch.limits import RunLimits
 from cds_batch.roster import load_roster
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.run import RunOptions, default_rubrics, run_district
@@ -45,7 +46,7 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def run(inbox: Path, out: Path, jobs: int) -> list[dict[str, object]]:
-    run_district(RunOptions((inbox,), ROSTER, RUBRICS, out, ROUND, jobs=jobs, file_seconds=1.0))
+    run_district(RunOptions((inbox,), ROSTER, RUBRICS, out, ROUND, jobs=jobs, limits=RunLimits(file_seconds=1.0)))
     return json.loads((out / "ledger.json").read_text(encoding="utf-8"))
 
 
