@@ -60,3 +60,13 @@ def test_the_readme_lists_every_limit_with_its_default() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for limit in LIMITS:
         assert f"| `{limit.name}` | {limit.default():,.0f} |" in readme, limit.name
+
+
+def test_a_read_limit_typed_on_the_command_line_reaches_the_reader(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    inbox = build_inbox(tmp_path, hostile=False)
+    code, _, _ = run_main(inbox.args("--limit", "sheet-rows=20"), capsys)
+    ledger = json.loads((inbox.out / "ledger.json").read_text(encoding="utf-8"))
+    workbooks = [r for r in ledger if r["kind"] == "xlsx"]
+    assert code == 1 and workbooks and all(r["fate"] == "unreadable" for r in workbooks)
+    assert all("20" in r["reason"] for r in workbooks)
