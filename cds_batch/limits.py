@@ -52,6 +52,7 @@ LIMITS = (
     Limit("part-mb", "read", "max_part_bytes", _MB, "MB của một phần XML trong bảng tính khi giải nén"),
     Limit("workbook-mb", "read", "max_total_bytes", _MB, "MB của mọi phần trong một bảng tính khi giải nén"),
     Limit("workbook-parts", "read", "max_parts", 1, "phần (tệp con) trong một bảng tính .xlsx/.ods"),
+    Limit("xml-tags", "read", "max_xml_tags", 1, "thẻ XML của một phần công cụ tự phân tích (kiểu, tên, thuộc tính)"),
     Limit("file-seconds", "file_seconds", "", 1,
           "giây đọc một bảng tính (khi đọc song song, từ 50 tệp hoặc với --jobs 2 trở lên)"),
 )

@@ -135,6 +135,7 @@ FAR_CELLS = {
     "empty-inline-string": b'<c r="XFD1048576" t="inlineStr"><is><t></t></is></c>',
     "overflowing-row": b'<c r="A99999999999999999999" t="n"><v>1</v></c>',
     "long-column": b'<c r="AAAAAAAAAAAA1" t="n"><v>1</v></c>',
+    "no-r-in-far-row": b'<c t="n"><v>1</v></c>',   # takes its row from <row r="1048576">
 }
 
 
