@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# README command 2: set up everything the tests need (Python packages, and LibreOffice, poppler
-# and libarchive from Debian when run as root on a machine without them), then run the tests.
+# README command 2: set up everything the tests need (Python packages, and LibreOffice, poppler,
+# libarchive and Node.js from Debian when run as root on a machine without them), then run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # python3-uno lets the intake corpus test drive LibreOffice (insert rows, save with a password).
 if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
-   || ! ldconfig -p 2>/dev/null | grep -q "libarchive.so.13" || ! /usr/bin/python3 -c "import uno" 2>/dev/null; then
+   || ! ldconfig -p 2>/dev/null | grep -q "libarchive.so.13" || ! /usr/bin/python3 -c "import uno" 2>/dev/null \
+   || ! command -v node >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core libarchive13 >/dev/null
+      libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core libarchive13 nodejs >/dev/null
   else
-    echo "LibreOffice (soffice, python3-uno), poppler-utils and libarchive13 are needed; install them and re-run." >&2
+    echo "LibreOffice (soffice, python3-uno), poppler-utils, libarchive13 and Node.js are needed; install them and re-run." >&2
     exit 3
   fi
 fi
