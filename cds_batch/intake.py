@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any, Mapping, TypeVar, cast
 
 from .discover import Entry, Fate
+from .evidence import evidence_of, pack, unpack
 from .findings import Code, Finding, Severity, finding
 from .identify import Identification, RosterIndex, identify
 from .layout import TEMPLATE_VERSION
@@ -68,6 +69,12 @@ class Submission:
     result: SchoolResult | None = None
     findings: tuple[Finding, ...] = ()
     stopped: bool = False   # the pool stopped its reading (too slow, or its worker died): not kept in the cache
+    evidence_blob: bytes = b""   # what it listed as evidence per criterion (`evidence.pack`), for the review workbook
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        """Criterion code → the evidence the school listed for it, as text."""
+        return unpack(self.evidence_blob)
 
     @property
     def errors(self) -> int:
@@ -121,7 +128,8 @@ def _examine(book: Workbook, entry: Entry, ctx: Context) -> Submission:
         return replace(base, rubric_id=rid, findings=tuple(reading_findings(response, file) + trust))
     result = score(rubric, response.raw_answers())
     findings = validate(response, rubric, result, ident, trust + extra, file)
-    return replace(base, rubric_id=rubric.id, result=result, findings=findings)
+    return replace(base, rubric_id=rubric.id, result=result, findings=findings,
+                   evidence_blob=pack(evidence_of(response)))
 
 
 def _identify(identity: Mapping[str, str | None], response: SchoolResponse, entry: Entry,

@@ -99,6 +99,17 @@ class Difference:
 
 
 @dataclass(frozen=True)
+class Remark:
+    """A criterion the evaluators commented on or changed: what a school sent back for more evidence reads."""
+
+    code: str
+    name: str
+    self_value: Value
+    evaluated: Value | None   # None: a comment without a new value
+    comment: str
+
+
+@dataclass(frozen=True)
 class SchoolRecognition:
     """One school: its self-assessed result, the result from the evaluated points, and the decision."""
 
@@ -110,6 +121,7 @@ class SchoolRecognition:
     reviewer: str
     comment: str
     differences: tuple[Difference, ...]
+    remarks: tuple[Remark, ...] = ()
 
     @property
     def recognised_level(self) -> int | None:
@@ -172,19 +184,23 @@ def _school(row: SchoolRow, own: SchoolResult, rubric: Rubric, lines: Sequence[C
     values: dict[str, Value] = {c.code: (bool(c.met) if c.kind is Kind.CONDITION else c.claimed)
                                 for c in own.criteria}
     differences: list[Difference] = []
+    remarks: list[Remark] = []
     for line in lines:
         evaluated, mine = line.value, values.get(line.code)
-        if evaluated is None or mine is None:
+        if mine is None:
             continue
         criterion = rubric.criterion(line.code)
-        _check(row.info.code, criterion.kind is Kind.CONDITION, criterion.max_points, line)
-        if evaluated != mine:
-            differences.append(Difference(row.info.code, row.info.name, line.code, criterion.name, mine, evaluated,
-                                          line.comment, reviewer, line.sheet, line.cell))
-        values[line.code] = evaluated
+        if evaluated is not None:
+            _check(row.info.code, criterion.kind is Kind.CONDITION, criterion.max_points, line)
+            values[line.code] = evaluated
+            if evaluated != mine:
+                differences.append(Difference(row.info.code, row.info.name, line.code, criterion.name, mine,
+                                              evaluated, line.comment, reviewer, line.sheet, line.cell))
+        if line.comment or (evaluated is not None and evaluated != mine):
+            remarks.append(Remark(line.code, criterion.name, mine, evaluated, line.comment))
     return SchoolRecognition(row.info.code, row.info.name, own, _rescore(own, rubric, values),
                              decision.decision if decision else None, reviewer,
-                             decision.comment if decision else "", tuple(differences))
+                             decision.comment if decision else "", tuple(differences), tuple(remarks))
 
 
 def _check(school: str, condition: bool, top: Fraction, line: CriterionReview) -> None:

@@ -40,7 +40,7 @@ from .atomic import atomic_path
 from .consolidate import District, SchoolRow, Status
 from .errors import CdsBatchError
 from .layout import a1
-from .recognition import Decision
+from .recognition import Decision, Review
 from .report_book import FONT_SIZE, Book, height
 from .report_tables import Column, number
 from .rubric.model import Criterion, Kind, Rubric, fmt
@@ -84,8 +84,6 @@ SCHOOLS_NOTE = (
     "trả hồ sơ để trường bổ sung minh chứng); ghi họ tên người đánh giá và nhận xét. Mức được công nhận do công cụ "
     "tính lại từ điểm ở trang '" + SHEET_CRITERIA + "' theo đúng quy tắc của bộ chỉ số.")
 
-Evidence = Mapping[str, Mapping[str, str]]   # school code → criterion code → what the school listed
-
 
 def reviewed_rows(district: District) -> list[SchoolRow]:
     """The schools to evaluate: in the roster, with a self-assessment that could be scored."""
@@ -93,22 +91,22 @@ def reviewed_rows(district: District) -> list[SchoolRow]:
             and row.used is not None and row.used.result is not None]
 
 
-def write_review(district: District, rubrics: Sequence[Rubric], target: Path, *, office: str, round_label: str,
-                 evidence: Evidence | None = None) -> None:
-    """Write the review workbook to `target` atomically.
+def write_review(rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], target: Path, *, office: str,
+                 round_label: str, prior: Review | None = None) -> None:
+    """Write the review workbook of `rows` (`reviewed_rows`) to `target` atomically.
 
     :param rubrics: the run's rubrics; each school's rows follow the rubric it was scored with.
-    :param evidence: school code → criterion code → the school's evidence as text (`review_read.evidence_of`);
-        a school or criterion missing from it shows an empty evidence cell.
+    :param prior: the evaluators' work read back from an earlier review workbook of the round: its
+        points, comments, decisions and reviewers are written in again, so a later run (a late or
+        corrected file) never makes them start over. Lines of criteria or schools no longer listed drop out.
     """
-    rows = reviewed_rows(district)
     by_id = {r.id: r for r in rubrics}
     ids = list(dict.fromkeys(row.used.rubric_id for row in rows if row.used))
     if unknown := [i for i in ids if i not in by_id]:
         raise CdsBatchError(f"Không ghi được bảng đánh giá ngoài: thiếu bộ chỉ số {', '.join(unknown)} mà các trường "
                             "đã dùng; hãy chạy lại với --rubric của bộ chỉ số đó.")
     used = [by_id[i] for i in ids] or list(rubrics)
-    lines = list(_lines(rows, by_id, evidence or {}))
+    lines = list(_lines(rows, by_id, _Prior(prior)))
     title = f"Đánh giá ngoài mức độ chuyển đổi số - {round_label}" if round_label else \
         "Đánh giá ngoài mức độ chuyển đổi số"
     with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label,
@@ -117,9 +115,35 @@ def write_review(district: District, rubrics: Sequence[Rubric], target: Path, *,
         writer = _Writer(book)
         writer.identity(office, round_label, used)
         writer.criteria(lines, office, round_label)
-        writer.schools(rows, used, office, round_label)
+        writer.schools(rows, used, office, round_label, _Prior(prior))
         writer.meta(office, round_label, used, rows)
         book.close()
+
+
+class _Prior:
+    """An earlier review's values by school and criterion code, as cell values to write in again."""
+
+    def __init__(self, review: Review | None) -> None:
+        lines = review.criteria if review else ()
+        self.lines = {(x.school_code, x.code): x for x in lines}
+        self.schools = {x.school_code: x for x in (review.schools if review else ())}
+
+    def line(self, school: str, code: str) -> tuple[object, object]:
+        x = self.lines.get((school, code))
+        if x is None:
+            return None, None
+        value: object = None
+        if x.met is not None:
+            value = CONDITION_YES if x.met else CONDITION_NO
+        elif x.points is not None:
+            value = number(x.points)
+        return value, x.comment or None
+
+    def school(self, code: str) -> list[object]:
+        x = self.schools.get(code)
+        if x is None:
+            return [None, None, None]
+        return [x.decision.label if x.decision else None, x.reviewer or None, x.comment or None]
 
 
 def answer_text(c: Criterion, answers: Mapping[str, object]) -> str:
@@ -135,12 +159,12 @@ def answer_text(c: Criterion, answers: Mapping[str, object]) -> str:
     return show(raw)
 
 
-def _lines(rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric], evidence: Evidence) -> Iterator[tuple[object, ...]]:
+def _lines(rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric], prior: _Prior) -> Iterator[tuple[object, ...]]:
     for row in rows:
         used = row.used
         assert used is not None and used.result is not None
         scores = {c.code: c for c in used.result.criteria}
-        listed = evidence.get(row.info.code, {})
+        listed = used.evidence
         for group in by_id[used.rubric_id].groups:
             for c in group.criteria:
                 s = scores[c.code]
@@ -148,7 +172,7 @@ def _lines(rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric], evidence: Evi
                     else number(s.claimed)
                 top: object = CONDITION_MAX if c.kind is Kind.CONDITION else number(c.max_points)
                 yield (row.info.code, row.info.name, group.id, c.code, c.name, answer_text(c, used.answers), own,
-                       top, listed.get(c.code, ""), None, None)
+                       top, listed.get(c.code, ""), *prior.line(row.info.code, c.code))
 
 
 def _points_rule(first_row: int) -> str:
@@ -257,7 +281,8 @@ class _Writer:
             "validate": "length", "criteria": "<=", "value": 2000, "error_title": "Nội dung quá dài",
             "error_message": "Ô này ghi tối đa 2000 ký tự."})
 
-    def schools(self, rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], office: str, round_label: str) -> None:
+    def schools(self, rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], office: str, round_label: str,
+                prior: _Prior) -> None:
         ws = self.book.sheet(SHEET_SCHOOLS, landscape=True)
         ids = sorted({g.id for r in rubrics for g in r.groups})
         cols = [Column(H_SCHOOL, 9), Column(H_NAME, 26), Column(H_RUBRIC, 14), Column(H_STATUS, 11)]
@@ -267,7 +292,7 @@ class _Writer:
         head = self.top(ws, cols, "KẾT LUẬN ĐÁNH GIÁ NGOÀI THEO TRƯỜNG", office, round_label, SCHOOLS_NOTE)
         looks = ["info_c", "info", "info_c", "info_c", *(["info_n", "info_c"] * len(ids)), "info_c", "input_c",
                  "input", "input"]
-        table = [_school_cells(row, ids) for row in rows]
+        table = [[*_school_cells(row, ids), *prior.school(row.info.code)] for row in rows]
         last = self.table(ws, cols, head, table, looks)
         if not rows:
             return
@@ -324,4 +349,4 @@ def _school_cells(row: SchoolRow, ids: Sequence[int]) -> list[object]:
     for gid in ids:
         g = next((g for g in used.result.groups if g.id == gid), None)
         cells += [number(g.score), g.level] if g is not None else [None, None]
-    return [*cells, used.result.overall_level, None, None, None]
+    return [*cells, used.result.overall_level]

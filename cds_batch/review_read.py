@@ -1,5 +1,4 @@
-"""Read stage, external evaluation: the review workbook the office filled → a `Review`; and the evidence
-text each school listed, which the review workbook shows.
+"""Read stage, external evaluation: the review workbook the office filled → a `Review`.
 
 In: the path of a review workbook written by `review_book` (as saved by Excel or LibreOffice: rows
 sorted, filtered, hidden), the run's rubrics, round label and roster.
@@ -27,7 +26,7 @@ from .answers import CONDITION_NO, CONDITION_YES, parse_flag, parse_number
 from .errors import CdsBatchError
 from .findings import Code, Finding, finding
 from .layout import a1
-from .read import SchoolResponse, Workbook
+from .read import Workbook
 from .read_locate import named_cell
 from .read_values import identity_text
 from .recognition import CriterionReview, Decision, Review, SchoolDecision
@@ -89,30 +88,6 @@ def read_review(path: Path, rubrics: Sequence[Rubric], *, round_label: str, rost
         schools = reader.schools()
         return Review(path.name, round_label, office, reader.hashes, tuple(criteria), tuple(schools),
                       tuple(reader.findings))
-
-
-def evidence_of(response: SchoolResponse) -> dict[str, str]:
-    """Criterion code → what the school listed for it: its rows of the evidence index, then its note
-    when the note says more than those rows' codes. For the review workbook's evidence column."""
-    rows: dict[str, list[str]] = {}
-    for row in response.evidence_rows:
-        values = [_text(c.value) for c in row] + [""] * 5
-        code, criterion, name, number, place = values[:5]
-        if criterion:
-            extra = "; ".join(v for v in (number, place) if v)
-            rows.setdefault(fold(criterion), []).append(
-                f"{code or '(chưa ghi mã)'}: {name or '(chưa ghi tên)'}" + (f" ({extra})" if extra else ""))
-    out: dict[str, str] = {}
-    for code in {*response.evidence_notes, *response.answers}:
-        lines = list(rows.get(fold(code), []))
-        cell = response.evidence_notes.get(code)
-        note = _text(cell.value) if cell is not None else ""
-        listed = {fold(line.split(":", 1)[0]) for line in lines}
-        if note and not all(fold(part) in listed for part in note.split(";") if part.strip()):
-            lines.append(f"Ghi chú: {note}")
-        if lines:
-            out[code] = "\n".join(lines)
-    return out
 
 
 def _text(value: object) -> str:

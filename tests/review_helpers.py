@@ -13,10 +13,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from cds_batch.consolidate import District, SchoolRow, Status
-from cds_batch.discover import discover, private_workdir
 from cds_batch.intake import Submission
-from cds_batch.read import read_workbook
-from cds_batch.review_read import evidence_of
 from cds_batch.roster import SchoolInfo, load_roster
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
@@ -40,24 +37,15 @@ class Samples:
     district: District
     roster: tuple[SchoolInfo, ...]
     rubrics: tuple[Rubric, ...]
-    evidence: dict[str, dict[str, str]]
 
 
 def samples(out: Path) -> Samples:
-    """`cds-batch run` on the bundled inbox (as a library call), and what each school's used file lists as evidence."""
+    """`cds-batch run` on the bundled inbox (as a library call)."""
     roster = load_roster(ROOT / "samples" / "danh-sach-truong.csv")
     rubrics = (load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023"))
     report = run_district(RunOptions(inputs=(INBOX,), roster=roster, rubrics=rubrics, out=out, round_label=ROUND,
                                      office=OFFICE))
-    by_id = {r.id: r for r in rubrics}
-    evidence: dict[str, dict[str, str]] = {}
-    with private_workdir() as work:   # the run's own copies of archive members are gone: discover again
-        entries = {e.source: e for e in discover([INBOX], work)}
-        for row in report.district.schools:
-            if row.used is not None and row.used.result is not None:
-                e = entries[row.used.entry.source]
-                evidence[row.info.code] = evidence_of(read_workbook(e.path, by_id[row.used.rubric_id], e.source))
-    return Samples(out, report.district, roster, rubrics, evidence)
+    return Samples(out, report.district, roster, rubrics)
 
 
 def one_school(rubric: Rubric, answers: dict[str, object], code: str = "79001") -> District:
