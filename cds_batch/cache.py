@@ -154,6 +154,19 @@ class RunCache:
         except OSError:
             return False
 
+    def ours(self, target: Path) -> bool:
+        """True when `target` is, byte for byte, the file a run recorded writing there (nobody edited it since)."""
+        if self._db is None:
+            return False
+        try:
+            row = self._db.execute("SELECT sha256 FROM output WHERE name = ?", (target.name,)).fetchone()
+            return row is not None and hashlib.sha256(target.read_bytes()).hexdigest() == row[0]
+        except sqlite3.Error:
+            self._forget()
+            return False
+        except OSError:
+            return False
+
     def written(self, targets: Sequence[tuple[Path, str]]) -> None:
         """Record output files just written, each with the digest of its inputs."""
         if self._db is None:

@@ -14,6 +14,7 @@ import shlex
 import sys
 import tempfile
 import traceback
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from .findings import Finding, Severity
 from .limits import LIMITS, RunLimits, parse_limits
 from .outputs import write_json
 from .province import load_reports, roll_up
+from .recognition import decision_label
 from .report_province import write_province
 from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
@@ -171,17 +173,25 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
 @click.option("--limit", "limits", multiple=True, metavar="TÊN=SỐ", callback=lambda _c, _p, pairs: _limits(pairs),
               help="Đổi một giới hạn an toàn (lặp lại được), ví dụ --limit file-seconds=120. Các tên: "
                    + ", ".join(limit.name for limit in LIMITS) + " (bảng giới hạn trong README).")
+@click.option("--review", "reviews", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Bảng đánh giá ngoài (danh-gia-ngoai.xlsx) Phòng đã điền: tính mức được công nhận, ghi danh "
+                   "sách công nhận và trang công bố (lặp lại được khi bảng chia nhiều tệp).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục ghi kết quả (tạo mới nếu chưa có).")
 def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], round_label: str, office: str,
-        previous: Path | None, jobs: int | None, limits: RunLimits, out: Path) -> None:
+        previous: Path | None, jobs: int | None, limits: RunLimits, reviews: tuple[Path, ...], out: Path) -> None:
     """Tổng hợp một đợt: đọc mọi tệp các trường gửi (thư mục, .zip, .eml, .msg…), kiểm tra, chấm, ghi bảng tổng hợp.
 
-    Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json và phan-hoi/<mã trường>_phan-hoi.xlsx.
-    Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa hoặc tệp không dùng được.
+    Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json, phan-hoi/<mã trường>_phan-hoi.xlsx
+    và danh-gia-ngoai.xlsx (bảng đánh giá ngoài để Phòng điền). Với --review: thêm danh-sach-cong-nhan.xlsx
+    (phụ lục quyết định công nhận) và ket-qua-cong-nhan.html (trang công bố).
+    Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa, tệp không dùng được hoặc
+    giá trị đánh giá ngoài không dùng được.
 
     \b
     Ví dụ: cds-batch run hop-thu/ --roster ds-truong.xlsx --round "Đợt 1 năm 2025" --out ket-qua
+           cds-batch run hop-thu/ --roster ds-truong.xlsx --round "Đợt 1 năm 2025" --out ket-qua \\
+               --review ket-qua/danh-gia-ngoai.xlsx
     """
     schools, found = check_roster(roster)
     if any(f.severity is Severity.ERROR for f in found):
@@ -192,14 +202,14 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     for wanted in sorted({s.rubric for s in schools if s.rubric} - {r.id for r in rubrics}):
         rubrics.append(load_rubric(wanted))
     options = RunOptions(inbox, schools, tuple(rubrics), out, clean(round_label), clean(office), previous, jobs,
-                         limits)
+                         limits, reviews)
     with _progress() as progress:
         report = run_district(options, progress)
     _echo_run_summary(report, out)
     to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
                  for r in report.district.schools)
     unusable = any(r.fate in _UNUSABLE for r in report.district.ledger)
-    sys.exit(EXIT_NEEDS_FIX if to_fix or unusable else EXIT_OK)
+    sys.exit(EXIT_NEEDS_FIX if to_fix or unusable or report.review_findings else EXIT_OK)
 
 
 @cli.command("province", context_settings=_CONTEXT)
@@ -294,6 +304,33 @@ def _echo_run_summary(report: RunReport, out: Path) -> None:
     if report.changes is not None:
         click.echo(f"So với đợt trước: {len(report.changes)} thay đổi (trang 'Thay đổi so với đợt trước').")
     click.echo(f"Kết quả: {out / SUMMARY}; phản hồi cho {len(report.feedback)} trường trong {out / FEEDBACK}.")
+    _echo_review(report)
+
+
+def _echo_review(report: RunReport) -> None:
+    books = report.review_books
+    if books.written:
+        click.echo("Bảng đánh giá ngoài để Phòng điền: " + ", ".join(str(p) for p in books.written) + ".")
+    for kept in books.kept:
+        click.echo(f"Không ghi đè {kept}: bảng đánh giá ngoài này đã được sửa sau lần chạy trước. Hãy chạy lại với "
+                   f"--review \"{kept}\" để đọc kết quả đánh giá và cập nhật bảng.")
+    recognition = report.recognition
+    if recognition is None:
+        return
+    _echo_findings(report.review_findings)
+    if report.review_findings:
+        click.echo(f"{len(report.review_findings)} giá trị trong bảng đánh giá ngoài không dùng được (đã bỏ qua, "
+                   "giữ kết quả trường tự đánh giá); vị trí ghi ở trên.")
+    decided = Counter(decision_label(s.decision) for s in recognition.schools)
+    recognised = Counter(s.recognised_level for s in recognition.schools if s.recognised_level is not None)
+    shares = ", ".join(f"{label}: {n}" for label, n in sorted(decided.items()))
+    click.echo(f"Đánh giá ngoài: {len(recognition.schools)} trường; {shares}.")
+    click.echo("Được công nhận: " + ", ".join(f"Mức {n}: {recognised[n]}" for n in (3, 2, 1))
+               + f"; {len(recognition.differences)} tiêu chí được điều chỉnh (trang 'Điều chỉnh đánh giá ngoài').")
+    if recognition.unmatched:
+        click.echo("Bảng đánh giá ngoài có trường chưa có phiếu đã chấm trong lần chạy này (bỏ qua): "
+                   + ", ".join(recognition.unmatched) + ".")
+    click.echo("Danh sách công nhận và trang công bố: " + ", ".join(str(p) for p in report.recognition_files) + ".")
 
 
 def _force_utf8() -> None:

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from .atomic import atomic_path, encodable, write_text_atomic
 from .consolidate import District, SchoolRow
+from .recognition import Recognition
+from .scoring import SchoolResult
 
 RESULTS_FORMAT = "cds_batch.results/1"
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
@@ -26,8 +28,9 @@ def number(x: Fraction) -> int | float:
     return x.numerator if x.denominator == 1 else round(float(x), 4)
 
 
-def school_object(row: SchoolRow, office: str = "") -> dict[str, Any]:
-    """One school of results.json; `office` is the unit that ran the job (the province groups by it)."""
+def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> dict[str, Any]:
+    """One school of results.json; `office` is the unit that ran the job (the province groups by it);
+    with a `recognition` (a run with --review), the school's evaluated result and the office's decision."""
     used = row.used
     result = used.result if used is not None else None
     return {
@@ -40,9 +43,7 @@ def school_object(row: SchoolRow, office: str = "") -> dict[str, Any]:
         "rubric_id": used.rubric_id if used is not None else row.info.rubric,
         "status": row.status.value,
         "provisional": row.provisional,
-        "groups": [{"id": g.id, "score": number(g.score), "max": number(g.max), "level": g.level,
-                    "level_name": g.level_name, "failed_conditions": list(g.failed_conditions)}
-                   for g in (result.groups if result is not None else ())],
+        "groups": _groups(result),
         "overall_level": result.overall_level if result is not None else None,
         "criteria": {c.code: number(c.points) for c in result.criteria} if result is not None else {},
         "source": used.entry.source if used is not None else None,
@@ -50,11 +51,27 @@ def school_object(row: SchoolRow, office: str = "") -> dict[str, Any]:
         "received_at": used.entry.received_at.isoformat() if used is not None else None,
         "errors": used.errors if used is not None else 0,
         "warnings": used.warnings if used is not None else 0,
+        "recognition": _recognition_object(recognition, row.info.code),
     }
 
 
-def results(district: District, office: str = "") -> list[dict[str, Any]]:
-    return [school_object(row, office) for row in district.schools]
+def _recognition_object(recognition: Recognition | None, code: str) -> dict[str, Any] | None:
+    school = recognition.by_code.get(code) if recognition is not None else None
+    if recognition is None or school is None:
+        return None
+    return {"decision": school.decision.value if school.decision else None, "reviewer": school.reviewer,
+            "comment": school.comment, "groups": _groups(school.result), "overall_level": school.result.overall_level,
+            "recognised_level": school.recognised_level, "differences": len(school.differences),
+            "review_file": recognition.file}
+
+
+def _groups(result: SchoolResult | None) -> list[dict[str, Any]]:
+    return [{"id": g.id, "score": number(g.score), "max": number(g.max), "level": g.level, "level_name": g.level_name,
+             "failed_conditions": list(g.failed_conditions)} for g in (result.groups if result is not None else ())]
+
+
+def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[dict[str, Any]]:
+    return [school_object(row, office, recognition) for row in district.schools]
 
 
 def payload_chunks(schools: Iterable[dict[str, Any]], chunk: int = 30_000) -> Iterator[str]:

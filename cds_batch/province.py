@@ -5,19 +5,20 @@ workbooks as they arrive by mail (tong-hop.xlsx carries its results in a hidden 
 renamed, zipped or mailed copy still reads), or school workbooks with a province roster whose
 'Quận/Huyện' column groups them.
 Out: `Province`: every school with its district, per-district counts per level and average
-scores, a ranking, per-criterion averages per district, and findings (a school reported by two
-districts, a district that sent two summaries, a file that is neither). Loading does I/O; the
-roll-up itself (`roll_up`) is pure.
+scores, the external review's outcome per district (recognised levels, other decisions, schools
+recognised at a level other than their own), a ranking, per-criterion averages per district, and
+findings (a school reported by two districts, a district that sent two summaries, a file that is
+neither). Loading does I/O; the roll-up itself (`roll_up`) is pure.
 """
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from python_calamine import CalamineWorkbook
 
@@ -44,6 +45,48 @@ class DistrictReport:
 
 
 @dataclass(frozen=True)
+class RecognitionCounts:
+    """The external review ("đánh giá ngoài") of one district's scored schools, or of several summed.
+
+    Only scored schools count (submitted, with a self-assessed score), and each falls in exactly one
+    count: recognised (by recognised level), more evidence asked, not recognised, reviewed without a
+    decision yet, or not reviewed (recognition null or absent: a run without --review, or a
+    results.json written before the key existed). A decision this version does not know counts as
+    no decision yet.
+    """
+
+    # recognised level → schools; 0: recognised without a level among 1..3 (not expected, but kept countable)
+    levels: dict[int, int] = field(default_factory=lambda: {0: 0, 1: 0, 2: 0, 3: 0})
+    more_evidence: int = 0
+    not_recognised: int = 0
+    undecided: int = 0
+    not_reviewed: int = 0
+    differing: int = 0   # recognised schools whose recognised level is not their self-assessed overall level
+
+    @property
+    def recognised(self) -> int:
+        return sum(self.levels.values())
+
+    @property
+    def scored(self) -> int:
+        return self.recognised + self.more_evidence + self.not_recognised + self.undecided + self.not_reviewed
+
+    @property
+    def share(self) -> Fraction | None:
+        """differing / recognised: the share of recognised schools (decision 'recognised') whose
+        recognised level differs from the level they gave themselves; None when none is recognised."""
+        return Fraction(self.differing, self.recognised) if self.recognised else None
+
+
+def combined(counts: Iterable[RecognitionCounts]) -> RecognitionCounts:
+    """The counts summed (the province total); its share is again differing / recognised."""
+    items = list(counts)
+    return RecognitionCounts({n: sum(c.levels[n] for c in items) for n in (0, 1, 2, 3)},
+                             *(sum(getattr(c, k) for c in items)
+                               for k in ("more_evidence", "not_recognised", "undecided", "not_reviewed", "differing")))
+
+
+@dataclass(frozen=True)
 class DistrictStats:
     name: str
     schools: int
@@ -54,6 +97,7 @@ class DistrictStats:
     levels: dict[str, dict[int, int]]   # 'g1', 'g2', 'overall' → level → schools (levels 1..3; 0 = none)
     average_percent: Fraction | None    # mean over scored schools of their mean group percentage
     rank: int = 0
+    recognition: RecognitionCounts = field(default_factory=RecognitionCounts)
 
 
 @dataclass(frozen=True)
@@ -62,6 +106,11 @@ class Province:
     schools: tuple[School, ...]              # every school, with 'district'
     criteria: dict[tuple[str, str], dict[str, Fraction]]   # (rubric id, code) → district → average points
     findings: tuple[Finding, ...]
+
+    @property
+    def has_recognition(self) -> bool:
+        """Whether any school carries an external review (the province workbook then shows it)."""
+        return any(isinstance(s.get("recognition"), dict) for s in self.schools)
 
 
 def payload_rows(schools: Sequence[School], chunk: int = 30_000) -> list[str]:
@@ -192,7 +241,34 @@ def _stats(name: str, schools: list[School]) -> DistrictStats:
     status = [s.get("status") for s in schools]
     return DistrictStats(name, len(schools), len(schools) - status.count("missing"), status.count("valid"),
                          status.count("needs_fix"), status.count("missing"), levels,
-                         sum(percents, Fraction(0)) / len(percents) if percents else None)
+                         sum(percents, Fraction(0)) / len(percents) if percents else None,
+                         recognition=_recognition(schools))
+
+
+def _recognition(schools: Sequence[School]) -> RecognitionCounts:
+    scored = [s for s in schools if _scored(s)]   # a school without a score has nothing to review
+    outcomes: Counter[str | int] = Counter(_outcome(s) for s in scored)
+    return RecognitionCounts({n: outcomes[n] for n in (0, 1, 2, 3)}, outcomes["more_evidence"],
+                             outcomes["not_recognised"], outcomes["undecided"], outcomes["not_reviewed"],
+                             sum(1 for s in scored if _differs(s)))
+
+
+def _outcome(s: School) -> str | int:
+    """The school's recognised level, or the name of the count it falls in."""
+    review = s.get("recognition")
+    if not isinstance(review, dict):   # null, or absent in a results.json older than the key
+        return "not_reviewed"
+    decision = review.get("decision")
+    if decision == "recognised":
+        level = review.get("recognised_level")
+        return level if level in (1, 2, 3) else 0
+    return decision if decision in ("more_evidence", "not_recognised") else "undecided"
+
+
+def _differs(s: School) -> bool:
+    review = s.get("recognition")
+    return (isinstance(review, dict) and review.get("decision") == "recognised"
+            and review.get("recognised_level") != s.get("overall_level"))
 
 
 def _criteria(schools: Sequence[School]) -> dict[tuple[str, str], dict[str, Fraction]]:

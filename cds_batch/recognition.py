@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import cached_property
 from fractions import Fraction
 from typing import Mapping, Sequence, Union
 
@@ -25,6 +26,7 @@ from .rubric.model import Kind, Rubric
 from .scoring import CriterionScore, SchoolResult, ZeroReason, score_claims
 
 Value = Union[Fraction, bool]   # points of a scored criterion; met (Đạt) of a condition
+NO_DECISION = "Chưa có kết luận"
 
 
 class Decision(str, Enum):
@@ -38,6 +40,10 @@ class Decision(str, Enum):
     def label(self) -> str:
         return {"recognised": "Công nhận", "more_evidence": "Yêu cầu bổ sung",
                 "not_recognised": "Không công nhận"}[self.value]
+
+
+def decision_label(decision: Decision | None) -> str:
+    return decision.label if decision is not None else NO_DECISION
 
 
 @dataclass(frozen=True)
@@ -133,13 +139,18 @@ class SchoolRecognition:
 class Recognition:
     schools: tuple[SchoolRecognition, ...]
     unmatched: tuple[str, ...] = ()   # school codes the review names that have no scored self-assessment
+    file: str = ""                    # the review workbook(s) it was read from
 
     @property
     def differences(self) -> tuple[Difference, ...]:
         return tuple(d for s in self.schools for d in s.differences)
 
+    @cached_property
+    def by_code(self) -> dict[str, SchoolRecognition]:
+        return {s.code: s for s in self.schools}
+
     def school(self, code: str) -> SchoolRecognition:
-        return next(s for s in self.schools if s.code == code)
+        return self.by_code[code]
 
 
 def recognise(district: District, review: Review, rubrics: Sequence[Rubric]) -> Recognition:
@@ -161,7 +172,7 @@ def recognise(district: District, review: Review, rubrics: Sequence[Rubric]) -> 
                                decisions.get(row.info.code)))
     scored = {s.code for s in schools}
     unmatched = sorted({*lines, *decisions} - scored)
-    return Recognition(tuple(schools), tuple(unmatched))
+    return Recognition(tuple(schools), tuple(unmatched), review.file)
 
 
 def _rubric(row: SchoolRow, own: SchoolResult, by_id: Mapping[str, Rubric], review: Review) -> Rubric:

@@ -4,7 +4,8 @@ In: the school's `SchoolRow` (with the submission used), its rubric (None when t
 rubric the run does not have), the office and the round.
 Out: `<mã trường>_phan-hoi.xlsx`, written atomically: who and which file, the status, the group
 scores and levels (marked provisional while the file has errors), and every finding with its
-sheet!cell — errors, then warnings, then information — or the line saying the file is valid.
+sheet!cell — errors, then warnings, then information — or the line saying the file is valid; for a
+school the office returned for more evidence after its external review, the evaluators' comments.
 A4 portrait, one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
@@ -20,7 +21,9 @@ from .atomic import atomic_path, bounded, distinct_names
 from .consolidate import SchoolRow, Status
 from .containers import local_time
 from .findings import Finding, Severity
+from .recognition import SchoolRecognition, decision_label
 from .report_book import FONT_SIZE, Book, height
+from .report_review_tables import shown
 from .report_tables import TIME_SOURCE_LABELS, number, place
 from .rubric.model import Rubric
 from .scoring import SchoolResult
@@ -60,11 +63,13 @@ def feedback_names(codes: Iterable[str]) -> dict[str, str]:
 
 
 def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, office: str,
-                   round_label: str, name: str | None = None) -> Path:
+                   round_label: str, name: str | None = None, returned: SchoolRecognition | None = None) -> Path:
     """Write the feedback workbook of a school that sent a file into `target_dir`; return its path.
 
     :param rubric: the rubric the file was scored with, for group and level names; None if unknown.
     :param name: the file name (from `feedback_names`); `feedback_filename` of the code by default.
+    :param returned: the office's review of a school whose file it returns for more evidence
+        ("Yêu cầu bổ sung"): its comments are added to the page.
     """
     if row.used is None:
         raise ValueError(f"Trường {row.info.code} chưa nộp tệp nào: không có gì để phản hồi.")
@@ -75,14 +80,14 @@ def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, o
         ws = book.sheet(SHEET, landscape=False, footer=f"{row.info.code} - {row.info.name}")
         for col, width in enumerate(WIDTHS):
             ws.set_column(col, col, width)
-        _Page(book, ws, row, rubric, office, round_label).write()
+        _Page(book, ws, row, rubric, office, round_label, returned).write()
         book.close()
     return target
 
 
 def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric], folder: Path, *, office: str,
-                        round_label: str, jobs: int | None = None,
-                        names: Mapping[str, str] | None = None) -> list[Path]:
+                        round_label: str, jobs: int | None = None, names: Mapping[str, str] | None = None,
+                        returned: Mapping[str, SchoolRecognition] | None = None) -> list[Path]:
     """`write_feedback` for every row whose school sent a file, in the rows' order; the paths written.
 
     Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
@@ -92,12 +97,14 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     :param rubrics: rubric id → rubric; a file whose rubric is not here gets the feedback of an unknown one.
     :param names: school code → file name (`feedback_names` of every school of the run); by default
         `feedback_filename` of each code.
+    :param returned: school code → the review of a school returned for more evidence (`write_feedback`).
     """
-    todo = [(row, (names or {}).get(row.info.code)) for row in rows if row.used is not None]
+    todo = [(row, (names or {}).get(row.info.code), (returned or {}).get(row.info.code))
+            for row in rows if row.used is not None]
     if jobs is None:
         jobs = 1 if len(todo) < SERIAL_BELOW else os.cpu_count() or 1
     if jobs == 1 or len(todo) < 2:
-        return [_write_one(row, rubrics, folder, office, round_label, name) for row, name in todo]
+        return [_write_one(row, rubrics, folder, office, round_label, name, back) for row, name, back in todo]
     workers = min(jobs, len(todo))
     # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare; at least 4 chunks per
     # worker, so that the workers finish together.
@@ -105,17 +112,18 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(dict(rubrics), folder, office, round_label)) as pool:
         try:
-            return list(pool.map(_write_in_worker, [(_slim(row), name) for row, name in todo], chunksize=chunk))
+            return list(pool.map(_write_in_worker, [(_slim(row), name, back) for row, name, back in todo],
+                                 chunksize=chunk))
         except BaseException:
             pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
             raise
 
 
 def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str,
-               name: str | None = None) -> Path:
+               name: str | None = None, returned: SchoolRecognition | None = None) -> Path:
     assert row.used is not None
     return write_feedback(row, rubrics.get(row.used.rubric_id), folder, office=office, round_label=round_label,
-                          name=name)
+                          name=name, returned=returned)
 
 
 def _slim(row: SchoolRow) -> SchoolRow:
@@ -142,17 +150,17 @@ def _init_worker(rubrics: Mapping[str, Rubric], folder: Path, office: str, round
     _WORKER = (rubrics, folder, office, round_label)
 
 
-def _write_in_worker(job: tuple[SchoolRow, str | None]) -> Path:
+def _write_in_worker(job: tuple[SchoolRow, str | None, SchoolRecognition | None]) -> Path:
     assert _WORKER is not None
-    return _write_one(job[0], *_WORKER, job[1])
+    return _write_one(job[0], *_WORKER, job[1], job[2])
 
 
 class _Page:
     def __init__(self, book: Book, ws: Any, row: SchoolRow, rubric: Rubric | None, office: str,
-                 round_label: str) -> None:
+                 round_label: str, returned: SchoolRecognition | None = None) -> None:
         assert row.used is not None
         self.book, self.ws, self.row, self.used, self.rubric = book, ws, row, row.used, rubric
-        self.office, self.round_label = office, round_label
+        self.office, self.round_label, self.returned = office, round_label, returned
         self.r = 0   # the next free row
 
     def write(self) -> None:
@@ -164,6 +172,9 @@ class _Page:
         self.r += 1
         self.scores()
         self.r += 1
+        if self.returned is not None:
+            self.review(self.returned)
+            self.r += 1
         self.findings()
 
     def pair(self, label: str, value: str, fmt_value: Any = None) -> None:
@@ -227,6 +238,33 @@ class _Page:
         self.r += 1
         if tentative:
             b.line(ws, self.r, "Mức tạm tính: chỉ được công nhận khi tệp không còn lỗi.", 5, "note", sum(WIDTHS))
+            self.r += 1
+
+    def review(self, returned: SchoolRecognition) -> None:
+        """The office's request for more evidence: its decision, reviewer, comment and each criterion remarked on."""
+        ws, b = self.ws, self.book
+        b.line(ws, self.r, "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT (ĐÁNH GIÁ NGOÀI)", 5, "subtitle", sum(WIDTHS))
+        self.r += 1
+        self.pair("Kết luận", decision_label(returned.decision), b.coloured(decision_label(returned.decision)))
+        if returned.reviewer:
+            self.pair("Người đánh giá", returned.reviewer)
+        if returned.comment:
+            self.pair("Nhận xét chung", returned.comment)
+        b.line(ws, self.r, "Bổ sung minh chứng cho các tiêu chí dưới đây rồi gửi lại tệp cho Phòng. Điểm đánh giá "
+                           "ngoài để trống: người đánh giá giữ nguyên điểm trường tự đánh giá.", 5, "note", sum(WIDTHS))
+        self.r += 1
+        if not returned.remarks:
+            return
+        head = b.fmt("head")
+        for col, text in enumerate(("STT", "Mã tiêu chí", "Tiêu chí", "Tự đánh giá", "Đánh giá ngoài", "Nhận xét")):
+            ws.write_string(self.r, col, text, head)
+        self.r += 1
+        for n, x in enumerate(returned.remarks, start=1):
+            cells = (x.code, x.name, shown(x.self_value), shown(x.evaluated), x.comment)
+            ws.write_number(self.r, 0, n, b.fmt("int"))
+            for col, text in enumerate(cells, start=1):
+                ws.write_string(self.r, col, text, b.fmt("code" if col in (1, 3, 4) else "wrap"))
+            ws.set_row(self.r, height((x.name, WIDTHS[2], FONT_SIZE), (x.comment, WIDTHS[5], FONT_SIZE)))
             self.r += 1
 
     def findings(self) -> None:

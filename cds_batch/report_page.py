@@ -70,7 +70,7 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
   body { max-width: none; padding: 0; font: 10.5pt/1.3 "Times New Roman", Times, serif; color: #000; }
   .search, .hint, [role="status"] { display: none !important; }
   th[aria-sort] button::after { content: none; }
-  th button { cursor: auto; }
+  th button { cursor: auto; display: contents; }   /* Chromium draws no button in a repeated header */
   thead { display: table-header-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   tbody tr[hidden] { display: table-row; }

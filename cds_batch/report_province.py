@@ -2,8 +2,10 @@
 
 In: a `Province` from `province.roll_up`, and the rubrics known (for criterion names).
 Out: one XlsxWriter workbook, A4 on every sheet, deterministic bytes, written atomically.
-Sheets: Theo đơn vị (counts per level, average, rank, chart), Tiêu chí (average points per
-criterion per district), Các trường (every school with its district), Cần xem (findings).
+Sheets: Theo đơn vị (counts per level, average, rank, chart), Công nhận (the external review's
+outcome per district; only when some school was reviewed), Tiêu chí (average points per criterion
+per district), Các trường (every school with its district, and its decision and recognised level
+when some school was reviewed), Cần xem (findings).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import xlsxwriter
 from .atomic import atomic_path
 from .layout import DOCUMENT_DATE
 from .consolidate import Status
-from .province import Province
+from .province import Province, RecognitionCounts, combined
+from .recognition import Decision
 from .report_book import TextSheet, header_text
 from .rubric.model import Rubric
 
@@ -31,6 +34,7 @@ class _Book:
         self.text = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.int = wb.add_format({**base, "border": 1, "num_format": "0"})
         self.dec = wb.add_format({**base, "border": 1, "num_format": "0.00"})
+        self.pct = wb.add_format({**base, "border": 1, "num_format": "0.0%"})
         self.big = wb.add_format({**base, "bold": True, "font_size": 14})
 
     def sheet(self, name: str, widths: Sequence[float], header: Sequence[str], landscape: bool = True) -> Any:
@@ -58,6 +62,12 @@ class _Book:
             else:
                 ws.write_string(r, c, "" if v is None else str(v), self.text)
 
+    def percent(self, ws: Any, r: int, c: int, share: Fraction | None) -> None:
+        if share is None:
+            ws.write_string(r, c, "", self.text)
+        else:
+            ws.write_number(r, c, float(share), self.pct)
+
 
 def write_province(province: Province, rubrics: Sequence[Rubric], target: Path, *, title: str) -> None:
     """Write the province workbook to `target` atomically."""
@@ -68,6 +78,8 @@ def write_province(province: Province, rubrics: Sequence[Rubric], target: Path, 
         wb.set_properties({"title": title, "created": DOCUMENT_DATE, "author": "cds_batch"})
         book = _Book(wb, title)
         _districts(book, province)
+        if province.has_recognition:   # without any review the workbook stays as it always was
+            _recognition(book, province)
         _criteria(book, province, rubrics)
         _schools(book, province)
         _findings(book, province)
@@ -100,6 +112,29 @@ def _districts(book: _Book, p: Province) -> None:
         ws.insert_chart(r + 4, 1, chart, {"x_scale": 1.6, "y_scale": 1.2})
 
 
+RECOGNITION_HEADER = ["Đơn vị", "Đã chấm", "Công nhận M1", "Công nhận M2", "Công nhận M3", "Yêu cầu bổ sung",
+                      "Không công nhận", "Chưa có quyết định", "Chưa đánh giá ngoài",
+                      "Công nhận khác mức tự đánh giá (số)", "Tỉ lệ khác mức (%)"]
+RECOGNITION_NOTE = ("Đã chấm: trường đã nộp và có điểm tự đánh giá. Tỉ lệ khác mức = số trường được công nhận ở "
+                    "mức khác mức tự đánh giá / số trường được công nhận; để trống khi chưa có trường nào được "
+                    "công nhận.")
+
+
+def _recognition(book: _Book, p: Province) -> None:
+    ws = book.sheet("Công nhận", [26] + [10] * 8 + [14, 11], RECOGNITION_HEADER)
+    for r, d in enumerate(p.districts, start=3):
+        _recognition_row(book, ws, r, d.name, d.recognition)
+    total = 3 + len(p.districts)
+    _recognition_row(book, ws, total, "Toàn tỉnh", combined(d.recognition for d in p.districts))
+    ws.write_string(total + 2, 0, RECOGNITION_NOTE, book.text)
+
+
+def _recognition_row(book: _Book, ws: Any, r: int, name: str, c: RecognitionCounts) -> None:
+    book.row(ws, r, [name, c.scored, c.levels[1], c.levels[2], c.levels[3], c.more_evidence, c.not_recognised,
+                     c.undecided, c.not_reviewed, c.differing])
+    book.percent(ws, r, len(RECOGNITION_HEADER) - 1, c.share)
+
+
 def _criteria(book: _Book, p: Province, rubrics: Sequence[Rubric]) -> None:
     names = {(r.id, c.code): c.name for r in rubrics for g in r.groups for c in g.criteria}
     districts = [d.name for d in p.districts]
@@ -114,9 +149,10 @@ def _code_key(code: str) -> list[Any]:
 
 
 def _schools(book: _Book, p: Province) -> None:
+    reviewed = p.has_recognition
     header = ["Đơn vị", "Mã trường", "Tên trường", "Cấp học", "Điểm N1", "Mức N1", "Điểm N2", "Mức N2",
-              "Mức chung", "Trạng thái"]
-    ws = book.sheet("Các trường", [22, 10, 34, 12, 8, 7, 8, 7, 8, 14], header)
+              "Mức chung", "Trạng thái"] + (["Quyết định", "Mức công nhận"] if reviewed else [])
+    ws = book.sheet("Các trường", [22, 10, 34, 12, 8, 7, 8, 7, 8, 14] + ([16, 10] if reviewed else []), header)
     for r, s in enumerate(p.schools, start=3):
         groups = {g["id"]: g for g in s.get("groups") or []}
         cells: list[object] = [s["district"], s.get("school_code"), s.get("school_name"), s.get("level_of_education")]
@@ -124,12 +160,27 @@ def _schools(book: _Book, p: Province) -> None:
             g = groups.get(gid)
             cells += [g["score"], g["level"]] if g else [None, None]
         cells += [s.get("overall_level"), describe_status(str(s.get("status")))]
-        book.row(ws, r, cells)
+        book.row(ws, r, cells + (_review_cells(s) if reviewed else []))
     ws.autofilter(2, 0, max(2, 2 + len(p.schools)), len(header) - 1)
 
 
 def describe_status(value: str) -> str:
     return Status(value).label if value in Status._value2member_map_ else value
+
+
+def _review_cells(s: dict[str, Any]) -> list[object]:
+    """Quyết định and Mức công nhận of one school; empty when it was not reviewed."""
+    review = s.get("recognition")
+    if not isinstance(review, dict):   # null, or absent in an older results.json
+        return [None, None]
+    return [describe_decision(review.get("decision")), review.get("recognised_level")]
+
+
+def describe_decision(value: object) -> str:
+    """The Vietnamese label of a decision; empty when there is none yet."""
+    if value is None:
+        return ""
+    return Decision(value).label if value in Decision._value2member_map_ else str(value)
 
 
 def _findings(book: _Book, p: Province) -> None:

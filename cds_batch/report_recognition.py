@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from .atomic import atomic_path
 from .consolidate import District
-from .recognition import Recognition, SchoolRecognition
+from .recognition import Recognition, SchoolRecognition, decision_label
 from .report_book import FONT_SIZE, Book, RowLook, height
 from .report_tables import Cell, Column, Look
 from .roster import SchoolInfo
@@ -27,7 +27,6 @@ RECOGNITION_FILE = "danh-sach-cong-nhan.xlsx"
 SHEET = "Danh sách công nhận"
 TITLE = "DANH SÁCH TRƯỜNG ĐƯỢC CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI SỐ"
 SIGNER = "TRƯỞNG PHÒNG"
-NO_DECISION = "Chưa có kết luận"
 LEVELS = (3, 2, 1)   # the order of the sections: the highest level first, as the decisions list them
 ROMAN = ("I", "II", "III", "IV")
 COLUMNS = (Column("STT", 5, Look.INT), Column("Mã trường", 9, Look.CODE), Column("Tên trường", 34, Look.WRAP),
@@ -59,7 +58,7 @@ class Listed:
     levels: tuple[int | None, int | None]   # recognised level of group 1 (dạy, học) and group 2 (quản trị)
     overall: int | None                     # the recognised overall level; None when not recognised
     self_overall: int                       # the level the school gave itself
-    decision: str                           # the decision's label, or NO_DECISION
+    decision: str                           # `recognition.decision_label`
     comment: str                            # the evaluators' conclusion for the school
 
     @property
@@ -101,7 +100,7 @@ def _listed(school: SchoolRecognition, info: SchoolInfo | None) -> Listed:
     return Listed(school.code, school.name, info.commune if info else "",
                   (_level(school.result, 1), _level(school.result, 2)) if recognised else (None, None),
                   school.recognised_level, school.self_result.overall_level,
-                  school.decision.label if school.decision else NO_DECISION, school.comment)
+                  decision_label(school.decision), school.comment)
 
 
 def _level(result: SchoolResult, group_id: int) -> int | None:

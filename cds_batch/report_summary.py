@@ -4,7 +4,8 @@ In: the consolidated `District`, the run's rubrics, the office and round, and (f
 round on) the changes since the earlier run.
 Out: one .xlsx, written atomically: "Tổng hợp" (a row per school), "Thống kê" (schools per level
 by cấp học, with charts), "Chi tiết tiêu chí" (points per criterion, per rubric), "Cần sửa" (every
-error and warning), "Chưa nộp", "Thay đổi so với đợt trước" (only with changes) and "Sổ nhận file"
+error and warning), "Chưa nộp", "Thay đổi so với đợt trước" (only with changes), "Công nhận" and
+"Điều chỉnh đánh giá ngoài" (only with an external review: `report_review_tables`), "Sổ nhận file"
 (the ledger), plus the hidden results sheet the province roll-up reads. Every sheet prints on A4
 one page wide. Byte-identical for the same inputs.
 """
@@ -21,6 +22,8 @@ from .consolidate import District, Status
 from .outputs import payload_chunks, school_object
 from .province import PAYLOAD_SHEET
 from .report_book import Book, TextSheet
+from .recognition import Recognition
+from .report_review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION, differences_table, recognition_table
 from .report_sheets import write_criteria, write_stats
 from .report_tables import (PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table,
                             overview, overview_table)
@@ -35,11 +38,12 @@ SHEET_FIX, SHEET_MISSING, SHEET_CHANGES, SHEET_LEDGER = ("Cần sửa", "Chưa n
 
 
 def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *, office: str, round_label: str,
-                  changes: Sequence[Change] | None = None) -> None:
+                  changes: Sequence[Change] | None = None, recognition: Recognition | None = None) -> None:
     """Write the district summary workbook to `target` atomically.
 
     :param rubrics: the run's rubrics; their group ids are the overview's columns.
     :param changes: `rounds.Change`s since the earlier round; None leaves that sheet out.
+    :param recognition: the external review applied (run --review); None leaves its two sheets out.
     """
     title = f"Tổng hợp kết quả tự đánh giá mức độ chuyển đổi số - {round_label}"
     with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label, big=True,
@@ -60,28 +64,45 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
             _table_sheet(book, SHEET_CHANGES, change_table(changes), landscape=False,
                          title="THAY ĐỔI SO VỚI ĐỢT TRƯỚC", note=f"{len(changes)} thay đổi.",
                          empty="Không có thay đổi nào so với đợt trước.")
+        if recognition is not None:
+            _recognition_sheets(book, recognition, rubrics)
         _table_sheet(book, SHEET_LEDGER, ledger_table(district), landscape=True, title="SỔ NHẬN FILE", note=(
             "Mọi tệp đã nhận, kể cả tệp bên trong tệp nén hoặc thư, theo thứ tự tìm thấy, với kết quả xử lý. "
             "Thời điểm nhận tính theo giờ Việt Nam."), empty="Không nhận được tệp nào.")
-        _write_payload(book, district, office)
+        _write_payload(book, district, office, recognition)
         book.close()
 
 
-def _write_payload(book: Book, district: District, office: str) -> None:
+def _recognition_sheets(book: Book, recognition: Recognition, rubrics: Sequence[Rubric]) -> None:
+    decided = sum(s.decision is not None for s in recognition.schools)
+    _table_sheet(book, SHEET_RECOGNITION, recognition_table(recognition, rubrics), landscape=True,
+                 title="KẾT QUẢ ĐÁNH GIÁ NGOÀI VÀ CÔNG NHẬN", note=(
+                     f"{len(recognition.schools)} trường đã chấm, {decided} trường có quyết định (bảng đánh giá "
+                     f"ngoài: {recognition.file}). Điểm và mức đánh giá ngoài được tính lại từ điểm của người đánh "
+                     "giá theo đúng bộ chỉ số; mức được công nhận chỉ có khi quyết định là Công nhận."),
+                 empty="Không có trường nào có phiếu tự đánh giá đã chấm.")
+    _table_sheet(book, SHEET_DIFFERENCES, differences_table(recognition), landscape=True,
+                 title="CÁC TIÊU CHÍ ĐƯỢC ĐIỀU CHỈNH KHI ĐÁNH GIÁ NGOÀI", note=(
+                     f"{len(recognition.differences)} tiêu chí có điểm đánh giá ngoài khác điểm trường tự đánh giá: "
+                     "ai điều chỉnh, lý do, và ô tương ứng trong bảng đánh giá ngoài."),
+                 empty="Người đánh giá không điều chỉnh tiêu chí nào.")
+
+
+def _write_payload(book: Book, district: District, office: str, recognition: Recognition | None) -> None:
     """The results.json objects in a hidden sheet, so the province reads a mailed or renamed copy (`province`)."""
     ws = book.wb.add_worksheet(PAYLOAD_SHEET, worksheet_class=TextSheet)
-    for row, text in enumerate(payload_rows(district, office)):
+    for row, text in enumerate(payload_rows(district, office, recognition)):
         ws.write_string(row, 0, text)
     ws.hide()
 
 
-def payload_rows(district: District, office: str) -> Iterator[str]:
-    """The cells of the hidden results sheet: `province.payload_rows(results(district, office))`.
+def payload_rows(district: District, office: str, recognition: Recognition | None = None) -> Iterator[str]:
+    """The cells of the hidden results sheet: `province.payload_rows(results(district, office, recognition))`.
 
     Made one school at a time, not from the list of every school's object and the whole JSON text
     (together about 200 MB at 45,000 schools).
     """
-    return payload_chunks(school_object(row, office) for row in district.schools)
+    return payload_chunks(school_object(row, office, recognition) for row in district.schools)
 
 
 def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title: str, note: str, empty: str) -> None:

@@ -90,6 +90,29 @@ def read_review(path: Path, rubrics: Sequence[Rubric], *, round_label: str, rost
                       tuple(reader.findings))
 
 
+def read_reviews(paths: Sequence[Path], rubrics: Sequence[Rubric], *, round_label: str,
+                 roster: Sequence[SchoolInfo]) -> Review | None:
+    """`read_review` of each path (a review split in parts), as one `Review`; None for no path.
+    A school in two of them stops the reading: which of the two counts cannot be guessed."""
+    reviews = [read_review(p, rubrics, round_label=round_label, roster=roster) for p in paths]
+    if not reviews:
+        return None
+    owner: dict[str, str] = {}
+    for review in reviews:
+        codes = {*(x.school_code for x in review.criteria), *(x.school_code for x in review.schools)}
+        for code in sorted(codes):
+            if code in owner:
+                raise CdsBatchError(f"Trường {code} có trong hai bảng đánh giá ngoài '{owner[code]}' và "
+                                    f"'{review.file}'; mỗi trường chỉ được có trong một bảng. Hãy bỏ bớt một tệp "
+                                    "rồi chạy lại.")
+            owner[code] = review.file
+    first = reviews[0]
+    return Review(", ".join(r.file for r in reviews), round_label, first.office,
+                  {k: v for r in reviews for k, v in r.rubric_hashes.items()},
+                  tuple(x for r in reviews for x in r.criteria), tuple(x for r in reviews for x in r.schools),
+                  tuple(x for r in reviews for x in r.findings))
+
+
 def _text(value: object) -> str:
     return clean(str(value)) if value is not None else ""
 

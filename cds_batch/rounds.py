@@ -2,7 +2,8 @@
 
 In: the school objects of the earlier run's results.json (as loaded from JSON) and this run's.
 Out: one `Change` per school whose situation changed, in this run's school order: newly
-submitted, fixed, still to fix, level changed, no longer submitted. Pure: no I/O.
+submitted, fixed, still to fix, level changed, no longer submitted; and for each school the earlier
+run's external review returned for more evidence, whether it sent another file since. Pure: no I/O.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class ChangeKind(Enum):
     NEWLY_TO_FIX = "Mới phát sinh lỗi"   # valid before, needs fixing now
     LEVEL = "Đổi mức"               # overall level changed
     GONE = "Không còn tệp"          # submitted before, nothing now (e.g. a smaller inbox)
+    CAME_BACK = "Đã nộp bổ sung"    # returned for more evidence by the earlier run's review, another file now
+    NOT_BACK = "Chưa nộp bổ sung"   # returned for more evidence, still the same file (or none)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ def describe(school: Mapping[str, Any]) -> str:
     if level is not None and status != "missing":
         text += f", mức {level}" + (" (tạm)" if status == "needs_fix" else "")
     return text
+
+
+def _returned(school: Mapping[str, Any]) -> str:
+    """'Yêu cầu bổ sung: <comment>' for a school the review returned for more evidence, else ''."""
+    review = school.get("recognition")
+    if not isinstance(review, Mapping) or review.get("decision") != "more_evidence":
+        return ""
+    comment = str(review.get("comment") or "")
+    return "Yêu cầu bổ sung" + (f": {comment}" if comment else "")
 
 
 def compare(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]) -> tuple[Change, ...]:
@@ -66,6 +78,11 @@ def compare(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str
             kinds.append(ChangeKind.LEVEL)
         for kind in kinds:
             changes.append(Change(code, str(now.get("school_name", "")), kind, describe(old), describe(now)))
+        if returned := _returned(old):
+            back = became != "missing" and now.get("sha256") != old.get("sha256")
+            changes.append(Change(code, str(now.get("school_name", "")),
+                                  ChangeKind.CAME_BACK if back else ChangeKind.NOT_BACK, returned,
+                                  f"{describe(now)}, tệp {now.get('source')}" if back else describe(now)))
     now_codes = {str(s["school_code"]) for s in current}
     for code, old in before.items():   # an unlisted school is only in a run while it has a file
         if code not in now_codes and old.get("status") != "missing":

@@ -6,6 +6,7 @@ Out: the output folder, every file in it written atomically:
   tong-hop.csv         its Tổng hợp sheet, UTF-8 with BOM for Excel
   results.json         one object per school;  ledger.json  one object per input entry
   phan-hoi/<mã>_phan-hoi.xlsx   what each school that sent a file must fix (or that it is valid)
+  danh-gia-ngoai.xlsx  the evaluators' workbook; with --review also the recognition list and page (`run_review`)
 and a `RunReport` for the command line to summarise. Library code: no printing, no exiting.
 """
 from __future__ import annotations
@@ -22,15 +23,19 @@ from .cache import RunCache, inputs_digest
 from .consolidate import District, SchoolRow, consolidate
 from .discover import discover, private_workdir
 from .errors import CdsBatchError
+from .findings import Finding
 from .intake import SERIAL_BELOW, Context, Submission, default_jobs
 from .limits import RunLimits
 from .pool import Workers, examine_all, worker_pool
 from .outputs import ledger, read_results, results, write_csv, write_json
+from .recognition import Decision, Recognition, Review, recognise
 from .report_feedback import feedback_names, write_feedback_many
 from .report_summary import overview_table, write_summary
+from .review_read import read_reviews
 from .roster import SchoolInfo
 from .rounds import Change, compare
 from .rubric.model import Rubric
+from .run_review import ReviewBooks, write_recognition, write_review_books
 
 SUMMARY, CSV, RESULTS, LEDGER, FEEDBACK = "tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json", "phan-hoi"
 PROVINCE_SUMMARY = "tong-hop-tinh.xlsx"
@@ -47,6 +52,7 @@ class RunOptions:
     previous: Path | None = None         # an earlier run's output folder
     jobs: int | None = None
     limits: RunLimits = RunLimits()
+    reviews: tuple[Path, ...] = ()       # review workbooks the evaluators filled (--review)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class RunReport:
     changes: tuple[Change, ...] | None
     feedback: tuple[Path, ...]
     cached: int = 0                       # workbooks whose reading an earlier run into `out` had done
+    review_books: ReviewBooks = ReviewBooks((), ())
+    recognition: Recognition | None = None
+    review_findings: tuple[Finding, ...] = ()
+    recognition_files: tuple[Path, ...] = ()
 
 
 class Progress:
@@ -71,13 +81,15 @@ class Progress:
 def run_district(opts: RunOptions, progress: Progress | None = None) -> RunReport:
     """Run the whole district job; raises CdsBatchError when it cannot run at all."""
     previous = _previous(opts.previous)
+    # Read before the inbox: a review that cannot be used stops the run before minutes of reading.
+    review = read_reviews(opts.reviews, opts.rubrics, round_label=opts.round_label, roster=opts.roster)
     ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read)
     with closing(RunCache(opts.out, ctx)) as cache:
-        return _run(opts, ctx, cache, previous, progress)
+        return _run(opts, ctx, cache, previous, review, progress)
 
 
 def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
-         progress: Progress | None) -> RunReport:
+         review: Review | None, progress: Progress | None) -> RunReport:
     remove_leftovers(opts.out, opts.out / FEEDBACK)   # from a run killed while writing
     with tempfile.TemporaryFile(dir=opts.out):   # not writable: say so now, not after reading every file
         pass
@@ -96,17 +108,23 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
         submissions = [cached.get(e.source) or next(fresh) for e in todo]
         cache.store(submissions)
     district = consolidate(entries, submissions, opts.roster)
-    schools = results(district, opts.office)
+    recognition = recognise(district, review, opts.rubrics) if review is not None else None
+    schools = results(district, opts.office, recognition)
     changes = compare(previous, schools) if previous is not None else None
     opts.out.mkdir(parents=True, exist_ok=True)
     write_summary(district, opts.rubrics, opts.out / SUMMARY, office=opts.office, round_label=opts.round_label,
-                  changes=changes)
+                  changes=changes, recognition=recognition)
     header, rows = overview_table(district, opts.rubrics)
     write_csv(opts.out / CSV, header, rows)
     write_json(opts.out / RESULTS, schools)
     write_json(opts.out / LEDGER, ledger(district))
-    feedback = _write_feedback(district, opts, cache)
-    return RunReport(district, len(entries), len(todo), changes, feedback, cache.hits)
+    feedback = _write_feedback(district, opts, cache, recognition)
+    books = write_review_books(district, opts.rubrics, opts.out, cache, office=opts.office,
+                               round_label=opts.round_label, prior=review, read_from=opts.reviews)
+    made = write_recognition(recognition, district, opts.out, office=opts.office, round_label=opts.round_label) \
+        if recognition is not None else ()
+    return RunReport(district, len(entries), len(todo), changes, feedback, cache.hits, books, recognition,
+                     review.findings if review is not None else (), made)
 
 
 def _early_workers(opts: RunOptions, ctx: Context, cache: RunCache) -> AbstractContextManager[Workers | None]:
@@ -142,10 +160,14 @@ def _previous(folder: Path | None) -> list[dict[str, object]] | None:
                             f"cds-batch run ghi): {exc}") from exc
 
 
-def _write_feedback(district: District, opts: RunOptions, cache: RunCache) -> tuple[Path, ...]:
-    """Every school's feedback file; one whose inputs did not change since the last run is left as is."""
+def _write_feedback(district: District, opts: RunOptions, cache: RunCache,
+                    recognition: Recognition | None) -> tuple[Path, ...]:
+    """Every school's feedback file; one whose inputs did not change since the last run is left as is.
+    A school the review returns for more evidence gets the evaluators' comments in its file."""
     folder = opts.out / FEEDBACK
     by_id = {r.id: r for r in opts.rubrics}
+    returned = {s.code: s for s in (recognition.schools if recognition is not None else ())
+                if s.decision is Decision.MORE_EVIDENCE}
     todo: list[tuple[SchoolRow, str]] = []
     paths: list[Path] = []
     names = feedback_names(row.info.code for row in district.schools if row.used is not None)
@@ -156,11 +178,11 @@ def _write_feedback(district: District, opts: RunOptions, cache: RunCache) -> tu
         target = folder / names[row.info.code]
         paths.append(target)
         inputs = inputs_digest(_without_paths(row), rubric.content_hash if rubric else None, opts.office,
-                               opts.round_label)
+                               opts.round_label, returned.get(row.info.code))
         if not cache.unchanged(target, inputs):
             todo.append((row, inputs))
     written = write_feedback_many([row for row, _ in todo], by_id, folder, office=opts.office,
-                                  round_label=opts.round_label, jobs=opts.jobs, names=names)
+                                  round_label=opts.round_label, jobs=opts.jobs, names=names, returned=returned)
     cache.written(list(zip(written, (inputs for _, inputs in todo))))
     keep = set(paths)
     for stale in folder.glob("*_phan-hoi.xlsx"):   # a school's file from an earlier run into this folder

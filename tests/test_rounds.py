@@ -67,8 +67,35 @@ def test_each_kind_of_change():
     ]
 
 
+def returned(code: str, sha: str, decision: str = "more_evidence", comment: str = "") -> dict[str, Any]:
+    """A school of an earlier run whose external review gave `decision`."""
+    return {"school_code": code, "school_name": f"Trường {code}", "status": "valid", "errors": 0, "overall_level": 2,
+            "sha256": sha, "source": f"{code}.xlsx", "recognition": {"decision": decision, "comment": comment}}
+
+
+REVIEWED_1 = [returned("79101", "a1", comment="Thiếu biên bản họp"), returned("79102", "b1"), returned("79103", "c1"),
+              returned("79104", "d1", decision="recognised")]
+REVIEWED_2 = [{**returned("79101", "a2"), "source": "79101 (bổ sung).xlsx", "recognition": None},
+              {**returned("79102", "b1"), "recognition": None},
+              {"school_code": "79103", "school_name": "Trường 79103", "status": "missing", "errors": 0,
+               "overall_level": None, "sha256": None, "recognition": None},
+              {**returned("79104", "d2"), "recognition": None}]
+
+
+def test_a_school_returned_for_more_evidence_shows_whether_it_came_back_with_another_file():
+    assert [(c.school_code, c.kind, c.before, c.after) for c in compare(REVIEWED_1, REVIEWED_2)] == [
+        ("79101", ChangeKind.CAME_BACK, "Yêu cầu bổ sung: Thiếu biên bản họp",
+         "Hợp lệ, mức 2, tệp 79101 (bổ sung).xlsx"),
+        ("79102", ChangeKind.NOT_BACK, "Yêu cầu bổ sung", "Hợp lệ, mức 2"),   # the same file again
+        ("79103", ChangeKind.GONE, "Hợp lệ, mức 2", "Chưa nộp"),
+        ("79103", ChangeKind.NOT_BACK, "Yêu cầu bổ sung", "Chưa nộp"),
+        # 79104 was recognised: a new file of it is no change of situation
+    ]
+
+
 def test_every_change_kind_is_exercised():
-    assert {c.kind for c in compare(ROUND_1, ROUND_2)} == set(ChangeKind)
+    kinds = {c.kind for c in compare(ROUND_1, ROUND_2)} | {c.kind for c in compare(REVIEWED_1, REVIEWED_2)}
+    assert kinds == set(ChangeKind)
 
 
 def test_nothing_changed_gives_no_change():
