@@ -189,9 +189,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     giá trị đánh giá ngoài không dùng được.
 
     \b
+    Với bảng đã điền: cds-batch run hop-thu/ --roster ds.xlsx --out kq --review kq/danh-gia-ngoai.xlsx
     Ví dụ: cds-batch run hop-thu/ --roster ds-truong.xlsx --round "Đợt 1 năm 2025" --out ket-qua
-           cds-batch run hop-thu/ --roster ds-truong.xlsx --round "Đợt 1 năm 2025" --out ket-qua \\
-               --review ket-qua/danh-gia-ngoai.xlsx
     """
     schools, found = check_roster(roster)
     if any(f.severity is Severity.ERROR for f in found):
