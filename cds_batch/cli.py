@@ -310,9 +310,11 @@ def _echo_review(report: RunReport) -> None:
     books = report.review_books
     if books.written:
         click.echo("Bảng đánh giá ngoài để Phòng điền: " + ", ".join(str(p) for p in books.written) + ".")
-    for kept in books.kept:
+    for kept in books.unread:
         click.echo(f"Không ghi đè {kept}: bảng đánh giá ngoài này đã được sửa sau lần chạy trước. Hãy chạy lại với "
-                   f"--review \"{kept}\" để đọc kết quả đánh giá và cập nhật bảng.")
+                   f"--review \"{kept}\" để đọc kết quả đánh giá; trường mới nộp sẽ có bảng bổ sung riêng.")
+    if books.kept and not books.unread:
+        click.echo("Giữ nguyên bảng đánh giá ngoài đã điền: " + ", ".join(str(p) for p in books.kept) + ".")
     recognition = report.recognition
     if recognition is None:
         return

@@ -63,7 +63,7 @@ class RunReport:
     changes: tuple[Change, ...] | None
     feedback: tuple[Path, ...]
     cached: int = 0                       # workbooks whose reading an earlier run into `out` had done
-    review_books: ReviewBooks = ReviewBooks((), ())
+    review_books: ReviewBooks = ReviewBooks((), (), ())
     recognition: Recognition | None = None
     review_findings: tuple[Finding, ...] = ()
     recognition_files: tuple[Path, ...] = ()

@@ -2,17 +2,19 @@
 
 In: the consolidated `District`, the run's options, its cache, and the review read back (or None).
 Out, beside the summary, every file written atomically:
-  danh-gia-ngoai.xlsx          the evaluators' workbook (`review_book`), with the values of the review
-                               given to --review written in again; split into danh-gia-ngoai-1.xlsx,
+  danh-gia-ngoai.xlsx          the evaluators' workbook (`review_book`), split into danh-gia-ngoai-1.xlsx,
                                -2 … when one would pass Excel's rows per sheet (a province-sized run);
+                               with the values of a review read from elsewhere written in again;
+  danh-gia-ngoai-bo-sung-N.xlsx  the schools a workbook the evaluators kept in the folder lacks;
   danh-sach-cong-nhan.xlsx     with --review: the annex to the recognition decision (`report_recognition`);
   ket-qua-cong-nhan.html       with --review: the page for the office's portal (`report_page`).
-A review workbook someone has edited since the tool wrote it, and which was not given to --review,
-is never overwritten: the evaluators' work would be lost. It is reported as kept instead.
+A review workbook in the folder that the evaluators filled is never written over (`write_review_books`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from itertools import count, islice
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -25,40 +27,67 @@ from .review_book import REVIEW_FILE, reviewed_rows, write_review
 from .rubric.model import Rubric
 
 ROWS_PER_BOOK = 1_000_000   # criterion rows of one review workbook: Excel's sheet holds 1,048,576
+STEM = Path(REVIEW_FILE).stem
+OUR_NAMES = re.compile(re.escape(STEM) + r"(-bo-sung)?(-\d+)?\.xlsx")   # what this module may write
 
 
 @dataclass(frozen=True)
 class ReviewBooks:
     written: tuple[Path, ...]   # the review workbooks of this run (written now, or unchanged since the last)
-    kept: tuple[Path, ...]      # edited since the tool wrote them and not read with --review: left as they are
+    kept: tuple[Path, ...]      # filled by the evaluators (read with --review, or edited): never written over
+    unread: tuple[Path, ...]    # of those, the ones not given to --review: nothing is written until they are
 
 
 def write_review_books(district: District, rubrics: Sequence[Rubric], out: Path, cache: RunCache, *,
                        office: str, round_label: str, prior: Review | None, read_from: Sequence[Path]) -> ReviewBooks:
-    """The review workbook(s) of the run; `prior` (read from `read_from`) is carried forward."""
-    by_id = {r.id: r for r in rubrics}
-    parts = split(reviewed_rows(district), lambda row: _criteria(row, by_id))
-    stem = Path(REVIEW_FILE).stem
-    names = [REVIEW_FILE] if len(parts) == 1 else [f"{stem}-{n}.xlsx" for n in range(1, len(parts) + 1)]
+    """The review workbook(s) of the run, beside the ones the evaluators filled (module docstring).
+
+    A review workbook in `out` that was read with --review, or that someone edited since the tool
+    wrote it, is kept as it is: an input is never modified. The schools it holds are not written
+    again; the schools it lacks (files that arrived since) go to `danh-gia-ngoai-bo-sung-N.xlsx`.
+    An edited workbook that was not read stops the writing: its schools are unknown, and writing
+    them again would put a school in two workbooks.
+    """
     read = {p.resolve() for p in read_from}
+    present = sorted(p for p in out.glob(f"{STEM}*.xlsx") if OUR_NAMES.fullmatch(p.name))
+    kept = [p for p in present if p.resolve() in read or not cache.ours(p)]
+    unread = [p for p in kept if p.resolve() not in read]
+    if unread:
+        return ReviewBooks((), tuple(kept), tuple(unread))
+    covered = _schools(prior) if kept else set()
+    by_id = {r.id: r for r in rubrics}
+    parts = split([row for row in reviewed_rows(district) if row.info.code not in covered],
+                  lambda row: _criteria(row, by_id))
+    names = _names(len(parts), {p.name for p in kept}) if any(parts) or not kept else []
     hashes = sorted((r.id, r.content_hash) for r in rubrics)
-    written, kept = [], []
+    written = []
     for rows, name in zip(parts, names):
         target = out / name
-        if target.exists() and target.resolve() not in read and not cache.ours(target):
-            kept.append(target)
-            continue
-        mine = {row.info.code for row in rows}
-        carried = _only(prior, mine)
+        carried = _only(prior, {row.info.code for row in rows})
         digest = inputs_digest([_identity(row) for row in rows], hashes, office, round_label, carried)
         if not cache.unchanged(target, digest):
             write_review(rows, rubrics, target, office=office, round_label=round_label, prior=carried)
             cache.written([(target, digest)])
         written.append(target)
-    for stale in out.glob(f"{stem}*.xlsx"):   # parts of an earlier, bigger run
-        if stale not in written and stale not in kept and cache.ours(stale):
+    for stale in present:   # the tool's own workbooks of an earlier run that this run did not write again
+        if stale not in written and stale not in kept:
             stale.unlink()
-    return ReviewBooks(tuple(written), tuple(kept))
+    return ReviewBooks(tuple(written), tuple(kept), ())
+
+
+def _names(parts: int, taken: set[str]) -> list[str]:
+    """The file names of `parts` review workbooks: the main name (or -1, -2 … when split), or, when the
+    main workbook is kept, the first -bo-sung-N names not kept."""
+    if REVIEW_FILE not in taken and not any(n.startswith(f"{STEM}-") for n in taken):
+        return [REVIEW_FILE] if parts == 1 else [f"{STEM}-{n}.xlsx" for n in range(1, parts + 1)]
+    free = (f"{STEM}-bo-sung-{n}.xlsx" for n in count(1))
+    return list(islice((name for name in free if name not in taken), parts))
+
+
+def _schools(review: Review | None) -> set[str]:
+    if review is None:
+        return set()
+    return {x.school_code for x in review.criteria} | {x.school_code for x in review.schools}
 
 
 def write_recognition(recognition: Recognition, district: District, out: Path, *, office: str,

@@ -33,8 +33,12 @@ DECISIONS = {"79802": ("Công nhận", "Hạ điểm hai tiêu chí"), "79901": 
              "79908": ("Không công nhận", "Hồ sơ không trung thực"), "79909": ("Công nhận", "")}
 
 
-def run(out: Path, *extra: str):
-    return cds("run", str(INBOX), "--roster", str(ROSTER), "--round", ROUND, "--office", OFFICE, "--out", str(out),
+LATE = INBOX / "email 22-10"   # left out of the first run: the files that "arrive" after the review began
+EARLY = tuple(str(p) for p in sorted(INBOX.iterdir()) if p != LATE)
+
+
+def run(out: Path, *extra: str, inbox: tuple[str, ...] = (str(INBOX),)):
+    return cds("run", *inbox, "--roster", str(ROSTER), "--round", ROUND, "--office", OFFICE, "--out", str(out),
                *extra)
 
 
@@ -73,27 +77,30 @@ def rows(path: Path, sheet: str) -> list[list[object]]:
 
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory):
+    """The evaluators fill the workbook of a first run; the next run, with the late files, reads it."""
     out = tmp_path_factory.mktemp("district")
-    first = run(out)
-    assert first.returncode == 1, first.stderr   # the samples hold schools to fix
+    first = run(out, inbox=EARLY)
+    assert first.returncode == 0, first.stderr   # the schools to fix sent their files on 22-10
     review = out / B.REVIEW_FILE
     assert str(review) in first.stdout
     fill(review)
+    filled = tmp_path_factory.mktemp("filled") / B.REVIEW_FILE
+    shutil.copy(review, filled)
     second = run(out, "--review", str(review))
     snapshot = tmp_path_factory.mktemp("round-1")   # what --previous reads, before later tests run again into `out`
     shutil.copy(out / "results.json", snapshot)
-    return out, second, snapshot
+    return out, second, snapshot, filled
 
 
 def test_the_review_is_read_and_its_unusable_value_is_reported_with_file_sheet_and_cell(reviewed):
-    out, done, _ = reviewed
+    out, done, _, _ = reviewed
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"V102 {B.REVIEW_FILE}, {B.SHEET_CRITERIA}!J" in done.stdout and "'99'" in done.stdout
     assert "Được công nhận: Mức 3: " in done.stdout and str(out / RECOGNITION_FILE) in done.stdout
 
 
 def test_results_carry_the_recognised_levels_recomputed_from_the_evaluated_points(reviewed):
-    out, _, _ = reviewed
+    out, _, _, _ = reviewed
     schools = {s["school_code"]: s for s in json.loads((out / "results.json").read_text(encoding="utf-8"))}
     lowered = schools["79802"]
     assert [(g["score"], g["level"]) for g in lowered["groups"]] == [(54, 2), (53, 2)]   # its own claim stays
@@ -110,7 +117,7 @@ def test_results_carry_the_recognised_levels_recomputed_from_the_evaluated_point
 
 
 def test_every_override_is_traceable_in_the_summary_to_its_reviewer_comment_and_cell(reviewed):
-    out, _, _ = reviewed
+    out, _, _, _ = reviewed
     table = rows(out / "tong-hop.xlsx", SHEET_DIFFERENCES)
     head = next(n for n, r in enumerate(table) if "Mã tiêu chí" in r)
     lines = [r for r in table[head + 1:] if r[1]]
@@ -128,7 +135,7 @@ def test_every_override_is_traceable_in_the_summary_to_its_reviewer_comment_and_
 
 
 def test_the_returned_school_gets_the_evaluators_comments_in_its_feedback_and_the_others_do_not(reviewed):
-    out, _, _ = reviewed
+    out, _, _, _ = reviewed
     text = "\n".join(str(c) for r in rows(out / "phan-hoi" / "79901_phan-hoi.xlsx", "Phản hồi") for c in r if c)
     assert "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT" in text and "Thiếu minh chứng 1.3.2" in text
     assert "Bổ sung biên bản triển khai" in text and REVIEWER in text
@@ -137,7 +144,7 @@ def test_the_returned_school_gets_the_evaluators_comments_in_its_feedback_and_th
 
 
 def test_the_recognition_list_and_page_list_the_recognised_level(reviewed):
-    out, _, _ = reviewed
+    out, _, _, _ = reviewed
     table = rows(out / RECOGNITION_FILE, "Danh sách công nhận")
     section = None
     where = {}
@@ -151,10 +158,36 @@ def test_the_recognition_list_and_page_list_the_recognised_level(reviewed):
     assert "79802" in page and "Yêu cầu bổ sung" in page
 
 
-def test_the_review_workbook_is_written_again_with_the_evaluators_work_in_it(reviewed):
-    out, _, _ = reviewed
+def review_schools(path: Path) -> set[str]:
+    table = rows(path, B.SHEET_SCHOOLS)
+    head = next(n for n, r in enumerate(table) if B.H_SCHOOL in r)
+    return {str(r[table[head].index(B.H_SCHOOL)]) for r in table[head + 1:] if r[0]}
+
+
+def test_the_filled_workbook_is_an_input_never_written_over_and_late_schools_get_their_own(reviewed):
+    out, done, _, filled = reviewed
+    assert (out / B.REVIEW_FILE).read_bytes() == filled.read_bytes()
+    late = out / "danh-gia-ngoai-bo-sung-1.xlsx"
+    assert str(late) in done.stdout
+    schools = {s["school_code"]: s for s in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    scored = {code for code, s in schools.items() if s["status"] in ("valid", "needs_fix")}
+    assert review_schools(late) == scored - review_schools(filled) and review_schools(late)
+    assert not set(DECISIONS) & review_schools(late)
+
+
+def test_a_review_read_from_elsewhere_is_written_into_the_folders_workbook(reviewed, tmp_path):
+    """The evaluators mailed their copy back: the folder's own (untouched) workbook takes their values."""
+    _, _, _, filled = reviewed
+    mailed = tmp_path / "tai-ve" / "danh gia (Phong).xlsx"
+    mailed.parent.mkdir()
+    shutil.copy(filled, mailed)
+    fresh = tmp_path / "ket-qua"
+    assert run(fresh).returncode == 1
+    done = run(fresh, "--review", str(mailed))
+    assert done.returncode == 1, done.stderr
+    assert mailed.read_bytes() == filled.read_bytes()
     rubrics = (load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023"))
-    again = read_review(out / B.REVIEW_FILE, rubrics, round_label=ROUND, roster=load_roster(ROSTER))
+    again = read_review(fresh / B.REVIEW_FILE, rubrics, round_label=ROUND, roster=load_roster(ROSTER))
     decisions = {d.school_code: (d.decision.label if d.decision else None, d.reviewer, d.comment)
                  for d in again.schools if d.decision or d.reviewer}
     assert decisions == {code: (label, REVIEWER, note) for code, (label, note) in DECISIONS.items()}
@@ -165,20 +198,20 @@ def test_the_review_workbook_is_written_again_with_the_evaluators_work_in_it(rev
                      ("79901", "1.3.2"): (None, "Bổ sung biên bản triển khai")}   # the 99 was not kept
 
 
-def test_an_edited_review_workbook_is_never_overwritten_by_a_run_without_review(reviewed, tmp_path):
-    out, _, _ = reviewed
-    review = out / B.REVIEW_FILE
+def test_an_edited_review_workbook_is_never_overwritten_by_a_run_without_review(tmp_path):
+    review = tmp_path / B.REVIEW_FILE
+    assert run(tmp_path).returncode == 1
     wb = openpyxl.load_workbook(review)
     wb[B.SHEET_SCHOOLS]["A1"].value = wb[B.SHEET_SCHOOLS]["A1"].value   # saved by another program: other bytes
     wb.save(review)
     before = review.read_bytes()
-    done = run(out)
-    assert review.read_bytes() == before
+    done = run(tmp_path)
+    assert review.read_bytes() == before and sorted(p.name for p in tmp_path.glob("danh-gia*")) == [B.REVIEW_FILE]
     assert f"Không ghi đè {review}" in done.stdout and "--review" in done.stdout
 
 
 def test_the_next_round_shows_the_returned_school_has_not_come_back(reviewed, tmp_path):
-    _, _, previous = reviewed
+    _, _, previous, _ = reviewed
     nxt = tmp_path / "dot-sau"
     done = run(nxt, "--previous", str(previous))
     assert done.returncode == 1, done.stderr
