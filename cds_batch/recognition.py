@@ -89,30 +89,24 @@ class Review:
 
 
 @dataclass(frozen=True)
-class Difference:
-    """A criterion whose evaluated value is not the school's own."""
+class Remark:
+    """A criterion the evaluators changed or commented on, with who and where: the summary lists the
+    changed ones (`changed`), the feedback of a school returned for more evidence all of them."""
 
     school_code: str
     school_name: str
     code: str
     name: str
     self_value: Value
-    evaluated: Value
+    evaluated: Value | None   # None: a comment without a new value
     comment: str
     reviewer: str
     sheet: str = ""
     cell: str = ""
 
-
-@dataclass(frozen=True)
-class Remark:
-    """A criterion the evaluators commented on or changed: what a school sent back for more evidence reads."""
-
-    code: str
-    name: str
-    self_value: Value
-    evaluated: Value | None   # None: a comment without a new value
-    comment: str
+    @property
+    def changed(self) -> bool:
+        return self.evaluated is not None and self.evaluated != self.self_value
 
 
 @dataclass(frozen=True)
@@ -126,8 +120,12 @@ class SchoolRecognition:
     decision: Decision | None
     reviewer: str
     comment: str
-    differences: tuple[Difference, ...]
-    remarks: tuple[Remark, ...] = ()
+    remarks: tuple[Remark, ...]
+
+    @property
+    def differences(self) -> tuple[Remark, ...]:
+        """The criteria whose evaluated value is not the school's own."""
+        return tuple(r for r in self.remarks if r.changed)
 
     @property
     def recognised_level(self) -> int | None:
@@ -142,7 +140,7 @@ class Recognition:
     file: str = ""                    # the review workbook(s) it was read from
 
     @property
-    def differences(self) -> tuple[Difference, ...]:
+    def differences(self) -> tuple[Remark, ...]:
         return tuple(d for s in self.schools for d in s.differences)
 
     @cached_property
@@ -194,7 +192,6 @@ def _school(row: SchoolRow, own: SchoolResult, rubric: Rubric, lines: Sequence[C
     reviewer = decision.reviewer if decision else ""
     values: dict[str, Value] = {c.code: (bool(c.met) if c.kind is Kind.CONDITION else c.claimed)
                                 for c in own.criteria}
-    differences: list[Difference] = []
     remarks: list[Remark] = []
     for line in lines:
         evaluated, mine = line.value, values.get(line.code)
@@ -204,14 +201,13 @@ def _school(row: SchoolRow, own: SchoolResult, rubric: Rubric, lines: Sequence[C
         if evaluated is not None:
             _check(row.info.code, criterion.kind is Kind.CONDITION, criterion.max_points, line)
             values[line.code] = evaluated
-            if evaluated != mine:
-                differences.append(Difference(row.info.code, row.info.name, line.code, criterion.name, mine,
-                                              evaluated, line.comment, reviewer, line.sheet, line.cell))
-        if line.comment or (evaluated is not None and evaluated != mine):
-            remarks.append(Remark(line.code, criterion.name, mine, evaluated, line.comment))
+        remark = Remark(row.info.code, row.info.name, line.code, criterion.name, mine, evaluated, line.comment,
+                        reviewer, line.sheet, line.cell)
+        if line.comment or remark.changed:
+            remarks.append(remark)
     return SchoolRecognition(row.info.code, row.info.name, own, _rescore(own, rubric, values),
                              decision.decision if decision else None, reviewer,
-                             decision.comment if decision else "", tuple(differences), tuple(remarks))
+                             decision.comment if decision else "", tuple(remarks))
 
 
 def _check(school: str, condition: bool, top: Fraction, line: CriterionReview) -> None:
