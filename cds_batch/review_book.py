@@ -198,6 +198,11 @@ class _Writer:
             "input_c": {**cell, "bg_color": YELLOW, "align": "center"},
             "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
             "free": {"locked": False},
+            # The yellow columns' empty cells are not written (two of the eleven cells of each criterion
+            # row): they take the column's format, and a conditional format colours them in the table only.
+            "input_col": {"locked": False, "valign": "top", "text_wrap": True},
+            "input_col_c": {"locked": False, "valign": "top", "text_wrap": True, "align": "center"},
+            "yellow": {"bg_color": YELLOW, "border": 1},
         }
         self.f = {name: book.wb.add_format(spec) for name, spec in specs.items()}
 
@@ -208,7 +213,8 @@ class _Writer:
         for r in rubrics:
             self.book.wb.set_custom_property(RUBRIC_PROPERTY + r.id, r.content_hash)
 
-    def top(self, ws: Any, columns: Sequence[Column], title: str, office: str, round_label: str, note: str) -> int:
+    def top(self, ws: Any, columns: Sequence[Column], title: str, office: str, round_label: str, note: str,
+            looks: Sequence[str] = ()) -> int:
         """Title, office and round, and how to fill; returns the header row."""
         last, width = len(columns) - 1, sum(c.width for c in columns)
         self.book.line(ws, 0, title, last, "title", width)
@@ -216,7 +222,8 @@ class _Writer:
                        "subtitle", width)
         self.book.line(ws, 2, note, last, "note", width)
         for col, c in enumerate(columns):   # unlocked below the table too: sorting whole columns works
-            ws.set_column(col, col, c.width, self.f["free"])
+            look = looks[col] if looks else ""
+            ws.set_column(col, col, c.width, self.f[look.replace("input", "input_col") if _typed(look) else "free"])
         return 4
 
     def table(self, ws: Any, columns: Sequence[Column], head: int, rows: Sequence[Sequence[object]],
@@ -228,7 +235,8 @@ class _Writer:
             for col, (value, look) in enumerate(zip(cells, looks)):
                 f = self.f[look]
                 if value is None or value == "":
-                    ws.write_blank(head + n, col, None, f)
+                    if not _typed(look):
+                        ws.write_blank(head + n, col, None, f)
                 elif isinstance(value, str):
                     ws.write_string(head + n, col, value, f)
                 else:
@@ -243,6 +251,13 @@ class _Writer:
         ws.protect("", {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True})
         return last
 
+    def yellow(self, ws: Any, first: int, last: int, looks: Sequence[str]) -> None:
+        """The table's yellow columns in yellow, empty cells included; added after the sheet's other
+        conditional formats, which then come first (a value out of range shows red)."""
+        for col in (i for i, look in enumerate(looks) if _typed(look)):
+            ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": "=TRUE",
+                                                          "format": self.f["yellow"]})
+
     def key_rule(self, ws: Any, first: int, last: int, header: str, columns: Sequence[Column], source: str) -> None:
         col = [c.header for c in columns].index(header)
         ws.data_validation(first, col, last, col, {
@@ -254,9 +269,9 @@ class _Writer:
     def criteria(self, lines: Sequence[tuple[object, ...]], office: str, round_label: str) -> None:
         ws = self.book.sheet(SHEET_CRITERIA, landscape=True)
         cols = CRITERIA_COLUMNS
-        head = self.top(ws, cols, "ĐÁNH GIÁ NGOÀI THEO TIÊU CHÍ", office, round_label, CRITERIA_NOTE)
         looks = ("info_c", "info", "info_c", "info_c", "info", "info", "info_n", "info_n", "info", "input_c",
                  "input")
+        head = self.top(ws, cols, "ĐÁNH GIÁ NGOÀI THEO TIÊU CHÍ", office, round_label, CRITERIA_NOTE, looks)
         last = self.table(ws, cols, head, lines, looks)
         if not lines:
             self.book.line(ws, head + 1, "Không có trường nào có phiếu tự đánh giá đã chấm để đánh giá.",
@@ -280,6 +295,7 @@ class _Writer:
         ws.data_validation(first, col + 1, last, col + 1, {
             "validate": "length", "criteria": "<=", "value": 2000, "error_title": "Nội dung quá dài",
             "error_message": "Ô này ghi tối đa 2000 ký tự."})
+        self.yellow(ws, first, last, looks)
 
     def schools(self, rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], office: str, round_label: str,
                 prior: _Prior) -> None:
@@ -289,9 +305,9 @@ class _Writer:
         for gid in ids:
             cols += [Column(f"{H_SELF} nhóm {gid}", 9), Column(f"Mức tự đánh giá nhóm {gid}", 9)]
         cols += [Column(H_OVERALL, 9), Column(H_DECISION, 16), Column(H_REVIEWER, 20), Column(H_NOTE, 34)]
-        head = self.top(ws, cols, "KẾT LUẬN ĐÁNH GIÁ NGOÀI THEO TRƯỜNG", office, round_label, SCHOOLS_NOTE)
         looks = ["info_c", "info", "info_c", "info_c", *(["info_n", "info_c"] * len(ids)), "info_c", "input_c",
                  "input", "input"]
+        head = self.top(ws, cols, "KẾT LUẬN ĐÁNH GIÁ NGOÀI THEO TRƯỜNG", office, round_label, SCHOOLS_NOTE, looks)
         table = [[*_school_cells(row, ids), *prior.school(row.info.code)] for row in rows]
         last = self.table(ws, cols, head, table, looks)
         if not rows:
@@ -308,6 +324,7 @@ class _Writer:
         known = ",".join(f'{ref}<>"{label}"' for label in labels)
         ws.conditional_format(first, col, last, col, {
             "type": "formula", "criteria": f'=AND({ref}<>"",{known})', "format": self.f["bad"]})
+        self.yellow(ws, first, last, looks)
 
     def meta(self, office: str, round_label: str, rubrics: Sequence[Rubric], rows: Sequence[SchoolRow]) -> None:
         """The hidden identity sheet: key rows, each value named; the key columns' lists are named ranges."""
@@ -336,6 +353,11 @@ class _Writer:
         if values:
             self.book.wb.define_name(name, f"='{SHEET_META}'!$B${r + 1}:$B${r + len(values)}")
         return r + len(values)
+
+
+def _typed(look: str) -> bool:
+    """A column the evaluators type into (yellow)."""
+    return look.startswith("input")
 
 
 def _scalars(office: str, round_label: str) -> dict[str, str]:

@@ -124,8 +124,27 @@ def test_sorting_is_allowed_because_every_body_cell_is_unlocked_and_only_titles_
         assert ws.protection.sheet and ws.protection.sort is False and ws.protection.autoFilter is False
         assert ws.auto_filter.ref is not None
         assert all(c.protection.locked for c in ws[head])
-        assert not any(c.protection.locked for row in ws.iter_rows(min_row=head + 1) for c in row)
+        assert not any(locked(ws, c) for row in ws.iter_rows(min_row=head + 1) for c in row)
     assert wb[B.SHEET_META].sheet_state == "hidden"
+
+
+def locked(ws, cell) -> bool:
+    """Whether Excel treats the cell as locked: an unwritten cell takes its column's format."""
+    if cell.has_style:
+        return cell.protection.locked
+    column = next((d for d in ws.column_dimensions.values() if d.min <= cell.column <= d.max), None)
+    return column.protection.locked if column is not None and column.has_style else True
+
+
+def test_the_yellow_columns_are_yellow_in_the_table_only(review_file):
+    """Their empty cells are not written: a conditional format over the table's rows colours them."""
+    ws = openpyxl.load_workbook(review_file)[B.SHEET_CRITERIA]
+    head = next(r for r in range(1, 30) if all(k in [c.value for c in ws[r]] for k in KEYS))
+    headers = [c.value for c in ws[head]]
+    cols = [get_column_letter(headers.index(h) + 1) for h in (B.H_POINTS, B.H_COMMENT)]
+    yellow = [(str(cf.sqref), r.formula) for cf in ws.conditional_formatting for r in cf.rules
+              if r.dxf is not None and r.dxf.fill is not None and r.dxf.fill.bgColor.rgb.endswith("FFF2CC")]
+    assert sorted(yellow) == sorted((f"{c}{head + 1}:{c}{ws.max_row}", ["TRUE"]) for c in cols)
 
 
 def test_the_same_district_gives_the_same_bytes(district, review_file, tmp_path):
