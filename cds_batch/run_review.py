@@ -8,7 +8,7 @@ Out, beside the summary, every file written atomically:
   danh-gia-ngoai-bo-sung-N.xlsx  the schools a workbook the evaluators kept in the folder lacks;
   danh-sach-cong-nhan.xlsx     with --review: the annex to the recognition decision (`report_recognition`);
   ket-qua-cong-nhan.html       with --review: the page for the office's portal (`report_page`).
-A review workbook in the folder that the evaluators filled is never written over (`write_review_books`).
+A review workbook in the folder that the evaluators filled is never written over (`plan_review_books`).
 """
 from __future__ import annotations
 
@@ -38,41 +38,71 @@ class ReviewBooks:
     unread: tuple[Path, ...]    # of those, the ones not given to --review: nothing is written until they are
 
 
-def write_review_books(district: District, rubrics: Sequence[Rubric], out: Path, cache: RunCache, *,
-                       office: str, round_label: str, prior: Review | None, read_from: Sequence[Path]) -> ReviewBooks:
-    """The review workbook(s) of the run, beside the ones the evaluators filled (module docstring).
+@dataclass(frozen=True)
+class ReviewPlan:
+    """The review workbooks of a run (module docstring): made in the main process (`plan_review_books`),
+    written by `write` (picklable and touching no cache: a big run writes them in another process),
+    then recorded by `done`."""
+    todo: tuple[tuple[tuple[SchoolRow, ...], Path, Review | None, str], ...]  # rows, target, values carried, digest
+    books: tuple[Path, ...]     # this run's review workbooks: to write, or unchanged since the last run
+    kept: tuple[Path, ...]
+    unread: tuple[Path, ...]
+    present: tuple[Path, ...]   # the tool's workbooks found in the folder
+    rubrics: tuple[Rubric, ...]
+    office: str
+    round_label: str
+
+    @property
+    def rows(self) -> int:
+        """Criterion rows to write: what writing costs."""
+        by_id = {r.id: r for r in self.rubrics}
+        return sum(_criteria(row, by_id) for rows, *_ in self.todo for row in rows)
+
+    def write(self) -> None:
+        for rows, target, carried, _ in self.todo:
+            write_review(rows, self.rubrics, target, office=self.office, round_label=self.round_label, prior=carried)
+
+    def done(self, cache: RunCache) -> ReviewBooks:
+        cache.written([(target, digest) for _, target, _, digest in self.todo])
+        for stale in self.present:   # the tool's own workbooks of an earlier run that this run did not write again
+            if stale not in self.books and stale not in self.kept:
+                stale.unlink()
+        return ReviewBooks(self.books, self.kept, self.unread)
+
+
+def plan_review_books(district: District, rubrics: Sequence[Rubric], out: Path, cache: RunCache, *,
+                      office: str, round_label: str, prior: Review | None, read_from: Sequence[Path]) -> ReviewPlan:
+    """Which review workbooks to write, and which stay as they are.
 
     A review workbook in `out` that was read with --review, or that someone edited since the tool
     wrote it, is kept as it is: an input is never modified. The schools it holds are not written
     again; the schools it lacks (files that arrived since) go to `danh-gia-ngoai-bo-sung-N.xlsx`.
     An edited workbook that was not read stops the writing: its schools are unknown, and writing
-    them again would put a school in two workbooks.
+    them again would put a school in two workbooks. A workbook whose inputs did not change since
+    the tool wrote it is left as it is.
     """
     read = {p.resolve() for p in read_from}
     present = sorted(p for p in out.glob(f"{STEM}*.xlsx") if OUR_NAMES.fullmatch(p.name))
     kept = [p for p in present if p.resolve() in read or not cache.ours(p)]
     unread = [p for p in kept if p.resolve() not in read]
     if unread:
-        return ReviewBooks((), tuple(kept), tuple(unread))
+        return ReviewPlan((), (), tuple(kept), tuple(unread), (), tuple(rubrics), office, round_label)
     covered = _schools(prior) if kept else set()
     by_id = {r.id: r for r in rubrics}
     parts = split([row for row in reviewed_rows(district) if row.info.code not in covered],
                   lambda row: _criteria(row, by_id))
     names = _names(len(parts), {p.name for p in kept}) if any(parts) or not kept else []
     hashes = sorted((r.id, r.content_hash) for r in rubrics)
-    written = []
+    todo, books = [], []
     for rows, name in zip(parts, names):
         target = out / name
         carried = _only(prior, {row.info.code for row in rows})
         digest = inputs_digest([_identity(row) for row in rows], hashes, office, round_label, carried)
         if not cache.unchanged(target, digest):
-            write_review(rows, rubrics, target, office=office, round_label=round_label, prior=carried)
-            cache.written([(target, digest)])
-        written.append(target)
-    for stale in present:   # the tool's own workbooks of an earlier run that this run did not write again
-        if stale not in written and stale not in kept:
-            stale.unlink()
-    return ReviewBooks(tuple(written), tuple(kept), ())
+            todo.append((tuple(rows), target, carried, digest))
+        books.append(target)
+    return ReviewPlan(tuple(todo), tuple(books), tuple(kept), (), tuple(present), tuple(rubrics), office,
+                      round_label)
 
 
 def _names(parts: int, taken: set[str]) -> list[str]:
