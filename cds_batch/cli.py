@@ -6,17 +6,12 @@ Exit codes: 0 done (no error), 1 done but something needs fixing (a rubric with 
 from __future__ import annotations
 
 import ast
-import errno
-import os
-import platform
 import re
-import shlex
 import sys
-import tempfile
 import traceback
+import webbrowser
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, NoReturn, Sequence
 
@@ -26,16 +21,15 @@ from . import __version__
 from .consolidate import Status
 from .discover import Fate
 from .errors import CdsBatchError, RubricError
+from .failures import LOG_NAME  # noqa: F401 - kept importable as cli.LOG_NAME, where the tests look
+from .failures import cannot_run_message, internal_error_message, write_crash_log
 from .findings import Finding, Severity
 from .limits import LIMITS, RunLimits, parse_limits
-from .outputs import write_json
-from .province import load_reports, roll_up
+from .prepare import district_options, plan_templates, province_roll_up, roster_usable
 from .recognition import decision_label
-from .report_province import write_province
 from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
-from .run import (FEEDBACK, PROVINCE_SUMMARY, RESULTS, SUMMARY, Progress, RunOptions, RunReport, default_rubrics,
-                  run_district)
+from .run import FEEDBACK, PROVINCE_SUMMARY, SUMMARY, Progress, RunReport, run_district
 from .template_text import Issue
 from .templates import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
 from .text import clean
@@ -142,18 +136,13 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
     if roster is not None:
         schools, found = check_roster(roster)
         _echo_findings(found)
-        if any(f.severity is Severity.ERROR for f in found):
+        if not roster_usable(found):
             click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
             sys.exit(EXIT_NEEDS_FIX)
-    rubrics = {rubric_source: load_rubric(rubric_source)}
-    for school in schools:   # load every rubric first: a bad one stops the run before any file is written
-        if school.rubric and school.rubric not in rubrics:
-            rubrics[school.rubric] = load_rubric(school.rubric)
-    # One blank template per rubric in use, then one prefilled file per school.
-    wanted = [(key, None) for key in rubrics] + [(s.rubric or rubric_source, s) for s in schools]
-    with _steps("Đang ghi các phiếu", len(wanted)) as step:
-        written = write_school_templates(rubrics, wanted, out, issue, jobs=jobs, on_done=step)
-    blanks = written[:len(rubrics)]
+    plan = plan_templates(rubric_source, schools)   # every rubric loaded before any file is written
+    with _steps("Đang ghi các phiếu", len(plan.wanted)) as step:
+        written = write_school_templates(plan.rubrics, plan.wanted, out, issue, jobs=jobs, on_done=step)
+    blanks = written[:plan.blanks]
     click.echo(f"Đã ghi vào {out}: mẫu trống {', '.join(p.name for p in blanks)}"
                + (f" và {len(schools)} tệp điền sẵn cho các trường." if schools else "."))
 
@@ -193,15 +182,12 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     Ví dụ: cds-batch run hop-thu/ --roster ds-truong.xlsx --round "Đợt 1 năm 2025" --out ket-qua
     """
     schools, found = check_roster(roster)
-    if any(f.severity is Severity.ERROR for f in found):
+    if not roster_usable(found):
         _echo_findings(found)
         click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
         sys.exit(EXIT_NEEDS_FIX)
-    rubrics = list(default_rubrics(rubric_sources, load_rubric, builtin_ids()))
-    for wanted in sorted({s.rubric for s in schools if s.rubric} - {r.id for r in rubrics}):
-        rubrics.append(load_rubric(wanted))
-    options = RunOptions(inbox, schools, tuple(rubrics), out, clean(round_label), clean(office), previous, jobs,
-                         limits, reviews)
+    options = district_options(inbox, schools, rubric_sources, out, round_label=round_label, office=office,
+                               previous=previous, jobs=jobs, limits=limits, reviews=reviews)
     with _progress() as progress:
         report = run_district(options, progress)
     _echo_run_summary(report, out)
@@ -232,17 +218,50 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
     schools: tuple[SchoolInfo, ...] = ()
     if roster is not None:
         schools, found = check_roster(roster)
-        if any(f.severity is Severity.ERROR for f in found):
+        if not roster_usable(found):
             _echo_findings(found)
             sys.exit(EXIT_NEEDS_FIX)
-    rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
-    reports, found = load_reports(inputs, schools, rubrics)
-    rolled = roll_up(reports, found)
-    write_province(rolled, rubrics, out / PROVINCE_SUMMARY, title=clean(title))
-    write_json(out / RESULTS, list(rolled.schools))
+    rolled = province_roll_up(inputs, schools, rubric_sources, out, title)
     _echo_findings(rolled.findings)
     click.echo(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường: {out / PROVINCE_SUMMARY}.")
     sys.exit(EXIT_NEEDS_FIX if rolled.findings else EXIT_OK)
+
+
+@cli.command("serve", context_settings=_CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Địa chỉ nghe. Mặc định chỉ máy này mở được trang; một địa chỉ khác (ví dụ 0.0.0.0 cho mạng "
+                   "nội bộ của Phòng) bắt buộc dùng mã truy cập in ra khi khởi động.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Cổng; 0 = chọn một cổng còn trống.")
+@click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt.")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Thư mục làm việc: mỗi đợt một thư mục con (mặc định: thư mục cds-batch trong thư mục người dùng).")
+def serve(host: str, port: int, no_browser: bool, data: Path | None) -> None:
+    """Mở trang web trên máy này: tạo đợt và phiếu, nhận tệp các trường gửi, tổng hợp, tải kết quả về.
+
+    Dữ liệu nằm trong thư mục --data trên máy này, không gửi đi đâu. Dừng bằng Ctrl+C.
+
+    \b
+    Ví dụ: cds-batch serve --data D:\\CDS
+    """
+    from .web.server import default_data, make_server   # Flask and waitress load only for this command
+
+    served = make_server(data or default_data(), host=host, port=port)
+    click.echo(f"Trang web của cds-batch: {served.url}")
+    if served.lan_note:
+        click.echo(served.lan_note)
+    click.echo(f"Thư mục làm việc: {served.data}. Giữ cửa sổ này mở trong khi dùng trang; nhấn Ctrl+C để dừng.")
+    if not no_browser:
+        webbrowser.open(served.url)
+    try:
+        served.run()   # until Ctrl+C, which waitress catches to return from here
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if served.busy():
+            click.echo("Đang chờ lần tổng hợp đang chạy ghi xong kết quả…")
+        served.close()
+    click.echo("Đã dừng trang web.")
 
 
 def _limits(pairs: Sequence[str]) -> RunLimits:
@@ -363,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(str(bad), err=True)
         sys.exit(EXIT_NEEDS_FIX)
     except (CdsBatchError, OSError) as cannot:
-        click.echo(_cannot_run(cannot), err=True)
+        click.echo(cannot_run_message(cannot), err=True)
         sys.exit(EXIT_CANNOT_RUN)
     except Exception as bug:  # the last line of defence: no traceback for users unless asked for
         _internal_error(bug, args, debug="--debug" in args)
@@ -371,14 +390,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(code)
 
 
-LOG_NAME = "cds-batch-loi.log"
 # Click's message for a path option or argument that fails `exists=True` ("Path 'x' does not exist.").
 _NO_PATH = re.compile(r"\w+ (.+) (does not exist|is not readable)\.")
-_OS_REASONS = {
-    errno.ENOENT: "không tồn tại", errno.EACCES: "không có quyền", errno.EPERM: "không có quyền",
-    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục", errno.EEXIST: "đã có một tệp trùng tên",
-    errno.EISDIR: "đây là thư mục, không phải tệp", errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc",
-}
 
 
 def _usage_failed(usage: click.ClickException) -> NoReturn:
@@ -397,44 +410,14 @@ def _usage_failed(usage: click.ClickException) -> NoReturn:
     sys.exit(EXIT_CANNOT_RUN)
 
 
-def _cannot_run(exc: Exception) -> str:
-    """The Vietnamese message for a run that could not start or finish (missing input, output not writable)."""
-    if not isinstance(exc, OSError) or isinstance(exc, CdsBatchError):
-        return f"Không thể chạy: {exc}"
-    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
-    where = f" '{exc.filename}'" if exc.filename else ""
-    return f"Không thể chạy: không đọc hoặc ghi được{where} ({reason})."
-
-
 def _internal_error(bug: Exception, args: Sequence[str], *, debug: bool) -> NoReturn:
     """Exit 70 with a Vietnamese message naming the log file that holds the details (the traceback
     only on the console with --debug): an office can mail the log without re-running anything."""
     if debug:
         traceback.print_exc()
-    log = _write_crash_log(args)
-    where = (f"Chi tiết kỹ thuật đã ghi vào tệp {log}; hãy gửi tệp này cho người hỗ trợ." if log is not None else
-             "Không ghi được tệp nhật ký lỗi; hãy chạy lại với --debug và gửi kết quả cho người hỗ trợ.")
-    click.echo(f"Lỗi nội bộ của cds-batch ({type(bug).__name__}). {where}", err=True)
+    log = write_crash_log(args, [_out_folder(args)])
+    click.echo(internal_error_message(bug, log), err=True)
     sys.exit(EXIT_INTERNAL)
-
-
-def _write_crash_log(args: Sequence[str]) -> Path | None:
-    """Write the traceback being handled, the command line and the version to LOG_NAME in the --out
-    folder (when it exists or can be made), else in the system's temporary folder; its path, or None."""
-    text = (f"cds-batch {__version__}; Python {platform.python_version()}; {platform.platform()}\n"
-            f"Thời điểm: {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}\n"
-            f"Lệnh: {shlex.join(['cds-batch', *args])}\n\n{traceback.format_exc()}")
-    for folder in (_out_folder(args), Path(tempfile.gettempdir())):
-        if folder is None:
-            continue
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            log = folder / LOG_NAME
-            log.write_text(text, encoding="utf-8", errors="backslashreplace")
-            return Path(os.path.abspath(log))
-        except OSError:
-            continue
-    return None
 
 
 def _out_folder(args: Sequence[str]) -> Path | None:

@@ -1,0 +1,175 @@
+"""What the result page shows, read back from a run's output folder (by the page or by `cds-batch run`).
+
+In: a run's output folder: results.json (the Tổng hợp table and the missing schools), the 'Cần sửa'
+sheet of tong-hop.xlsx (every error and warning, as the office prints it), ledger.json (the files
+that could not be used), and the names of the files there to download.
+Out: a `RunView` of plain values for the template. Nothing is recomputed: the page shows exactly
+what the run wrote, so a run typed on the command line shows the same way.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+from python_calamine import CalamineWorkbook
+
+from ..consolidate import Status
+from ..discover import Fate
+from ..outputs import read_results
+from ..report_page import PAGE_FILE
+from ..report_recognition import RECOGNITION_FILE
+from ..report_summary import SHEET_FIX
+from ..report_tables import FATE_LABELS
+from ..run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
+from ..run_review import OUR_NAMES as REVIEW_NAMES
+
+UNUSABLE = {Fate.UNREADABLE.value, Fate.NOT_OUR_TEMPLATE.value, Fate.UNIDENTIFIED.value, Fate.REJECTED.value}
+FIX_HEADER = ("Mã trường", "Tên trường", "Tệp", "Vị trí", "Mã lỗi", "Mức độ", "Nội dung")
+DOWNLOADABLE = (SUMMARY, CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    score: float | int | None
+    max: float | int | None
+    level: int | None
+
+
+@dataclass(frozen=True)
+class SchoolLine:
+    code: str
+    name: str
+    level_of_education: str
+    commune: str
+    rubric_id: str
+    status: str                   # valid | needs_fix | missing | unlisted
+    status_label: str
+    provisional: bool
+    groups: dict[int, GroupCell]
+    overall_level: int | None
+    errors: int
+    warnings: int
+    source: str
+
+
+@dataclass(frozen=True)
+class FixLine:
+    code: str
+    name: str
+    file: str
+    place: str
+    finding: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunView:
+    written: datetime
+    schools: list[SchoolLine]
+    group_ids: list[int]
+    counts: dict[str, int]
+    fixes: dict[str, list[FixLine]]               # school code → its errors and warnings
+    loose: list[FixLine]                          # files placed at no school
+    unusable: list[dict[str, str]]                # ledger entries that could not be used
+    downloads: list[str] = field(default_factory=list)
+    feedback_files: int = 0
+
+    @property
+    def missing(self) -> list[SchoolLine]:
+        return [s for s in self.schools if s.status == Status.MISSING.value]
+
+    @property
+    def levels(self) -> list[int]:
+        return sorted({s.overall_level for s in self.schools if s.overall_level is not None})
+
+
+def has_results(out: Path) -> bool:
+    return (out / RESULTS).is_file()
+
+
+def load_view(out: Path) -> RunView:
+    """The view of the run in `out`; OSError or ValueError when its results.json is not readable."""
+    data = read_results(out)
+    schools = [_line(s) for s in data if isinstance(s, dict)]
+    counts = Counter(s.status for s in schools)
+    fixes: dict[str, list[FixLine]] = defaultdict(list)
+    loose: list[FixLine] = []
+    known = {s.code for s in schools}
+    for line in fix_lines(out / SUMMARY):
+        (fixes[line.code] if line.code in known else loose).append(line)
+    written = datetime.fromtimestamp((out / RESULTS).stat().st_mtime)
+    feedback = sorted((out / FEEDBACK).glob("*.xlsx")) if (out / FEEDBACK).is_dir() else []
+    return RunView(written, schools, sorted({gid for s in schools for gid in s.groups}),
+                   {status.value: counts[status.value] for status in Status}, dict(fixes), loose,
+                   _unusable(out / LEDGER), downloads(out), len(feedback))
+
+
+def downloads(out: Path) -> list[str]:
+    """The files of `out` the page offers, in a fixed order: the summary, its CSV, the review
+    workbook(s), the recognition list and page when a run with --review wrote them."""
+    names = [n for n in DOWNLOADABLE if (out / n).is_file()]
+    names += sorted(p.name for p in out.glob("*.xlsx") if REVIEW_NAMES.fullmatch(p.name))
+    return names
+
+
+def may_download(name: str) -> bool:
+    """Whether `name` is one of the output files the page hands out (nothing else of the folder)."""
+    return name in DOWNLOADABLE or REVIEW_NAMES.fullmatch(name) is not None
+
+
+def fix_lines(summary: Path) -> list[FixLine]:
+    """The rows of the summary's 'Cần sửa' sheet; none when the workbook or the sheet cannot be read."""
+    try:
+        rows = CalamineWorkbook.from_path(str(summary)).get_sheet_by_name(SHEET_FIX).to_python()
+    except Exception:   # calamine raises several types; a summary still being written is simply not shown yet
+        return []
+    for top, row in enumerate(rows[:20]):
+        header = [str(v).strip() for v in row]
+        if all(h in header for h in FIX_HEADER):
+            at = [header.index(h) for h in FIX_HEADER]
+            break
+    else:
+        return []
+    lines = []
+    for row in rows[top + 1:]:
+        cells = [_text(row[i]) if i < len(row) else "" for i in at]
+        if cells[6]:
+            lines.append(FixLine(*cells))
+    return lines
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
+def _line(s: dict[str, Any]) -> SchoolLine:
+    status = str(s.get("status") or "")
+    label = Status(status).label if status in Status._value2member_map_ else status
+    groups = {}
+    for g in s.get("groups") or []:
+        if isinstance(g, dict) and isinstance(g.get("id"), int):
+            groups[g["id"]] = GroupCell(g.get("score"), g.get("max"), g.get("level"))
+    overall = s.get("overall_level")
+    return SchoolLine(str(s.get("school_code") or ""), str(s.get("school_name") or ""),
+                      str(s.get("level_of_education") or ""), str(s.get("commune") or ""),
+                      str(s.get("rubric_id") or ""), status, label, bool(s.get("provisional")), groups,
+                      overall if isinstance(overall, int) else None, int(s.get("errors") or 0),
+                      int(s.get("warnings") or 0), str(s.get("source") or ""))
+
+
+def _unusable(ledger: Path) -> list[dict[str, str]]:
+    try:
+        entries: Sequence[Any] = json.loads(ledger.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    labels = {fate.value: label for fate, label in FATE_LABELS.items()}
+    return [{"source": str(e.get("source")), "fate": labels.get(str(e.get("fate")), str(e.get("fate"))),
+             "reason": str(e.get("reason") or "")}
+            for e in entries if isinstance(e, dict) and e.get("fate") in UNUSABLE]

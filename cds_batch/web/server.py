@@ -1,0 +1,81 @@
+"""The server of `cds-batch serve`: the application on waitress, bound before anything is printed.
+
+In: the workspace folder, the address and port to listen on (port 0: a free one, read back after
+binding). Out: a `Served` with the URL to print and to open (it carries the access token once), and
+`run()` serving until Ctrl+C. waitress is a pure-Python production server (no compiler, works the
+same on Windows); it reads each request body in full (to a temporary file when large) before the
+application sees it, so its own body limit is set just above the application's, whose refusal is
+the Vietnamese page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from waitress import create_server
+
+from .app import MAX_REQUEST, WebConfig, create_app, state
+from .guard import TOKEN_PARAM, Access, is_loopback, new_token
+
+THREADS = 8   # a page and its polling, a long upload and a few downloads at once
+
+
+def default_data() -> Path:
+    """The workspace when --data is not given: 'cds-batch' in the user's home folder."""
+    return Path.home() / "cds-batch"
+
+
+@dataclass
+class Served:
+    server: Any
+    app: Flask
+    url: str              # printed and opened in this machine's browser; it carries the token once
+    lan_note: str         # lines for the console when listening beyond this machine; "" otherwise
+    data: Path
+
+    def run(self) -> None:
+        """Serve until Ctrl+C (waitress catches it and returns)."""
+        self.server.run()
+
+    def busy(self) -> bool:
+        """Whether a round's run is still going."""
+        with self.app.app_context():
+            return state().jobs.any_running()
+
+    def close(self) -> None:
+        """Stop listening, then wait for a run still writing its outputs (it is not cut off half-way)."""
+        self.server.close()
+        with self.app.app_context():
+            state().jobs.wait_all()
+
+
+def make_server(data: Path, *, host: str = "127.0.0.1", port: int = 0, max_request: int = MAX_REQUEST,
+                jobs: int | None = None) -> Served:
+    """Bind `host`:`port` and build the application for the workspace `data` (made if missing)."""
+    data = data.expanduser().resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    lan = not is_loopback(host)
+    host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")   # one socket: not also ::1
+    token = new_token()
+    holder: list[Flask] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:   # the real one is made once the port is known
+        return holder[0](environ, start_response)
+
+    server = create_server(app, host=host, port=port, threads=THREADS, ident="cds-batch",
+                           max_request_body_size=max_request + (64 << 20))
+    bound = int(server.effective_port)
+    holder.append(create_app(WebConfig(data, Access(token, lan=lan, port=bound), max_request=max_request,
+                                       jobs=jobs)))
+    wildcard = host in ("0.0.0.0", "::")
+    # The browser here opens the loopback address of a wildcard (on Windows "::" listens on IPv6 only).
+    shown = ("::1" if host == "::" else "127.0.0.1") if wildcard else host
+    url = f"http://{f'[{shown}]' if ':' in shown else shown}:{bound}/?{TOKEN_PARAM}={token}"
+    note = ""
+    if lan:
+        note = "Trang đang mở cho mạng nội bộ: chỉ đưa đường dẫn có mã truy cập (token) cho người cần dùng."
+    if wildcard:
+        note = f"Máy khác trong mạng mở: http://<địa chỉ IP của máy này>:{bound}/?{TOKEN_PARAM}={token}\n" + note
+    return Served(server, holder[0], url, note, data)

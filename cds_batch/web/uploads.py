@@ -1,0 +1,165 @@
+"""Uploads: what the browser sends, saved under a folder of the workspace and never outside it.
+
+In: Werkzeug's file parts (large ones already spooled to temporary files by Werkzeug), the folder
+they go to, whether their sub-folders are kept (a folder upload), the browser's last-modified
+times, the limit of one file.
+Out: the files on disk, each written to a temporary name and renamed (`atomic.atomic_path`), and
+what was not saved, with why. Each part of an uploaded name goes through `discover.safe_name`, the
+sanitiser archive members of the inbox go through: '..' and '.' parts, an absolute path, a drive
+('C:') or a Windows '..\\' lose their effect; reserved characters and device names are replaced.
+A file with the bytes of one already there is not saved twice; another file of the same name gets
+' (2)' before its extension, so two schools' 'phieu tu danh gia.xlsx' both stay.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Iterator, Sequence
+
+from werkzeug.datastructures import FileStorage
+
+from ..atomic import atomic_path
+from ..discover import safe_name
+
+MAX_FOLDERS = 6          # folder levels kept of an uploaded folder's relative path (the deepest ones)
+_CHUNK = 1 << 20
+_EARLIEST = 946_684_800  # 2000-01-01: an older "last modified" time from a browser is not believed
+_NAMING = threading.Lock()   # two uploads at once must not pick the same free name
+
+
+@dataclass(frozen=True)
+class Refused:
+    name: str       # as the browser sent it
+    reason: str     # Vietnamese
+
+
+@dataclass
+class Uploaded:
+    saved: list[Path] = field(default_factory=list)
+    same: list[str] = field(default_factory=list)       # already there with the same bytes: not saved again
+    refused: list[Refused] = field(default_factory=list)
+
+
+class TooLarge(Exception):
+    """A file over the per-file limit."""
+
+
+def safe_relative(name: str, keep_folders: bool) -> PurePosixPath | None:
+    """The path under the upload folder for an uploaded `name`; None when nothing of it is left.
+
+    Separators of both systems split the name; '', '.' and '..' parts and a leading drive are dropped
+    (never resolved: '../../x.xlsx' is 'x.xlsx'); each remaining part is made safe on its own. Without
+    `keep_folders` only the base name is kept.
+    """
+    parts = [p for p in re.split(r"[\\/]+", name) if p.strip() not in ("", ".", "..")]
+    if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
+        parts = parts[1:]
+    parts = parts[-(MAX_FOLDERS + 1):] if keep_folders else parts[-1:]
+    if not parts:
+        return None
+    return PurePosixPath(*(safe_name(p) for p in parts))
+
+
+def save_uploads(files: Sequence[FileStorage], folder: Path, *, limit: int, keep_folders: bool = False,
+                 names: Sequence[str] = (), mtimes: Sequence[float | None] = ()) -> Uploaded:
+    """Save every non-empty part of `files` under `folder`.
+
+    :param names: the browser's relative path of each file (a folder upload's webkitRelativePath), when
+        the page's script sent them; otherwise the part's own file name is used.
+    :param mtimes: each file's last-modified time (seconds), which the run reads as when it was received.
+    """
+    done = Uploaded()
+    for n, storage in enumerate(files):
+        sent = names[n] if n < len(names) and names[n] else (storage.filename or "")
+        if not sent:
+            continue   # an empty file input sends a part without a name
+        relative = safe_relative(sent, keep_folders)
+        if relative is None:
+            done.refused.append(Refused(sent, "tên tệp không dùng được"))
+            continue
+        try:
+            saved = save_file(storage, folder / relative, limit=limit, mtime=mtimes[n] if n < len(mtimes) else None)
+        except TooLarge:
+            done.refused.append(Refused(sent, f"lớn hơn giới hạn {limit_text(limit)} cho một tệp"))
+            continue
+        if saved is None:
+            done.same.append(sent)
+        else:
+            done.saved.append(saved)
+    return done
+
+
+def save_file(storage: FileStorage, target: Path, *, limit: int, mtime: float | None = None,
+              replace: bool = False) -> Path | None:
+    """Save one upload at `target` (or the next free name; over it with `replace`); its path, or None
+    when a file with the same bytes is there already. TooLarge (nothing written) past `limit` bytes."""
+    with _seekable(storage.stream) as stream:
+        digest = _measure(stream, limit)
+        with _NAMING:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not replace:
+                for candidate in _candidates(target):
+                    if not candidate.exists():
+                        target = candidate
+                        break
+                    if candidate.is_file() and _digest(candidate) == digest:
+                        return None
+            with atomic_path(target) as tmp, tmp.open("wb") as out:
+                shutil.copyfileobj(stream, out, _CHUNK)
+    if mtime is not None and _EARLIEST <= mtime <= time.time() + 2 * 86_400:
+        os.utime(target, (mtime, mtime))
+    return target
+
+
+def limit_text(size: int) -> str:
+    return f"{size / (1 << 20):g} MB" if size >= 1 << 20 else f"{size} byte"
+
+
+def _measure(stream: IO[bytes], limit: int) -> str:
+    """The SHA-256 of the stream, read once to its end and rewound; TooLarge past `limit` bytes."""
+    digest, size = hashlib.sha256(), 0
+    while block := stream.read(_CHUNK):
+        size += len(block)
+        if size > limit:
+            raise TooLarge
+        digest.update(block)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _candidates(target: Path) -> Iterator[Path]:
+    yield target
+    n = 2
+    while True:
+        yield target.with_name(f"{target.stem} ({n}){target.suffix}")
+        n += 1
+
+
+@contextmanager
+def _seekable(stream: IO[bytes]) -> Iterator[IO[bytes]]:
+    """The stream itself when it can be rewound (Werkzeug's spooled parts can), else a temporary copy."""
+    seekable = getattr(stream, "seekable", None)
+    if seekable is not None and seekable():
+        stream.seek(0)
+        yield stream
+        return
+    with tempfile.TemporaryFile() as copy:
+        shutil.copyfileobj(stream, copy, _CHUNK)
+        copy.seek(0)
+        yield copy

@@ -1,0 +1,105 @@
+"""Page: the province roll-up of the districts' results (`cds-batch province <_tinh>/dau-vao --out <_tinh>/ket-qua`).
+
+Inputs are uploaded into <data>/_tinh/dau-vao: a district's result folder (folder upload: its
+results.json is read), its tong-hop.xlsx as mailed, or zips of either. The roll-up runs in the request
+through `prepare.province_roll_up`, the command's own code: reading summaries takes seconds, not minutes.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response
+
+from ..errors import CdsBatchError
+from ..failures import cannot_run_message, internal_error_message, write_crash_log
+from ..prepare import province_roll_up
+from ..province import DistrictReport, DistrictStats, roll_up
+from ..run import PROVINCE_SUMMARY, RESULTS
+from ..text import clean
+from .app import error_page, state
+from .forms import receive, tell
+
+province = Blueprint("province", __name__)
+DEFAULT_TITLE = "Tổng hợp mức độ chuyển đổi số"
+_RUNNING = threading.Lock()
+
+
+@province.get("/tinh")
+def page() -> str:
+    folder = state().workspace.province
+    inputs = sorted((p for p in (folder / "dau-vao").rglob("*") if p.is_file()), key=lambda p: str(p).casefold()) \
+        if (folder / "dau-vao").is_dir() else []
+    files = [(p.relative_to(folder / "dau-vao").as_posix(), p.stat().st_size) for p in inputs]
+    summary = folder / "ket-qua" / PROVINCE_SUMMARY
+    return render_template("tinh.html", files=files, districts=_districts(folder / "ket-qua" / RESULTS),
+                           done=summary.is_file(), findings=state().province_findings,
+                           title=state().province_title or DEFAULT_TITLE)
+
+
+@province.post("/tinh/tai-len")
+def upload() -> Response:
+    tell(receive(state().workspace.province / "dau-vao", state().config.max_file))
+    return redirect(url_for("province.page"), 303)
+
+
+@province.post("/tinh/chay")
+def run() -> Response:
+    folder = state().workspace.province
+    inputs = folder / "dau-vao"
+    if not inputs.is_dir() or not any(p.is_file() for p in inputs.rglob("*")):
+        flash("Chưa có tệp nào: hãy tải lên kết quả của các Phòng (thư mục kết quả, tệp tong-hop.xlsx hoặc tệp nén).",
+              "loi")
+        return redirect(url_for("province.page"), 303)
+    if not _RUNNING.acquire(blocking=False):
+        return error_page("Đang tổng hợp cấp tỉnh; hãy chờ xong rồi thử lại.", 409, "Đang tổng hợp")
+    title = clean(request.form.get("title", "")) or DEFAULT_TITLE
+    try:
+        rolled = province_roll_up([inputs], (), (), folder / "ket-qua", title)
+    except (CdsBatchError, OSError) as cannot:
+        return error_page(cannot_run_message(cannot), 400)
+    except Exception as bug:  # noqa: BLE001 - a bug: logged, and the page names the log
+        log = write_crash_log(["province", str(inputs), "--title", title, "--out", str(folder / "ket-qua")],
+                              [folder / "ket-qua", folder])
+        return error_page(internal_error_message(bug, log), 500, "Lỗi nội bộ")
+    finally:
+        _RUNNING.release()
+    state().province_findings = [f"{f.code.name} {f.where}: {f.message}" for f in rolled.findings]
+    state().province_title = title
+    flash(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường.", "ok")
+    return redirect(url_for("province.page"), 303)
+
+
+@province.post("/tinh/xoa")
+def clear() -> Response:
+    """Remove the uploaded inputs (the last roll-up's workbook stays until the next one)."""
+    shutil.rmtree(state().workspace.province / "dau-vao", ignore_errors=True)
+    state().province_findings = []
+    flash("Đã xoá các tệp đã tải lên.", "ok")
+    return redirect(url_for("province.page"), 303)
+
+
+@province.get("/tinh/tai-ve/tong-hop-tinh.xlsx")
+def download() -> Response:
+    path = state().workspace.province / "ket-qua" / PROVINCE_SUMMARY
+    if not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=PROVINCE_SUMMARY)
+
+
+def _districts(results: Path) -> list[DistrictStats]:
+    """The ranking of the last roll-up, from the results.json it wrote (grouped again by district)."""
+    try:
+        schools = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in schools if isinstance(schools, list) else []:
+        if isinstance(s, dict):
+            by[str(s.get("district") or "")].append(s)
+    return list(roll_up([DistrictReport(name, name, "", tuple(group)) for name, group in sorted(by.items())]).districts)

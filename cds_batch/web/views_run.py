@@ -1,0 +1,90 @@
+"""Pages: a round's inbox upload, its run in the background, the status the page polls, the result page
+and the downloads of the run's outputs.
+
+The run is `cds-batch run <round>/hop-thu --roster … --rubric … --round … --office … --out <round>/ket-qua`
+(`district.run_round`); every limit and protection of that command applies, since it is that command's
+code. While a round runs, nothing can be uploaded into its inbox and it cannot be started again.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
+from werkzeug.wrappers import Response
+
+from ..run import FEEDBACK
+from .app import error_page, state
+from .district import run_round
+from .forms import receive, tell
+from .jobs import Busy
+from .results import has_results, load_view, may_download
+from .views_rounds import get_round
+from .zips import zip_files
+
+runs = Blueprint("runs", __name__)
+_BUSY = "Đợt này đang được tổng hợp; hãy chờ lần chạy này xong (trang kết quả tự cập nhật) rồi thử lại."
+
+
+@runs.post("/dot/<slug>/hop-thu")
+def upload(slug: str) -> Response:
+    """Save the files, the folder or the zip the browser sent into the round's inbox."""
+    r = get_round(slug)
+    if state().jobs.running(r.slug):
+        return error_page(_BUSY, 409, "Đang tổng hợp")
+    tell(receive(r.inbox, state().config.max_file))
+    return redirect(url_for("rounds.round_page", slug=r.slug), 303)
+
+
+@runs.post("/dot/<slug>/chay")
+def start(slug: str) -> Response:
+    """Start the round's run in the background and go to the result page, which shows its progress."""
+    r = get_round(slug)
+    jobs = state().config.jobs
+    try:
+        state().jobs.start(r.slug, lambda progress: run_round(r, progress, jobs))
+    except Busy:
+        return error_page(_BUSY, 409, "Đang tổng hợp")
+    return redirect(url_for("runs.result", slug=r.slug), 303)
+
+
+@runs.get("/dot/<slug>/trang-thai")
+def status(slug: str) -> Response:
+    """The round's run as JSON, for the progress bar: state running | done | failed | idle."""
+    r = get_round(slug)
+    job = state().jobs.get(r.slug)
+    body: dict[str, object] = job.as_json() if job is not None else {"key": r.slug, "state": "idle"}
+    body["has_results"] = has_results(r.out)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@runs.get("/dot/<slug>/ket-qua")
+def result(slug: str) -> str:
+    r = get_round(slug)
+    view = None
+    problem = ""
+    if has_results(r.out):
+        try:
+            view = load_view(r.out)
+        except (OSError, ValueError):
+            problem = "Không đọc được kết quả trong thư mục ket-qua (results.json hỏng); hãy chạy lại đợt này."
+    return render_template("ket-qua.html", r=r, job=state().jobs.get(r.slug), view=view, problem=problem)
+
+
+@runs.get("/dot/<slug>/tai-ve/ket-qua/<name>")
+def output(slug: str, name: str) -> Response:
+    """One output of the run (the summary, its CSV, a review workbook…), under a name that says the round."""
+    r = get_round(slug)
+    path = r.out / name
+    if not may_download(name) or not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=f"{path.stem}_{r.slug}{path.suffix}")
+
+
+@runs.get("/dot/<slug>/tai-ve/phan-hoi.zip")
+def feedback_zip(slug: str) -> Response:
+    r = get_round(slug)
+    files = sorted((r.out / FEEDBACK).glob("*.xlsx")) if (r.out / FEEDBACK).is_dir() else []
+    if not files:
+        abort(404)
+    made = zip_files(files, r.downloads / "phan-hoi.zip")
+    return send_file(made, mimetype="application/zip", as_attachment=True, download_name=f"phan-hoi_{r.slug}.zip")
