@@ -19,13 +19,11 @@ import click
 
 from . import __version__
 from .consolidate import Status
-from .discover import Fate
 from .errors import CdsBatchError, RubricError
-from .failures import LOG_NAME  # noqa: F401 - kept importable as cli.LOG_NAME, where the tests look
 from .failures import cannot_run_message, internal_error_message, write_crash_log
 from .findings import Finding, Severity
 from .limits import LIMITS, RunLimits, parse_limits
-from .prepare import district_options, plan_templates, province_roll_up, roster_usable
+from .prepare import UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable
 from .recognition import decision_label
 from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
@@ -193,7 +191,7 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     _echo_run_summary(report, out)
     to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
                  for r in report.district.schools)
-    unusable = any(r.fate in _UNUSABLE for r in report.district.ledger)
+    unusable = any(r.fate in UNUSABLE for r in report.district.ledger)
     sys.exit(EXIT_NEEDS_FIX if to_fix or unusable or report.review_findings else EXIT_OK)
 
 
@@ -271,9 +269,6 @@ def _limits(pairs: Sequence[str]) -> RunLimits:
         raise click.BadParameter(str(wrong), param_hint="--limit") from wrong
 
 
-_UNUSABLE = (Fate.UNREADABLE, Fate.NOT_OUR_TEMPLATE, Fate.UNIDENTIFIED, Fate.REJECTED)
-
-
 @contextmanager
 def _progress() -> Iterator[Progress]:
     """A progress bar with counts on standard error when it is a terminal; nothing otherwise."""
@@ -309,7 +304,7 @@ def _steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
 
 def _echo_run_summary(report: RunReport, out: Path) -> None:
     counts = report.district.counts()
-    unusable = [r for r in report.district.ledger if r.fate in _UNUSABLE]
+    unusable = [r for r in report.district.ledger if r.fate in UNUSABLE]
     reused = f"; {report.cached} bảng tính không đổi từ lần chạy trước, dùng lại kết quả đọc" if report.cached else ""
     click.echo(f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính{reused}).")
     unlisted = f", {counts[Status.UNLISTED]} ngoài danh sách" if counts[Status.UNLISTED] else ""

@@ -32,13 +32,13 @@ def cannot_run_message(exc: Exception) -> str:
     """The Vietnamese message for a job that could not start or finish (missing input, output not writable)."""
     if not isinstance(exc, OSError) or isinstance(exc, CdsBatchError):
         return f"Không thể chạy: {exc}"
-    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = os_reason(exc)
     where = f" '{exc.filename}'" if exc.filename else ""
     return f"Không thể chạy: không đọc hoặc ghi được{where} ({reason})."
 
 
 def write_crash_log(args: Sequence[str], folders: Sequence[Path | None]) -> Path | None:
-    """Write the traceback being handled, the command (`cds-batch` + `args`) and the version to LOG_NAME
+    """Append the traceback being handled, the command (`cds-batch` + `args`) and the version to LOG_NAME
     in the first of `folders` that exists or can be made, else in the system's temporary folder; its
     path, or None when no folder took it."""
     text = (f"cds-batch {__version__}; Python {platform.python_version()}; {platform.platform()}\n"
@@ -50,11 +50,18 @@ def write_crash_log(args: Sequence[str], folders: Sequence[Path | None]) -> Path
         try:
             folder.mkdir(parents=True, exist_ok=True)
             log = folder / LOG_NAME
-            log.write_text(text, encoding="utf-8", errors="backslashreplace")
+            # Appended, never replaced: a later error must not erase the one the user is asked to send.
+            with log.open("a", encoding="utf-8", errors="backslashreplace") as f:
+                f.write(("\n" + "=" * 40 + "\n" if f.tell() else "") + text)
             return Path(os.path.abspath(log))
         except OSError:
             continue
     return None
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in Vietnamese ('ổ đĩa đã đầy'); the system's own words when not known."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def internal_error_message(bug: BaseException, log: Path | None) -> str:

@@ -2,8 +2,9 @@
 
 In: a roster already checked with `roster.check_roster` (its schools and findings), rubric sources
 (built-in ids or files), the round's texts, the folders of the job.
-Out: whether the roster can be used; the rubrics and the list of templates `template` writes; the
-`RunOptions` of a district run; the province roll-up, written. `cli` and `web` both call these, so
+Out: whether the roster can be used; which fates make an inbox file unusable; the rubrics and the
+list of templates `template` writes; the `RunOptions` of a district run; the province roll-up,
+written. `cli` and `web` both call these, so
 a round prepared on the page and one typed on the command line are the same job.
 
 The roster check itself stays with the caller (`check_roster`): the command line shows its findings
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .discover import Fate
 from .findings import Finding, Severity
 from .limits import RunLimits
 from .outputs import write_json
@@ -25,6 +27,10 @@ from .rubric import builtin_ids, load_rubric
 from .rubric.model import Rubric
 from .run import PROVINCE_SUMMARY, RESULTS, RunOptions, default_rubrics
 from .text import clean
+
+
+# Files of the inbox that could not be used: the run ends "to fix", the page lists them.
+UNUSABLE = frozenset({Fate.UNREADABLE, Fate.NOT_OUR_TEMPLATE, Fate.UNIDENTIFIED, Fate.REJECTED})
 
 
 def roster_usable(found: Sequence[Finding]) -> bool:

@@ -27,6 +27,7 @@ import pytest
 
 from cds_batch import __version__, cli
 from cds_batch.atomic import atomic_path, distinct_names, encodable, remove_leftovers, safe_stem
+from cds_batch.failures import LOG_NAME
 from cds_batch.outputs import csv_cell, write_csv
 from cds_batch.report_book import Book, header_text, small
 from cds_batch.report_feedback import SUFFIX, feedback_filename, feedback_names
@@ -407,7 +408,7 @@ def test_an_internal_error_exits_70_and_writes_the_log_into_the_output_folder(in
     monkeypatch.setattr(run_module, "write_summary", _boom)
     before = digests(inbox.folder, inbox.roster)
     code, _, err = run_main(inbox.args(), capsys)
-    log = inbox.out / cli.LOG_NAME
+    log = inbox.out / LOG_NAME
     assert code == 70 and log.is_file()
     assert str(log) in err and "Lỗi nội bộ của cds-batch" in err
     text = log.read_text(encoding="utf-8")
@@ -421,7 +422,7 @@ def test_with_debug_the_traceback_is_also_on_the_console(inbox, capsys, monkeypa
 
     monkeypatch.setattr(run_module, "write_summary", _boom)
     code, _, err = run_main(["--debug", *inbox.args()], capsys)
-    assert code == 70 and "Traceback" in err and (inbox.out / cli.LOG_NAME).is_file()
+    assert code == 70 and "Traceback" in err and (inbox.out / LOG_NAME).is_file()
 
 
 def test_without_a_usable_output_folder_the_log_goes_to_the_temporary_folder(inbox, capsys, monkeypatch, tmp_path):
@@ -435,7 +436,7 @@ def test_without_a_usable_output_folder_the_log_goes_to_the_temporary_folder(inb
     before = digests(inbox.folder, inbox.roster)
     args = [a if a != str(inbox.out) else str(blocker / "ket-qua") for a in inbox.args()]
     code, _, err = run_main(args, capsys)
-    log = tmp_path / "he-thong" / cli.LOG_NAME
+    log = tmp_path / "he-thong" / LOG_NAME
     assert code == 70 and log.is_file() and str(log) in err
     assert "Traceback" not in err
     check_inputs_safe(inbox, before, err, ledger=False)

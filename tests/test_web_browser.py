@@ -25,6 +25,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "output" / "screenshots"
 SLUG = "Dot-1-nam-2025"
+CONSOLE_ERRORS: list[str] = []   # the page's script errors and what the Content-Security-Policy blocked
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors():
+    CONSOLE_ERRORS.clear()
+    yield
+    assert CONSOLE_ERRORS == []
 
 
 def chromium() -> str:
@@ -54,6 +62,8 @@ def page(server):
         context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="vi-VN")
         context.set_default_timeout(60_000)
         tab = context.new_page()
+        tab.on("console", lambda m: CONSOLE_ERRORS.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: CONSOLE_ERRORS.append(str(e)))
         yield tab
         context.close()
         browser.close()
@@ -195,3 +205,21 @@ def test_a_browser_without_the_token_is_refused_in_vietnamese(server, page):
     assert response.status == 403 and "Cần mã truy cập" in other.inner_text("main")
     shot(other, "tu-choi.png")
     context.close()
+
+
+def test_a_page_left_open_across_a_restart_stops_asking_and_says_what_to_do(server, page):
+    """After a restart the token is new: the status request gets the 403 page, which is not JSON."""
+    url, _ = server
+    base = url.split("/?")[0]
+    asked: list[str] = []
+    progress = ('<!doctype html><main><div id="tien-do" data-status-url="/dot/x/trang-thai">'
+                '<progress id="thanh-tien-do" max="100"></progress><p id="chu-tien-do"></p></div></main>'
+                '<script src="/static/app.js"></script>')
+    page.route(base + "/gia-lap", lambda route: route.fulfill(status=200, content_type="text/html", body=progress))
+    page.route(base + "/dot/x/trang-thai", lambda route: asked.append(route.request.url) or route.fulfill(
+        status=403, content_type="text/html", body="<p>Cần mã truy cập</p>"))
+    page.goto(base + "/gia-lap")
+    page.wait_for_selector("text=cds-batch đã được khởi động lại")
+    page.wait_for_timeout(3000)
+    assert len(asked) == 1
+    CONSOLE_ERRORS.clear()   # the browser logs the 403 itself

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cds_batch.failures import LOG_NAME, write_crash_log
 from cds_batch.web.guard import Access, is_loopback
 
 from .web_helpers import PORT, TOKEN, client_with_token, make_app
@@ -105,3 +106,37 @@ def test_on_the_lan_a_peer_with_the_token_gets_in(lan_app):
                                             ("::", False), ("pc-phong", False)])
 def test_which_listening_addresses_are_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("where", ["query", "cookie"])
+def test_a_non_ascii_token_is_a_plain_refusal_not_an_internal_error(app, where):
+    client = app.test_client()
+    if where == "cookie":
+        client.set_cookie(Access(TOKEN, port=PORT).cookie, "é-không-phải-mã")
+        refused = client.get("/")
+    else:
+        refused = client.get("/?token=%C3%A9")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "Lỗi nội bộ" not in text
+    assert str(app.extensions["cds_batch"].workspace.root) not in text
+    assert not (app.extensions["cds_batch"].workspace.root / LOG_NAME).exists()
+
+
+def test_a_later_error_is_added_to_the_log_and_does_not_erase_the_first(tmp_path):
+    for n in (1, 2):
+        try:
+            raise RuntimeError(f"lỗi thứ {n}")
+        except RuntimeError:
+            log = write_crash_log(["serve"], [tmp_path])
+    assert log is not None
+    text = log.read_text(encoding="utf-8")
+    assert "RuntimeError: lỗi thứ 1" in text and "RuntimeError: lỗi thứ 2" in text
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js", "/khong-co"])
+def test_every_response_forbids_frames_sniffing_and_outside_scripts(app, path):
+    response = client_with_token(app).get(path)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'none'"
+    assert response.headers["Referrer-Policy"] == "same-origin"

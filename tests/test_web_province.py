@@ -76,3 +76,17 @@ def test_the_inputs_can_be_cleared(client, district_out, tmp_path):
     client.post("/tinh/xoa")
     assert not (tmp_path / "ws" / "_tinh" / "dau-vao").exists()
     assert "Đã xoá các tệp đã tải lên." in client.get("/tinh").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/tinh/tai-len", "/tinh/xoa"])
+def test_inputs_are_neither_added_nor_removed_while_the_roll_up_reads_them(client, path, tmp_path):
+    import cds_batch.web.views_province as views
+
+    kept = tmp_path / "ws" / "_tinh" / "dau-vao" / "tong-hop.xlsx"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"PK")
+    with views._RUNNING:   # a roll-up under way
+        refused = client.post(path, data={"files": [(io.BytesIO(b"x"), "moi.xlsx")]},
+                              content_type="multipart/form-data")
+    assert refused.status_code == 409 and "Đang tổng hợp" in refused.get_data(as_text=True)
+    assert [p.name for p in kept.parent.iterdir()] == ["tong-hop.xlsx"]

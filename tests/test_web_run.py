@@ -3,9 +3,11 @@ it runs, failures as Vietnamese messages, and the result page against the run's 
 same as `cds-batch run` with the round's command line."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
+import shlex
 import threading
 import zipfile
 
@@ -13,6 +15,7 @@ import pytest
 
 from cds_batch.cli import main
 from cds_batch.errors import CdsBatchError
+from cds_batch.web.workspace import Workspace
 
 from .web_helpers import client_with_token, create_round, make_app, small_roster, upload_inbox, wait_done
 
@@ -187,8 +190,6 @@ def test_the_command_line_carries_on_from_the_page_with_the_same_results(sample_
     """`cds-batch run` with the round's command line, into the same folder, gives the same results.json;
     the page then shows that run."""
     app, client, folder, _ = sample_run
-    from cds_batch.web.workspace import Workspace
-
     before = (folder / "ket-qua" / "results.json").read_text(encoding="utf-8")
     command = Workspace(folder.parent).get(SLUG).command()
     with pytest.raises(SystemExit) as done:
@@ -196,8 +197,7 @@ def test_the_command_line_carries_on_from_the_page_with_the_same_results(sample_
     assert done.value.code == 1   # two schools to fix, as on the page
     assert (folder / "ket-qua" / "results.json").read_text(encoding="utf-8") == before
     page = client.get(f"/dot/{SLUG}").get_data(as_text=True)
-    shown = " ".join(f'"{a}"' if not a.startswith("--") else a for a in command)
-    assert f"cds-batch {shown}" in page.replace("&#34;", '"')
+    assert shlex.join(["cds-batch", *command]) in html.unescape(page)
 
 
 def test_two_rounds_run_one_after_the_other_in_one_server(sample_run, tmp_path):
@@ -244,3 +244,34 @@ def test_a_download_zip_is_made_again_when_its_files_change(tmp_path):
     assert zipfile.ZipFile(target).read("a.xlsx") == b"3"
     zip_files([b], target)
     assert zipfile.ZipFile(target).namelist() == ["b.xlsx"]
+
+
+def test_the_command_line_shown_keeps_quotes_and_dollar_signs_as_text(tmp_path):
+    app = make_app(tmp_path / "ws")
+    client = client_with_token(app)
+    label = 'Đợt "1" $(rm -rf x) `id`'
+    assert create_round(client, label=label, roster=small_roster(tmp_path)).status_code == 303
+    slug = next(p.name for p in (tmp_path / "ws").iterdir())
+    page = client.get(f"/dot/{slug}").get_data(as_text=True)
+    posix = html.unescape(page.split('id="lenh-posix">')[1].split("</code>")[0])
+    windows = html.unescape(page.split('id="lenh-windows">')[1].split("</code>")[0])
+    args = shlex.split(posix)
+    assert args[0] == "cds-batch" and args[args.index("--round") + 1] == label
+    assert args[1:] == Workspace(tmp_path / "ws").get(slug).command()
+    assert '\\"1\\"' in windows and windows.startswith("cds-batch run ")
+
+
+def test_a_round_typed_in_another_case_is_the_same_round_and_the_same_job(small, monkeypatch):
+    import cds_batch.web.views_run as views
+
+    app, client, _ = small
+    _put(client)
+    release = threading.Event()
+    monkeypatch.setattr(views, "run_round", lambda r, progress, jobs: release.wait(30) and "xong")
+    assert client.post(f"/dot/{SLUG.upper()}/chay").status_code == 303
+    try:
+        assert client.post(f"/dot/{SLUG.lower()}/chay").status_code == 409
+        assert client.get(f"/dot/{SLUG.lower()}/trang-thai").json["key"] == SLUG
+    finally:
+        release.set()
+    wait_done(app, SLUG)

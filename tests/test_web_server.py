@@ -89,3 +89,28 @@ def test_a_port_in_use_is_a_could_not_run_exit(tmp_path):
                               "--data", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
                              timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert run.returncode == 3 and "Không thể chạy" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_waitress_refuses_a_body_over_the_applications_limit_from_its_headers_alone(tmp_path):
+    """Not read, not buffered: the refusal comes before any of the body is sent."""
+    import socket
+    import threading
+
+    from cds_batch.web.server import make_server
+
+    served = make_server(tmp_path / "ws", max_request=1000)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    try:
+        port = served.server.effective_port
+        for length, refused in ((1001, True), (1000, False)):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(f"POST /dot HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {length}\r\n\r\n".encode())
+                s.settimeout(2)
+                try:
+                    answer = s.recv(200).decode("latin-1")
+                except socket.timeout:
+                    answer = ""   # waiting for the body: accepted as far as size goes
+            assert answer.startswith("HTTP/1.1 413") is refused, (length, answer)
+    finally:
+        served.close()

@@ -8,24 +8,48 @@ workspace folder and the page names that file.
 from __future__ import annotations
 
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Request, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import __version__
+from ..discover import Limits
 from ..failures import internal_error_message, write_crash_log
+from ..validate import show
 from .guard import Access, install
 from .jobs import Jobs
-from .uploads import limit_text
+from .uploads import clear_staging, size_text
 from .workspace import Workspace
 
 _MB = 1 << 20
 MAX_REQUEST = 2048 * _MB     # one upload request (a whole inbox as a folder or a zip)
-MAX_FILE = 500 * _MB         # one uploaded file: the run's own limit on what archives expand to
-MAX_PARTS = 50_000           # files of one folder upload (Werkzeug's default of 1,000 is a small district)
+# One uploaded file: no larger than all the archives and mails of one run may expand to, since a run
+# refuses more than that anyway (`archive-total-mb`); a single workbook has lower limits still.
+MAX_FILE = Limits().max_total_bytes
+# Files of one upload. Each is a temporary file held open until the request ends (`server` raises the
+# open-file limit to fit); Werkzeug's default of 1,000 is a small district.
+MAX_PARTS = 5_000
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",                       # no other site may show the page in a frame
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",   # no inline script or style
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class UploadRequest(Request):
+    """A request whose every uploaded file goes to a temporary file on disk, however small: Werkzeug
+    keeps parts of a request under 500 KB in memory, and a folder of thousands of small files would
+    all be held in RAM."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
+        return tempfile.TemporaryFile("wb+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +74,7 @@ class WebState:
 def create_app(config: WebConfig) -> Flask:
     """The application for `config`."""
     app = Flask(__name__)
+    app.request_class = UploadRequest
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),   # signs the one-time messages; a restart forgets them
         SESSION_COOKIE_NAME=f"cds_batch_phien_{config.access.port}",
@@ -57,8 +82,9 @@ def create_app(config: WebConfig) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=config.max_request,
         MAX_FORM_PARTS=config.max_parts,
-        MAX_FORM_MEMORY_SIZE=16 * _MB,   # text fields: a folder upload's paths and times, 50,000 files' worth
+        MAX_FORM_MEMORY_SIZE=4 * _MB,   # text fields: a folder upload's paths and times, MAX_PARTS files' worth
     )
+    clear_staging(config.data)   # files a stopped server was still receiving
     app.extensions["cds_batch"] = WebState(config, Workspace(config.data))
     install(app, config.access)
     from .views_province import province
@@ -73,6 +99,7 @@ def create_app(config: WebConfig) -> Flask:
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
+    app.after_request(_secure)
     return app
 
 
@@ -84,11 +111,7 @@ def state() -> WebState:
 
 def number(value: object) -> str:
     """A score as Vietnamese writes it: 72,5 (a decimal comma); '' for none."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
-    return str(value)
+    return "" if value is None or value == "" else show(value)
 
 
 def moment(iso: str) -> str:
@@ -99,21 +122,24 @@ def moment(iso: str) -> str:
         return iso
 
 
-def size_text(size: int) -> str:
-    if size >= _MB:
-        return f"{size / _MB:.1f} MB".replace(".", ",")
-    return f"{max(1, round(size / 1024))} KB" if size else "0 KB"
-
-
 def error_page(message: str, status: int, title: str = "Không thực hiện được") -> Response:
     return Response(render_template("loi.html", title=title, message=message, status=status), status=status,
                     mimetype="text/html")
 
 
+def _secure(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
 def _too_large(_: RequestEntityTooLarge) -> Response:
-    limit = limit_text(state().config.max_request)
-    return error_page(f"Dữ liệu tải lên lớn hơn giới hạn {limit} của một lần tải; không tệp nào được nhận. "
-                      "Hãy chia thành nhiều lần tải.", 413, "Tệp quá lớn")
+    """Werkzeug raises the same error for a body over the limit, too many files, and too much text."""
+    config = state().config
+    if (request.content_length or 0) > config.max_request:
+        return error_page(f"Dữ liệu tải lên lớn hơn giới hạn {size_text(config.max_request)} của một lần tải; "
+                          "không tệp nào được nhận. Hãy chia thành nhiều lần tải.", 413, "Tệp quá lớn")
+    return error_page(f"Quá nhiều tệp trong một lần tải (tối đa {config.max_parts:,} tệp)".replace(",", ".")
+                      + "; không tệp nào được nhận. Hãy chia thư mục thành nhiều lần tải.", 413, "Quá nhiều tệp")
 
 
 _HTTP_MESSAGES = {

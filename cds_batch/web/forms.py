@@ -14,16 +14,19 @@ from pathlib import Path
 
 from flask import flash, request
 
-from .uploads import Uploaded, save_uploads
+from .uploads import Uploaded, save_uploads, staging
 
 SHOWN_REFUSED = 10
 
 
 def receive(folder: Path, limit: int) -> Uploaded:
-    """Save the form's files (base names only) and folder (sub-paths kept) under `folder`."""
-    done = save_uploads(request.files.getlist("files"), folder, limit=limit, mtimes=_numbers("files_mtimes"))
-    more = save_uploads(request.files.getlist("folder"), folder, limit=limit, keep_folders=True,
-                        names=_texts("folder_paths"), mtimes=_numbers("folder_mtimes"))
+    """Save the form's files (base names only) and folder (sub-paths kept) under `folder`, staged in
+    the folder above it (`uploads.staging`)."""
+    with staging(folder.parent) as staged_in:
+        done = save_uploads(request.files.getlist("files"), folder, staged_in, limit=limit,
+                            mtimes=_numbers("files_mtimes"))
+        more = save_uploads(request.files.getlist("folder"), folder, staged_in, limit=limit, keep_folders=True,
+                            names=_texts("folder_paths"), mtimes=_numbers("folder_mtimes"))
     return Uploaded(done.saved + more.saved, done.same + more.same, done.refused + more.refused)
 
 

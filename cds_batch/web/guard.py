@@ -74,15 +74,21 @@ def refusal(access: Access) -> Response | None:
     if request.method not in ("GET", "HEAD", "OPTIONS") and _cross_site():
         return _refuse("Yêu cầu này đến từ một trang web khác nên bị từ chối.")
     given = request.args.get(TOKEN_PARAM)
-    if given is not None and secrets.compare_digest(given, access.token) and request.method == "GET":
+    if given is not None and same_token(given, access.token) and request.method == "GET":
         return _remember(access)
     if request.endpoint == "static":
         return None   # the style sheet and script hold nothing private; the refusal page needs them
     held = request.cookies.get(access.cookie, "")
-    if not held or not secrets.compare_digest(held, access.token):
+    if not held or not same_token(held, access.token):
         return _refuse("Cần mã truy cập: hãy mở trang bằng đường dẫn đầy đủ (có ?token=…) mà cửa sổ cds-batch "
                        "in ra khi khởi động.")
     return None
+
+
+def same_token(given: str, token: str) -> bool:
+    """Whether `given` is the token, in constant time. Compared as bytes: `compare_digest` raises on a
+    non-ASCII str, and a query or cookie may hold anything."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
 
 def _remember(access: Access) -> Response:

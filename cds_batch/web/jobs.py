@@ -5,15 +5,18 @@ the command line's progress bar gets) that returns a line to show when it is don
 `JobFailed` with a Vietnamese message when it cannot finish.
 Out: a `JobState` per key, which the status endpoint sends as JSON. The state lives in the server
 process, not in a page: a refresh, a second tab or another browser sees the same run, and a second
-run of a round whose run is still going is refused (`Busy`). A restart of the server forgets the
+run of a round whose run is still going is refused (`Busy`), and so is a run while files are being
+saved into the round's inbox (`Uploading`), and an upload while the round runs. A restart of the server forgets the
 states; what the runs wrote stays on disk.
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..run import Progress
 
@@ -23,6 +26,10 @@ RUNNING, DONE, FAILED = "running", "done", "failed"
 
 class Busy(Exception):
     """The round already has a run going."""
+
+
+class Uploading(Exception):
+    """Files are being saved into the round's inbox: a run now would read only some of them."""
 
 
 class JobFailed(Exception):
@@ -65,6 +72,7 @@ class Jobs:
         self._lock = threading.Lock()
         self._states: dict[str, JobState] = {}
         self._threads: dict[str, threading.Thread] = {}
+        self._receiving: Counter[str] = Counter()   # uploads into each key's inbox under way
 
     def get(self, key: str) -> JobState | None:
         with self._lock:
@@ -75,15 +83,31 @@ class Jobs:
         return state is not None and state.state == RUNNING
 
     def start(self, key: str, work: Callable[[Progress], str]) -> JobState:
-        """Start `work` in a thread of its own; Busy when a job of `key` is still running."""
+        """Start `work` in a thread of its own; Busy when a job of `key` is still running, Uploading
+        while files are being saved for it."""
         with self._lock:
             if key in self._states and self._states[key].state == RUNNING:
                 raise Busy(key)
+            if self._receiving[key]:
+                raise Uploading(key)
             state = self._states[key] = JobState(key, started=time.time())
             # Not a daemon: stopping the server waits for a run to finish writing its outputs.
             thread = self._threads[key] = threading.Thread(target=self._run, args=(key, work), name=f"cds-run-{key}")
         thread.start()
         return state
+
+    @contextmanager
+    def receiving(self, key: str) -> Iterator[None]:
+        """Mark files being saved for `key` while the block runs; Busy (nothing marked) while it runs."""
+        with self._lock:
+            if key in self._states and self._states[key].state == RUNNING:
+                raise Busy(key)
+            self._receiving[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._receiving[key] -= 1
 
     def wait(self, key: str, timeout: float | None = None) -> JobState | None:
         """Wait for the job of `key` to end (for tests and for a server stopping)."""

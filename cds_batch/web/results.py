@@ -18,8 +18,8 @@ from typing import Any, Sequence
 from python_calamine import CalamineWorkbook
 
 from ..consolidate import Status
-from ..discover import Fate
 from ..outputs import read_results
+from ..prepare import UNUSABLE
 from ..report_page import PAGE_FILE
 from ..report_recognition import RECOGNITION_FILE
 from ..report_summary import SHEET_FIX
@@ -27,7 +27,6 @@ from ..report_tables import FATE_LABELS
 from ..run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
 from ..run_review import OUR_NAMES as REVIEW_NAMES
 
-UNUSABLE = {Fate.UNREADABLE.value, Fate.NOT_OUR_TEMPLATE.value, Fate.UNIDENTIFIED.value, Fate.REJECTED.value}
 FIX_HEADER = ("Mã trường", "Tên trường", "Tệp", "Vị trí", "Mã lỗi", "Mức độ", "Nội dung")
 DOWNLOADABLE = (SUMMARY, CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
 
@@ -82,10 +81,6 @@ class RunView:
     @property
     def missing(self) -> list[SchoolLine]:
         return [s for s in self.schools if s.status == Status.MISSING.value]
-
-    @property
-    def levels(self) -> list[int]:
-        return sorted({s.overall_level for s in self.schools if s.overall_level is not None})
 
 
 def has_results(out: Path) -> bool:
@@ -172,4 +167,4 @@ def _unusable(ledger: Path) -> list[dict[str, str]]:
     labels = {fate.value: label for fate, label in FATE_LABELS.items()}
     return [{"source": str(e.get("source")), "fate": labels.get(str(e.get("fate")), str(e.get("fate"))),
              "reason": str(e.get("reason") or "")}
-            for e in entries if isinstance(e, dict) and e.get("fate") in UNUSABLE]
+            for e in entries if isinstance(e, dict) and e.get("fate") in {f.value for f in UNUSABLE}]

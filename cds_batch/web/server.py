@@ -3,9 +3,16 @@
 In: the workspace folder, the address and port to listen on (port 0: a free one, read back after
 binding). Out: a `Served` with the URL to print and to open (it carries the access token once), and
 `run()` serving until Ctrl+C. waitress is a pure-Python production server (no compiler, works the
-same on Windows); it reads each request body in full (to a temporary file when large) before the
-application sees it, so its own body limit is set just above the application's, whose refusal is
-the Vietnamese page.
+same on Windows).
+
+What a request costs before the token is checked: waitress reads each request body in full (to a
+temporary file when large) before the application, and so the token check, sees the request; it
+cannot be told to check anything first. Its body limit is therefore the application's own
+(`max_request`): a request that declares a larger body is refused by waitress from its headers
+alone (a short English 413, before any of the body is read), and a chunked one as soon as it passes
+the limit. So a client without the token can still make the server write up to `max_request` bytes
+to a temporary file, once per connection, which is deleted when the request ends. The page checks
+sizes in the browser before sending, so an office sees the Vietnamese message instead.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from typing import Any
 from flask import Flask
 from waitress import create_server
 
-from .app import MAX_REQUEST, WebConfig, create_app, state
+from .app import MAX_PARTS, MAX_REQUEST, WebConfig, create_app, state
 from .guard import TOKEN_PARAM, Access, is_loopback, new_token
 
 THREADS = 8   # a page and its polling, a long upload and a few downloads at once
@@ -25,6 +32,21 @@ THREADS = 8   # a page and its polling, a long upload and a few downloads at onc
 def default_data() -> Path:
     """The workspace when --data is not given: 'cds-batch' in the user's home folder."""
     return Path.home() / "cds-batch"
+
+
+def allow_open_files(parts: int) -> None:
+    """Raise this process's limit of open files so an upload of `parts` files fits: each file part is
+    a temporary file held open until the request ends (macOS allows 256 by default, Linux often 1,024).
+    Windows has no such limit to raise (8,192 files)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = parts + 1024   # the parts, plus what the server and a run in the background hold
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard),
+                                                    hard))
 
 
 @dataclass
@@ -65,7 +87,8 @@ def make_server(data: Path, *, host: str = "127.0.0.1", port: int = 0, max_reque
         return holder[0](environ, start_response)
 
     server = create_server(app, host=host, port=port, threads=THREADS, ident="cds-batch",
-                           max_request_body_size=max_request + (64 << 20))
+                           max_request_body_size=max_request + 1)   # waitress refuses from this size up
+    allow_open_files(MAX_PARTS)
     bound = int(server.effective_port)
     holder.append(create_app(WebConfig(data, Access(token, lan=lan, port=bound), max_request=max_request,
                                        jobs=jobs)))

@@ -1,38 +1,41 @@
 """Uploads: what the browser sends, saved under a folder of the workspace and never outside it.
 
-In: Werkzeug's file parts (large ones already spooled to temporary files by Werkzeug), the folder
-they go to, whether their sub-folders are kept (a folder upload), the browser's last-modified
-times, the limit of one file.
-Out: the files on disk, each written to a temporary name and renamed (`atomic.atomic_path`), and
-what was not saved, with why. Each part of an uploaded name goes through `discover.safe_name`, the
-sanitiser archive members of the inbox go through: '..' and '.' parts, an absolute path, a drive
-('C:') or a Windows '..\\' lose their effect; reserved characters and device names are replaced.
-A file with the bytes of one already there is not saved twice; another file of the same name gets
-' (2)' before its extension, so two schools' 'phieu tu danh gia.xlsx' both stay.
+In: Werkzeug's file parts (already on disk: `app.UploadRequest`), the folder they go to, whether
+their sub-folders are kept (a folder upload), the browser's last-modified times, the limit of one file.
+Out: the files on disk, and what was not saved, with why. Each file is first copied into a staging
+folder beside the target folder (`<round>/.dang-tai/`, same disk, never inside `hop-thu`), then
+renamed into place once whole, so a run reading the inbox never meets a half-written file, even one
+left by a killed server (staging is cleared at start-up). Each part of an uploaded name goes through
+`discover.safe_name`, the sanitiser archive members of the inbox go through: '..' and '.' parts, an
+absolute path, a drive ('C:') or a Windows '..\\' lose their effect; reserved characters and device
+names are replaced. A file with the bytes of one already there is not saved twice; another file of
+the same name gets ' (2)' before its extension, so two schools' 'phieu tu danh gia.xlsx' both stay.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from werkzeug.datastructures import FileStorage
 
-from ..atomic import atomic_path
 from ..discover import safe_name
+from ..failures import os_reason
+from ..package import megabytes
 
 MAX_FOLDERS = 6          # folder levels kept of an uploaded folder's relative path (the deepest ones)
 _CHUNK = 1 << 20
 _EARLIEST = 946_684_800  # 2000-01-01: an older "last modified" time from a browser is not believed
 _NAMING = threading.Lock()   # two uploads at once must not pick the same free name
+STAGING = ".dang-tai"        # beside the folder uploaded to: where files arrive before they are moved in
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,28 @@ def safe_relative(name: str, keep_folders: bool) -> PurePosixPath | None:
     return PurePosixPath(*(safe_name(p) for p in parts))
 
 
-def save_uploads(files: Sequence[FileStorage], folder: Path, *, limit: int, keep_folders: bool = False,
-                 names: Sequence[str] = (), mtimes: Sequence[float | None] = ()) -> Uploaded:
-    """Save every non-empty part of `files` under `folder`.
+@contextmanager
+def staging(folder: Path) -> Iterator[Path]:
+    """A new, empty folder for one request's files while they arrive, under `folder`/.dang-tai
+    (`folder` on the same disk as where they go, so that moving them in is a rename); removed after."""
+    place = folder / STAGING / secrets.token_hex(8)
+    place.mkdir(parents=True)
+    try:
+        yield place
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+def clear_staging(root: Path) -> None:
+    """Remove what a stopped or killed server left in the staging folders of `root` and its rounds."""
+    for folder in root.glob(f"*/{STAGING}"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def save_uploads(files: Sequence[FileStorage], folder: Path, staged_in: Path, *, limit: int,
+                 keep_folders: bool = False, names: Sequence[str] = (),
+                 mtimes: Sequence[float | None] = ()) -> Uploaded:
+    """Save every non-empty part of `files` under `folder`, each through `staged_in` (see `staging`).
 
     :param names: the browser's relative path of each file (a folder upload's webkitRelativePath), when
         the page's script sent them; otherwise the part's own file name is used.
@@ -86,9 +108,13 @@ def save_uploads(files: Sequence[FileStorage], folder: Path, *, limit: int, keep
             done.refused.append(Refused(sent, "tên tệp không dùng được"))
             continue
         try:
-            saved = save_file(storage, folder / relative, limit=limit, mtime=mtimes[n] if n < len(mtimes) else None)
+            saved = save_file(storage, folder / relative, staged_in, limit=limit,
+                              mtime=mtimes[n] if n < len(mtimes) else None)
         except TooLarge:
-            done.refused.append(Refused(sent, f"lớn hơn giới hạn {limit_text(limit)} cho một tệp"))
+            done.refused.append(Refused(sent, f"lớn hơn giới hạn {size_text(limit)} cho một tệp"))
+            continue
+        except OSError as failed:   # 'a.xlsx/b.xlsx' after 'a.xlsx', a full disk…: this file only
+            done.refused.append(Refused(sent, f"không lưu được ({os_reason(failed)})"))
             continue
         if saved is None:
             done.same.append(sent)
@@ -97,12 +123,16 @@ def save_uploads(files: Sequence[FileStorage], folder: Path, *, limit: int, keep
     return done
 
 
-def save_file(storage: FileStorage, target: Path, *, limit: int, mtime: float | None = None,
+def save_file(storage: FileStorage, target: Path, staged_in: Path, *, limit: int, mtime: float | None = None,
               replace: bool = False) -> Path | None:
     """Save one upload at `target` (or the next free name; over it with `replace`); its path, or None
-    when a file with the same bytes is there already. TooLarge (nothing written) past `limit` bytes."""
-    with _seekable(storage.stream) as stream:
-        digest = _measure(stream, limit)
+    when a file with the same bytes is there already. TooLarge (nothing written) past `limit` bytes.
+
+    The bytes are copied into `staged_in` first, then renamed into place: the target's folder only ever
+    holds whole files."""
+    staged = staged_in / secrets.token_hex(8)
+    try:
+        size, digest = _copy(storage, staged, limit)
         with _NAMING:
             target.parent.mkdir(parents=True, exist_ok=True)
             if not replace:
@@ -110,29 +140,36 @@ def save_file(storage: FileStorage, target: Path, *, limit: int, mtime: float | 
                     if not candidate.exists():
                         target = candidate
                         break
-                    if candidate.is_file() and _digest(candidate) == digest:
+                    # The size first: hashing every 'x (n).xlsx' for each new 'x.xlsx' would be quadratic.
+                    if candidate.is_file() and candidate.stat().st_size == size and _digest(candidate) == digest:
                         return None
-            with atomic_path(target) as tmp, tmp.open("wb") as out:
-                shutil.copyfileobj(stream, out, _CHUNK)
+            os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
     if mtime is not None and _EARLIEST <= mtime <= time.time() + 2 * 86_400:
         os.utime(target, (mtime, mtime))
     return target
 
 
-def limit_text(size: int) -> str:
-    return f"{size / (1 << 20):g} MB" if size >= 1 << 20 else f"{size} byte"
+def size_text(size: int) -> str:
+    """A size as the page shows it: '1,5 MB', '12 KB' (a decimal comma)."""
+    if size >= 1 << 20:
+        return f"{megabytes(size)} MB"
+    return f"{max(1, round(size / 1024))} KB" if size else "0 KB"
 
 
-def _measure(stream: IO[bytes], limit: int) -> str:
-    """The SHA-256 of the stream, read once to its end and rewound; TooLarge past `limit` bytes."""
+def _copy(storage: FileStorage, staged: Path, limit: int) -> tuple[int, str]:
+    """Copy the upload to `staged`; its size and SHA-256. TooLarge past `limit` bytes."""
     digest, size = hashlib.sha256(), 0
-    while block := stream.read(_CHUNK):
-        size += len(block)
-        if size > limit:
-            raise TooLarge
-        digest.update(block)
-    stream.seek(0)
-    return digest.hexdigest()
+    storage.stream.seek(0)
+    with staged.open("xb") as out:
+        while block := storage.stream.read(_CHUNK):
+            size += len(block)
+            if size > limit:
+                raise TooLarge
+            digest.update(block)
+            out.write(block)
+    return size, digest.hexdigest()
 
 
 def _digest(path: Path) -> str:
@@ -149,17 +186,3 @@ def _candidates(target: Path) -> Iterator[Path]:
     while True:
         yield target.with_name(f"{target.stem} ({n}){target.suffix}")
         n += 1
-
-
-@contextmanager
-def _seekable(stream: IO[bytes]) -> Iterator[IO[bytes]]:
-    """The stream itself when it can be rewound (Werkzeug's spooled parts can), else a temporary copy."""
-    seekable = getattr(stream, "seekable", None)
-    if seekable is not None and seekable():
-        stream.seek(0)
-        yield stream
-        return
-    with tempfile.TemporaryFile() as copy:
-        shutil.copyfileobj(stream, copy, _CHUNK)
-        copy.seek(0)
-        yield copy

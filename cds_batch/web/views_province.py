@@ -27,7 +27,7 @@ from .forms import receive, tell
 
 province = Blueprint("province", __name__)
 DEFAULT_TITLE = "Tổng hợp mức độ chuyển đổi số"
-_RUNNING = threading.Lock()
+_RUNNING = threading.Lock()   # one of: a roll-up, an upload of inputs, their removal
 
 
 @province.get("/tinh")
@@ -44,7 +44,12 @@ def page() -> str:
 
 @province.post("/tinh/tai-len")
 def upload() -> Response:
-    tell(receive(state().workspace.province / "dau-vao", state().config.max_file))
+    if not _RUNNING.acquire(blocking=False):   # the roll-up is reading the inputs
+        return _busy()
+    try:
+        tell(receive(state().workspace.province / "dau-vao", state().config.max_file))
+    finally:
+        _RUNNING.release()
     return redirect(url_for("province.page"), 303)
 
 
@@ -57,7 +62,7 @@ def run() -> Response:
               "loi")
         return redirect(url_for("province.page"), 303)
     if not _RUNNING.acquire(blocking=False):
-        return error_page("Đang tổng hợp cấp tỉnh; hãy chờ xong rồi thử lại.", 409, "Đang tổng hợp")
+        return _busy()
     title = clean(request.form.get("title", "")) or DEFAULT_TITLE
     try:
         rolled = province_roll_up([inputs], (), (), folder / "ket-qua", title)
@@ -78,7 +83,12 @@ def run() -> Response:
 @province.post("/tinh/xoa")
 def clear() -> Response:
     """Remove the uploaded inputs (the last roll-up's workbook stays until the next one)."""
-    shutil.rmtree(state().workspace.province / "dau-vao", ignore_errors=True)
+    if not _RUNNING.acquire(blocking=False):
+        return _busy()
+    try:
+        shutil.rmtree(state().workspace.province / "dau-vao", ignore_errors=True)
+    finally:
+        _RUNNING.release()
     state().province_findings = []
     flash("Đã xoá các tệp đã tải lên.", "ok")
     return redirect(url_for("province.page"), 303)
@@ -90,6 +100,10 @@ def download() -> Response:
     if not path.is_file():
         abort(404)
     return send_file(path, as_attachment=True, download_name=PROVINCE_SUMMARY)
+
+
+def _busy() -> Response:
+    return error_page("Đang tổng hợp hoặc tải tệp cấp tỉnh; hãy chờ xong rồi thử lại.", 409, "Đang tổng hợp")
 
 
 def _districts(results: Path) -> list[DistrictStats]:

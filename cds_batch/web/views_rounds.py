@@ -26,7 +26,7 @@ from ..template_text import Issue
 from ..templates import write_school_templates
 from ..text import clean
 from .app import state
-from .uploads import TooLarge, limit_text, save_file
+from .uploads import TooLarge, save_file, size_text, staging
 from .workspace import ROSTER_STEM, RUBRIC_STEM, Round, RoundSettings
 from .zips import zip_files
 
@@ -67,7 +67,7 @@ def _index(errors: list[str] | None = None, findings: list[Finding] | None = Non
     ws = state().workspace
     body = render_template("trang-chu.html", rounds=ws.rounds(), builtins=builtins(), errors=errors or [],
                            findings=findings or [], form=request.form, data=ws.root,
-                           max_file=limit_text(state().config.max_file))
+                           max_file=size_text(state().config.max_file))
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -122,15 +122,16 @@ def _make_round(folder: Path, label: str, office: str, deadline: str, roster: Fi
     limit = state().config.max_file
     roster_path = folder / (ROSTER_STEM + Path(roster.filename).suffix.lower())
     try:
-        save_file(roster, roster_path, limit=limit, replace=True)
-        if rubric_choice == UPLOADED_RUBRIC and rubric_upload is not None and rubric_upload.filename:
-            rubric_path = folder / (RUBRIC_STEM + Path(rubric_upload.filename).suffix.lower())
-            save_file(rubric_upload, rubric_path, limit=limit, replace=True)
-            rubric_name, source = rubric_path.name, str(rubric_path)
-        else:
-            rubric_name = source = rubric_choice
+        with staging(folder) as staged_in:
+            save_file(roster, roster_path, staged_in, limit=limit, replace=True)
+            if rubric_choice == UPLOADED_RUBRIC and rubric_upload is not None and rubric_upload.filename:
+                rubric_path = folder / (RUBRIC_STEM + Path(rubric_upload.filename).suffix.lower())
+                save_file(rubric_upload, rubric_path, staged_in, limit=limit, replace=True)
+                rubric_name, source = rubric_path.name, str(rubric_path)
+            else:
+                rubric_name = source = rubric_choice
     except TooLarge:
-        raise _Unusable(f"Tệp lớn hơn giới hạn {limit_text(limit)} cho một tệp.") from None
+        raise _Unusable(f"Tệp lớn hơn giới hạn {size_text(limit)} cho một tệp.") from None
     schools, found = check_roster(roster_path)
     if not roster_usable(found):
         raise _Unusable("Danh sách trường chưa dùng được; hãy sửa các lỗi dưới đây rồi tải lên lại.", found)
@@ -168,8 +169,8 @@ def round_page(slug: str) -> str:
     config = state().config
     return render_template("dot.html", r=r, templates=templates, files=files,
                            total=sum(size for _, size in files), job=state().jobs.get(r.slug),
-                           command=r.command(), max_file=config.max_file, max_request=config.max_request,
-                           max_file_text=limit_text(config.max_file), max_request_text=limit_text(config.max_request))
+                           command=r.command_lines(), max_file=config.max_file, max_request=config.max_request,
+                           max_file_text=size_text(config.max_file), max_request_text=size_text(config.max_request))
 
 
 @rounds.get("/dot/<slug>/tai-ve/phieu.zip")

@@ -3,7 +3,8 @@ and the downloads of the run's outputs.
 
 The run is `cds-batch run <round>/hop-thu --roster … --rubric … --round … --office … --out <round>/ket-qua`
 (`district.run_round`); every limit and protection of that command applies, since it is that command's
-code. While a round runs, nothing can be uploaded into its inbox and it cannot be started again.
+code. While a round runs, nothing can be uploaded into its inbox and it cannot be started again; while
+files are being saved into its inbox, it cannot be started.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..run import FEEDBACK
 from .app import error_page, state
 from .district import run_round
 from .forms import receive, tell
-from .jobs import Busy
+from .jobs import Busy, Uploading
 from .results import has_results, load_view, may_download
 from .views_rounds import get_round
 from .zips import zip_files
@@ -27,9 +28,12 @@ _BUSY = "Đợt này đang được tổng hợp; hãy chờ lần chạy này x
 def upload(slug: str) -> Response:
     """Save the files, the folder or the zip the browser sent into the round's inbox."""
     r = get_round(slug)
-    if state().jobs.running(r.slug):
+    try:
+        with state().jobs.receiving(r.slug):
+            done = receive(r.inbox, state().config.max_file)
+    except Busy:
         return error_page(_BUSY, 409, "Đang tổng hợp")
-    tell(receive(r.inbox, state().config.max_file))
+    tell(done)
     return redirect(url_for("rounds.round_page", slug=r.slug), 303)
 
 
@@ -42,6 +46,9 @@ def start(slug: str) -> Response:
         state().jobs.start(r.slug, lambda progress: run_round(r, progress, jobs))
     except Busy:
         return error_page(_BUSY, 409, "Đang tổng hợp")
+    except Uploading:
+        return error_page("Đang tải tệp lên hộp thư của đợt này; hãy chờ tải lên xong rồi bấm “Tổng hợp đợt này”.",
+                          409, "Đang tải lên")
     return redirect(url_for("runs.result", slug=r.slug), 303)
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -89,6 +91,12 @@ class Round:
     def downloads(self) -> Path:
         return self.folder / DOWNLOADS
 
+    def command_lines(self) -> tuple[str, str]:
+        """The run as typed in a terminal: for bash/zsh (macOS, Linux), for cmd.exe (Windows). Quoted
+        here, not in a template: a label may hold '"' or '$(…)', which must stay text."""
+        args = ["cds-batch", *self.command()]
+        return shlex.join(args), subprocess.list2cmdline(args)
+
     def command(self) -> list[str]:
         """The `cds-batch run` arguments of this round's run, as the page runs it."""
         s = self.settings
@@ -116,10 +124,14 @@ class Workspace:
         return sorted(found, key=lambda r: r.settings.created, reverse=True)
 
     def get(self, slug: str) -> Round | None:
-        """The round in folder `slug`; None for a name that is not a round (or not a plain folder name)."""
-        if not _SLUG.fullmatch(slug) or slug == PROVINCE:
+        """The round in folder `slug`, ignoring case, under its folder's real name (so a run started from
+        /dot/DOT-1 and one from /dot/Dot-1 are one job on a disk that ignores case); None for a name
+        that is not a round (or not a plain folder name)."""
+        if not _SLUG.fullmatch(slug) or slug.casefold() == PROVINCE.casefold() or not self.root.is_dir():
             return None
-        return self._load(self.root / slug)
+        names = [p.name for p in self.root.iterdir() if p.is_dir()]
+        real = slug if slug in names else next((n for n in names if n.casefold() == slug.casefold()), None)
+        return None if real is None else self._load(self.root / real)
 
     def with_label(self, label: str) -> Round | None:
         """The round with this label, compared without accents and case."""

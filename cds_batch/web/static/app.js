@@ -64,7 +64,11 @@
     var bar = document.getElementById("thanh-tien-do"), text = document.getElementById("chu-tien-do");
     var poll = function () {
       fetch(progress.dataset.statusUrl, { credentials: "same-origin", cache: "no-store" })
-        .then(function (response) { return response.json(); })
+        .then(function (response) {
+          // A refusal (403 after a restart: a new token) or an error page is HTML, not a status: stop asking.
+          if (!response.ok) { throw { stop: response.status }; }
+          return response.json();
+        })
         .then(function (status) {
           if (status.state === "running") {
             bar.value = status.percent;
@@ -74,7 +78,14 @@
             window.location.reload();
           }
         })
-        .catch(function () {
+        .catch(function (problem) {
+          if (problem && problem.stop) {
+            text.textContent = problem.stop === 403
+              ? "cds-batch đã được khởi động lại nên trang này không còn dùng được: hãy mở lại trang bằng đường dẫn " +
+                "(có ?token=…) mà cửa sổ cds-batch in ra khi khởi động."
+              : "cds-batch không trả lời được tiến độ (mã " + problem.stop + "); hãy tải lại trang.";
+            return;
+          }
           text.textContent = "Mất kết nối với cds-batch; đang thử lại…";
           setTimeout(poll, 2000);
         });
