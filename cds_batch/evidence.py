@@ -28,13 +28,15 @@ def evidence_of(response: SchoolResponse) -> dict[str, str]:
             rows.setdefault(fold(criterion), []).append(
                 f"{code or '(chưa ghi mã)'}: {name or '(chưa ghi tên)'}" + (f" ({extra})" if extra else ""))
     out: dict[str, str] = {}
-    for code in {*response.evidence_notes, *response.answers}:
-        lines = list(rows.get(fold(code), []))
-        cell = response.evidence_notes.get(code)
+    notes = response.evidence_notes
+    for code in {*notes, *response.answers}:
+        lines = rows.get(fold(code), [])
+        cell = notes.get(code)
         note = _text(cell.value) if cell is not None else ""
-        listed = {fold(line.split(":", 1)[0]) for line in lines}
-        if note and not all(fold(part) in listed for part in note.split(";") if part.strip()):
-            lines.append(f"Ghi chú: {note}")
+        if note:
+            listed = {fold(line.split(":", 1)[0]) for line in lines}
+            if not all(fold(part) in listed for part in note.split(";") if part.strip()):
+                lines = [*lines, f"Ghi chú: {note}"]
         if lines:
             out[code] = "\n".join(lines)
     return out

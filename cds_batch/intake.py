@@ -121,12 +121,13 @@ def _examine(book: Workbook, entry: Entry, ctx: Context) -> Submission:
         return Submission(entry, Fate.UNIDENTIFIED, found[0].message if found else "", school_fields=fields,
                           rubric_id=rubric.id, findings=tuple(reading_findings(response, file) + found))
     trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, ctx.round_label, file)
+    answers = response.raw_answers()
     base = Submission(entry, None, school_code=ident.code, in_roster=ident.in_roster, school_fields=fields,
-                      answers=response.raw_answers())
+                      answers=answers)
     if rid and (named is None or any(f.code in (Code.E113, Code.E114) for f in trust)):
         # An unknown or changed rubric: reported, never scored against the wrong one.
         return replace(base, rubric_id=rid, findings=tuple(reading_findings(response, file) + trust))
-    result = score(rubric, response.raw_answers())
+    result = score(rubric, answers)
     findings = validate(response, rubric, result, ident, trust + extra, file)
     return replace(base, rubric_id=rubric.id, result=result, findings=findings,
                    evidence_blob=pack(evidence_of(response)))

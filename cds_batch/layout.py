@@ -8,10 +8,12 @@ module says, and the reader looks for them where this module says, so the two ca
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import Iterable, Sequence
+from functools import lru_cache
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from .answers import item_key
 from .rubric.model import Criterion, Group, Kind, Rubric
@@ -155,6 +157,7 @@ def evidence_code_example(code: str, n: int = 1) -> str:
     return f"MC-{code}-{n:02d}"
 
 
+@lru_cache(maxsize=4096)   # the same codes in every workbook of a run
 def name_part(code: str) -> str:
     """A criterion code as it appears in a defined name: '1.3.1' → '1_3_1', '1.2a' → '1_2A'."""
     return re.sub(r"[^0-9A-Z]+", "_", code.upper()).strip("_")
@@ -176,6 +179,7 @@ def total_name(group_id: int) -> str:
     return f"CDS_T_{group_id}"
 
 
+@lru_cache(maxsize=1 << 14)   # the same few hundred cells in every workbook of a run
 def a1(row: int, col: int) -> str:
     """0-based (row, col) → 'F9'."""
     letters = ""
@@ -241,3 +245,25 @@ def find_by_code(rows: Sequence[Sequence[object]], keys: Iterable[str]) -> dict[
                     found[key] = (r2, value_col)
             return found
     return {}
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def per_object(fn: Callable[[T], R]) -> Callable[[T], R]:
+    """`fn(obj)`, computed once for each live object and kept while it lives. By identity, because
+    a rubric's parts are frozen dataclasses whose hash and equality walk every criterion, which costs
+    more than the lookup tables built from them save; each workbook of a run is read with the same few."""
+    memo: dict[int, tuple[weakref.ref[T], R]] = {}
+
+    def cached(obj: T) -> R:
+        key = id(obj)
+        hit = memo.get(key)
+        if hit is not None and hit[0]() is obj:
+            return hit[1]
+        value = fn(obj)
+        memo[key] = (weakref.ref(obj, lambda _: memo.pop(key, None)), value)
+        return value
+
+    return cached

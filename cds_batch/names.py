@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Callable, Mapping
 
 from .errors import CdsBatchError
 from .package import Package, ReadError
@@ -90,7 +91,20 @@ def _xlsx_shared(pkg: Package) -> Names:
     return pkg.derived(_xlsx, "xl/workbook.xml")
 
 
+def _upper(names: Names) -> Names:
+    return {name.upper(): spot for name, spot in names.items()}
+
+
+def _xlsx_upper_parsed(pkg: Package) -> Names:
+    return _upper(_xlsx_shared(pkg))
+
+
+def _xlsx_upper(pkg: Package) -> Names:
+    return pkg.derived(_xlsx_upper_parsed, "xl/workbook.xml")
+
+
 _READERS = {"xlsx": _xlsx_shared, "xlsm": _xlsx_shared, "ods": _ods, "xls": _xls}
+_UPPER = {**_READERS, "xlsx": _xlsx_upper, "xlsm": _xlsx_upper}
 
 
 def names_in(pkg: Package) -> Names:
@@ -99,8 +113,19 @@ def names_in(pkg: Package) -> Names:
     Names are returned as the file spells them; Excel treats them case-insensitively, and
     LibreOffice keeps the upper-case spelling the template uses.
     """
+    return dict(_read(pkg, _READERS))   # a copy: the xlsx result is shared between files
+
+
+def upper_names(pkg: Package) -> Names:
+    """`names_in` keyed in upper case, as the reader looks names up. For .xlsx the result is shared
+    between files whose workbook part is the same (each file of a district's template): read only."""
+    found = _read(pkg, _UPPER)
+    return found if pkg.format in ("xlsx", "xlsm") else _upper(found)
+
+
+def _read(pkg: Package, readers: Mapping[str, Callable[[Package], Names]]) -> Names:
     try:
-        return dict(_READERS[pkg.format](pkg))   # a copy: the xlsx result is shared between files
+        return readers[pkg.format](pkg)
     except ReadError:
         raise   # a part that ends the whole file (a DTD, a broken zip member), not only its names
     except Exception as exc:   # broken parts of three formats raise many unrelated types (xlrd, zipfile …)

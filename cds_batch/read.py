@@ -28,21 +28,21 @@ from python_calamine import CalamineWorkbook
 
 from . import layout as L
 from .errors import CdsBatchError
-from .names import names_in
+from .names import upper_names
 from .package import SUFFIX, Package, ReadError, ReadLimits, check_sheet_count
-from .read_extras import CellInfo, Wanted, cell_infos, custom_properties, only_blanks_matter, parse_ref
+from .read_extras import Wanted, cell_infos, custom_properties, only_blanks_matter, parse_ref
 from .read_locate import named_cell, locate
-from .read_values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, report_date
+from .read_values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, plain, report_date
 from .rubric.model import Rubric
 from .text import fold
 
 __all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "ReadLimits", "SchoolResponse", "Workbook",
            "read_identity", "read_workbook"]
-_PLAIN = CellInfo()
 T = TypeVar("T")
 
 Rows = list[list[object]]
 Spot = tuple[str, str]   # (sheet, A1 ref)
+_IDENTITY_KEYS = frozenset(f.name for f in L.IDENTITY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Workbook:
     @cached_property
     def names(self) -> dict[str, Spot]:
         try:
-            return {name.upper(): spot for name, spot in names_in(self.package).items()}
+            return upper_names(self.package)   # shared between files: never changed
         except ReadError:
             raise   # a hostile part (a DTD) ends the file
         except CdsBatchError:
@@ -137,8 +137,22 @@ class Workbook:
 
     def raw(self, spot: Spot) -> object:
         r, c = parse_ref(spot[1])
-        rows = self.rows(spot[0])
-        return rows[r][c] if r < len(rows) and c < len(rows[r]) else ""
+        rows = self._rows.get(spot[0])
+        if rows is None:
+            rows = self.rows(spot[0])
+        if r < len(rows):
+            row = rows[r]
+            if c < len(row):
+                return row[c]
+        return ""
+
+    @cached_property
+    def identity(self) -> tuple[dict[str, str | None], str, tuple[Note, ...]]:
+        """The six identity values, where they came from ('cells', 'properties' …) and the notes
+        that says; worked out once, for `read_identity` and `read_workbook` alike."""
+        notes: list[Note] = []
+        values, source = _identity(self, self.names, self.properties, notes)
+        return values, source, tuple(notes)
 
     def close(self) -> None:
         if hasattr(self, "wb"):
@@ -158,7 +172,7 @@ def _identity(book: Workbook, names: Mapping[str, Spot], props: Mapping[str, obj
     meta = book.find(L.SHEET_META)
     if meta is not None:   # fallback: the key in column A, the value beside it
         for r, row in enumerate(book.rows(meta)):
-            if row and isinstance(row[0], str) and row[0].strip() in {f.name for f in L.IDENTITY_FIELDS}:
+            if row and isinstance(row[0], str) and row[0].strip() in _IDENTITY_KEYS:
                 by_key.setdefault(row[0].strip(), (meta, L.a1(r, 1)))
     values: dict[str, str | None] = {}
     used: set[str] = set()
@@ -178,13 +192,24 @@ def _identity(book: Workbook, names: Mapping[str, Spot], props: Mapping[str, obj
     return values, "+".join(sorted(used)) or "none"
 
 
+def _plain_row(book: Workbook, spots: tuple[Spot, ...]) -> tuple[Cell, ...]:
+    """The cells of one evidence-index row (`spots`: consecutive cells of one row), when the file has
+    nothing more to tell about them than their values: taken from the row as a whole, at a third
+    of the cost of one `cell` at a time (a school lists dozens of rows)."""
+    sheet = spots[0][0]
+    r, left = parse_ref(spots[0][1])
+    rows = book.rows(sheet)
+    values = rows[r][left:left + len(spots)] if r < len(rows) else []
+    values += [""] * (len(spots) - len(values))
+    return tuple(Cell(sheet, ref, plain(v)) for (_, ref), v in zip(spots, values))
+
+
 def read_identity(source: Path | Workbook) -> dict[str, str | None]:
     """The six CDS_ identity values, cheaply (names, the hidden `_cds` cells, custom properties)."""
     if isinstance(source, Path):
         with Workbook(source) as book:
             return read_identity(book)
-    values, _ = _identity(source, source.names, source.properties, [])
-    return values
+    return dict(source.identity[0])
 
 
 def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) -> SchoolResponse:
@@ -199,21 +224,29 @@ def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) ->
     notes: list[Note] = []
     if book.path.suffix.lower() != SUFFIX[fmt]:
         notes.append(Note(NoteKind.EXTENSION_MISMATCH, "", "", book.path.suffix, fmt))
-    identity, identity_source = _identity(book, names, book.properties, notes)
+    identity, identity_source, identity_notes = book.identity
+    notes.extend(identity_notes)
     where = locate(book, names, rubric, notes)
+    located = (*where.answers.values(), *where.notes.values(), *where.totals.values(), *where.school.values())
+    raws = {spot: book.raw(spot) for spot in located}
     wanted: Wanted = {}
     blanks_only = only_blanks_matter(book.package)
-    for spot in (*where.answers.values(), *where.notes.values(), *where.totals.values(), *where.school.values()):
-        if not blanks_only or book.raw(spot) in ("", None):
+    for spot, raw in raws.items():
+        if not blanks_only or raw in ("", None):
             wanted.setdefault(spot[0], set()).add(spot[1])
     infos = cell_infos(book.package, wanted)
 
     def cell(spot: Spot) -> Cell:
-        info = infos.get(spot, _PLAIN)
+        raw = raws.get(spot, raws)   # `raws` itself: not read yet (an evidence cell)
+        if raw is raws:
+            raw = book.raw(spot)
+        info = infos.get(spot)
+        if info is None:   # most cells: calamine's value says it all
+            return Cell(spot[0], spot[1], plain(raw))
         if info.formula and not info.cached:   # saved by a program that does not calculate (openpyxl)
             notes.append(Note(NoteKind.FORMULA_NO_CACHED_VALUE, spot[0], spot[1], None,
                               "Ô có công thức nhưng tệp không lưu kết quả; hãy mở tệp bằng Excel, lưu lại rồi gửi"))
-        return normalise(spot[0], spot[1], book.raw(spot), info, notes)
+        return normalise(spot[0], spot[1], raw, info, notes)
 
     school = {name: cell(spot) for name, spot in where.school.items()}
     if "CDS_REPORT_DATE" in school:
@@ -221,10 +254,12 @@ def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) ->
     totals: dict[int, Cell] = {}
     for gid, spot in where.totals.items():
         totals[gid] = cell(spot)
-    evidence = tuple(row for row in (tuple(cell(s) for s in spots) for spots in where.evidence)
+    with_infos = {sheet for sheet, _ in infos}
+    evidence = tuple(row for row in (tuple(map(cell, spots)) if spots[0][0] in with_infos else _plain_row(book, spots)
+                                     for spots in where.evidence)
                      if any(c.value is not None for c in row))
     return SchoolResponse(
-        entry_source=entry_source, format=fmt, identity=identity, identity_source=identity_source, school=school,
+        entry_source=entry_source, format=fmt, identity=dict(identity), identity_source=identity_source, school=school,
         answers={k: cell(s) for k, s in where.answers.items()},
         evidence_notes={k: cell(s) for k, s in where.notes.items()}, totals=totals, evidence_rows=evidence,
         located_by="codes" if where.by_code else "names", notes=tuple(notes))

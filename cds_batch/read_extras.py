@@ -100,8 +100,10 @@ def only_blanks_matter(pkg: Package) -> bool:
     """True for an .xlsx whose styles have no percent format and no legacy Vietnamese font: then a
     cell calamine read a value from has nothing more to tell, and only blank-looking cells (error
     values, formulas saved without a result) need `cell_infos` — most of a file's cells are skipped."""
-    if pkg.format not in ("xlsx", "xlsm"):
-        return False
+    return pkg.format in ("xlsx", "xlsm") and pkg.derived(_plain_styles, "xl/styles.xml")
+
+
+def _plain_styles(pkg: Package) -> bool:
     percent, fonts = pkg.derived(_xlsx_styles, "xl/styles.xml")
     return not any(percent) and not any(legacy_encoding(f) for f in fonts if f)
 
@@ -124,16 +126,18 @@ def custom_properties(pkg: Package) -> dict[str, object]:
         return props
     for el in root.iter(f"{_CP}property"):
         value = next(iter(el), None)
-        if value is None:
-            continue
-        kind, text = value.tag.rsplit("}", 1)[-1], value.text or ""
-        if kind in ("i4", "i8", "int"):
-            props[el.get("name", "")] = _number(text, text)
-        elif kind in ("r4", "r8"):
-            props[el.get("name", "")] = _number(text, text, float)
-        else:
-            props[el.get("name", "")] = text
+        if value is not None:
+            props[el.get("name", "")] = _typed(value.tag.rsplit("}", 1)[-1], value.text or "")
     return props
+
+
+def _typed(kind: str, text: str) -> object:
+    """A custom property's text as its vt: type says (a damaged number stays text)."""
+    if kind in ("i4", "i8", "int"):
+        return _number(text, text)
+    if kind in ("r4", "r8"):
+        return _number(text, text, float)
+    return text
 
 
 # --- xlsx -------------------------------------------------------------------------------------
@@ -306,29 +310,38 @@ def _ods(pkg: Package, wanted: Wanted) -> Infos:
         refs = wanted.get(sheet)
         if not refs:
             continue
-        spots = {parse_ref(ref) for ref in refs}
-        last_row = max(r for r, _ in spots)
+        cols_of: dict[int, list[int]] = {}
+        for r, c in sorted(parse_ref(ref) for ref in refs):
+            cols_of.setdefault(r, []).append(c)
+        rows = list(cols_of)   # ascending
         col_styles: list[str] = []
         for column in table.iter(f"{_TABLE}table-column"):
             n = max(1, _number(column.get(f"{_TABLE}number-columns-repeated"), 1))
             col_styles += [column.get(f"{_TABLE}default-cell-style-name", "")] * min(n, 1024)
         row = 0
         for tr in _ods_rows(table):
-            repeat = max(1, _number(tr.get(f"{_TABLE}number-rows-repeated"), 1))
-            for r in range(row, min(row + repeat, last_row + 1)):
-                col = 0
-                for cell in tr:
-                    if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-                        continue
-                    span = max(1, _number(cell.get(f"{_TABLE}number-columns-repeated"), 1))
-                    for c in range(col, col + min(span, 1024)):
-                        if (r, c) in spots:
-                            infos[(sheet, a1(r, c))] = _ods_info(cell, c, col_styles, fonts)
-                    col += span
-            row += repeat
-            if row > last_row:
+            row_end = row + max(1, _number(tr.get(f"{_TABLE}number-rows-repeated"), 1))
+            here = [r for r in rows if row <= r < row_end]   # only the rows with wanted cells are walked
+            if here:
+                _ods_row(tr, [(r, c) for r in here for c in cols_of[r]], sheet, col_styles, fonts, infos)
+            row = row_end
+            if row > rows[-1]:
                 break
     return infos
+
+
+def _ods_row(tr: ElementTree.Element, spots: list[tuple[int, int]], sheet: str, col_styles: list[str],
+             fonts: dict[str, str], infos: Infos) -> None:
+    """The infos of the wanted (row, col) spots one table row (repeated or not) holds."""
+    col = 0
+    for cell in tr:
+        if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+            continue
+        span = max(1, _number(cell.get(f"{_TABLE}number-columns-repeated"), 1))
+        for r, c in spots:
+            if col <= c < col + min(span, 1024):
+                infos[(sheet, a1(r, c))] = _ods_info(cell, c, col_styles, fonts)
+        col += span
 
 
 def _ods_info(cell: ElementTree.Element, col: int, col_styles: list[str], fonts: dict[str, str]) -> CellInfo:

@@ -12,6 +12,7 @@ to its header row. A group's sheet the school renamed is found by its code colum
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from . import layout as L
@@ -33,7 +34,7 @@ class Where:
     notes: dict[str, Spot] = field(default_factory=dict)
     totals: dict[int, Spot] = field(default_factory=dict)
     school: dict[str, Spot] = field(default_factory=dict)
-    evidence: list[list[Spot]] = field(default_factory=list)
+    evidence: list[tuple[Spot, ...]] = field(default_factory=list)   # per index row: its cells, left to right
     by_code: bool = False
 
 
@@ -55,8 +56,7 @@ def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: lis
         _group(book, names, group, where, notes, quiet)
     _school(book, names, where, notes, quiet)
     _evidence(book, names, where)
-    known = {fold(s) for s in (L.SHEET_GUIDE, L.SHEET_INFO, L.SHEET_EVIDENCE, L.SHEET_META)}
-    known |= {fold(L.group_sheet(g.id)) for g in rubric.groups}
+    known = _known_sheets(rubric)
     used = {s for s, _ in (*where.answers.values(), *where.school.values())}
     for sheet in book.sheets:
         if fold(sheet) not in known and sheet not in used:
@@ -64,26 +64,47 @@ def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: lis
     return where
 
 
-def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
-           quiet: bool) -> None:
+@L.per_object
+def _known_sheets(rubric: Rubric) -> frozenset[str]:
+    """The folded names of the sheets a workbook made for `rubric` has."""
+    known = {fold(s) for s in (L.SHEET_GUIDE, L.SHEET_INFO, L.SHEET_EVIDENCE, L.SHEET_META)}
+    return frozenset(known | {fold(L.group_sheet(g.id)) for g in rubric.groups})
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A group's rows as the reader looks them up: built once per group, not once per workbook."""
+
+    keys: tuple[str, ...]
+    lookups: tuple[tuple[str, str, str], ...]   # (what, key, defined name), in row order
+    total: str
+
+
+@L.per_object
+def _plan(group: Group) -> _Plan:
     specs = L.group_rows(group)
-    missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
+    lookups: list[tuple[str, str, str]] = []
     for spec in specs:
         c = spec.criterion
         if spec.has_value:
-            name = L.item_name(c.code, spec.n) if spec.kind is L.RowKind.ITEM else L.value_name(c.code)
-            spot = named_cell(names, book, name)
-            if spot:
-                where.answers[spec.key] = spot
-            else:
-                missing.append(("answer", spec.key, name))
+            lookups.append(("answer", spec.key,
+                            L.item_name(c.code, spec.n) if spec.kind is L.RowKind.ITEM else L.value_name(c.code)))
         if spec.kind is L.RowKind.CRITERION:
-            spot = named_cell(names, book, L.evidence_name(c.code))
-            if spot:
-                where.notes[c.code] = spot
-            else:
-                missing.append(("note", c.code, L.evidence_name(c.code)))
-    total = named_cell(names, book, L.total_name(group.id))
+            lookups.append(("note", c.code, L.evidence_name(c.code)))
+    return _Plan(tuple(s.key for s in specs), tuple(lookups), L.total_name(group.id))
+
+
+def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
+           quiet: bool) -> None:
+    plan = _plan(group)
+    missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
+    for what, key, name in plan.lookups:
+        spot = named_cell(names, book, name)
+        if spot:
+            (where.answers if what == "answer" else where.notes)[key] = spot
+        else:
+            missing.append((what, key, name))
+    total = named_cell(names, book, plan.total)
     if total:
         where.totals[group.id] = total
     if not missing and total:
@@ -95,7 +116,7 @@ def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where
                 notes.append(Note(NoteKind.ANSWER_NOT_FOUND, L.group_sheet(group.id), "", key, "Không có trang nhóm"))
         return
     rows = book.rows(sheet)
-    found = L.find_by_code(rows, [s.key for s in specs])
+    found = L.find_by_code(rows, plan.keys)
     cols = _header_cols(rows)
     for what, key, name in missing:
         if key not in found or (what == "note" and L.Col.NOTE not in cols):
@@ -132,7 +153,7 @@ def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
     sheet = book.find(expected)
     if sheet is not None:
         return sheet
-    keys = [s.key for s in L.group_rows(group)]
+    keys = _plan(group).keys
     hits = {s: len(L.find_by_code(book.rows(s), keys)) for s in book.sheets}
     best = max(hits, key=lambda s: hits[s], default=None)
     if best is None or hits[best] == 0:
@@ -187,4 +208,9 @@ def _evidence(book: Workbook, names: Mapping[str, Spot], where: Where) -> None:
     rows = book.rows(sheet)
     for r in range(first, min(bottom, len(rows) - 1) + 1):
         if any(v not in ("", None) for v in rows[r][left:right + 1]):
-            where.evidence.append([(sheet, L.a1(r, c)) for c in range(left, right + 1)])
+            where.evidence.append(_row_spots(sheet, r, left, right))
+
+
+@lru_cache(maxsize=4096)   # the same index rows in every workbook of a run
+def _row_spots(sheet: str, row: int, left: int, right: int) -> tuple[Spot, ...]:
+    return tuple((sheet, L.a1(row, c)) for c in range(left, right + 1))

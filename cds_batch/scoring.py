@@ -8,7 +8,7 @@ Never awards points that were not validly claimed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
@@ -16,7 +16,12 @@ from typing import Any, Mapping, Sequence
 from .answers import (CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, Parsed, Problem, RawValue, item_key,
                       parse_choice, parse_flag, parse_number)
 from .errors import CdsBatchError
-from .rubric.model import Basis, Criterion, Group, Kind, OnFail, OverallRule, Rubric
+from .layout import per_object
+from .rubric.model import Basis, Criterion, Group, Kind, OnFail, OverallRule, Rubric, Section
+
+# Scores remembered per criterion, by the raw answers they came from (a run's schools give a handful
+# of distinct answers per criterion); beyond this many, the memo starts again.
+_MEMO_SIZE = 512
 
 
 class ZeroReason(Enum):
@@ -89,7 +94,46 @@ def _reason(issues: list[AnswerIssue], code: str) -> ZeroReason | None:
     return ZeroReason.MISSING if own[0].problem is Problem.MISSING else ZeroReason.INVALID
 
 
-def _score_criterion(c: Criterion, answers: Mapping[str, RawValue]) -> CriterionScore:
+@dataclass(frozen=True)
+class _CriterionPlan:
+    """What scoring a criterion needs that its definition alone gives, worked out once per criterion."""
+
+    keys: tuple[str, ...]                 # the answer keys it reads: its code, then its items'
+    max_points: Fraction
+    labels: tuple[str, ...]
+    points: tuple[Fraction, ...]
+    memo: dict[tuple[object, ...], CriterionScore] = field(default_factory=dict, compare=False)
+
+
+def _criterion_plan(c: Criterion) -> _CriterionPlan:
+    keys = (c.code, *(item_key(c.code, n) for n in range(1, len(c.items) + 1)))
+    return _CriterionPlan(keys, c.max_points, tuple(o.label for o in c.options), tuple(o.points for o in c.options))
+
+
+def _memo_key(values: tuple[RawValue, ...]) -> tuple[object, ...] | None:
+    """A key under which equal answers score alike, or None when some value may not be told apart from
+    an equal one of another look (0.0 and -0.0, a NaN, a date or Decimal …): those are scored afresh."""
+    for v in values:
+        t = type(v)
+        if not (v is None or t is str or t is int or t is bool or (t is float and v != 0 and v == v)):
+            return None
+    return tuple(map(type, values)), values
+
+
+def _score_criterion(c: Criterion, plan: _CriterionPlan, answers: Mapping[str, RawValue]) -> CriterionScore:
+    """`_score_answer`, remembered: equal answers to a criterion give one shared (frozen) score."""
+    key = _memo_key(tuple(answers.get(k) for k in plan.keys))
+    if key is None:
+        return _score_answer(c, plan, answers)
+    found = plan.memo.get(key)
+    if found is None:
+        if len(plan.memo) >= _MEMO_SIZE:
+            plan.memo.clear()
+        found = plan.memo[key] = _score_answer(c, plan, answers)
+    return found
+
+
+def _score_answer(c: Criterion, plan: _CriterionPlan, answers: Mapping[str, RawValue]) -> CriterionScore:
     raw = answers.get(c.code)
     issues: list[AnswerIssue] = []
     claimed = Fraction(0)
@@ -107,7 +151,7 @@ def _score_criterion(c: Criterion, answers: Mapping[str, RawValue]) -> Criterion
         issues += _issue(c.code, number, raw)
         claimed = number.value or Fraction(0)
     elif c.kind is Kind.CHOICE:
-        choice = parse_choice(raw, [o.label for o in c.options], [o.points for o in c.options])
+        choice = parse_choice(raw, plan.labels, plan.points)
         issues += _issue(c.code, choice, raw)
         claimed = c.options[choice.value].points if choice.value is not None else Fraction(0)
     elif c.kind in (Kind.NUMBER, Kind.PERCENTAGE):
@@ -121,19 +165,19 @@ def _score_criterion(c: Criterion, answers: Mapping[str, RawValue]) -> Criterion
         issues += _issue(c.code, number, raw)
         claimed = band.points if band is not None else Fraction(0)
     else:
-        claimed, checklist_issues = _score_checklist(c, answers)
+        claimed, checklist_issues = _score_checklist(c, plan, answers)
         issues += checklist_issues
     reason = _reason(issues, c.code)
     if reason is not None:
         claimed = Fraction(0)
-    return CriterionScore(c.code, c.kind, claimed, c.max_points, claimed, met, reason, tuple(issues))
+    return CriterionScore(c.code, c.kind, claimed, plan.max_points, claimed, met, reason, tuple(issues))
 
 
-def _score_checklist(c: Criterion, answers: Mapping[str, RawValue]) -> tuple[Fraction, list[AnswerIssue]]:
+def _score_checklist(c: Criterion, plan: _CriterionPlan,
+                     answers: Mapping[str, RawValue]) -> tuple[Fraction, list[AnswerIssue]]:
     issues: list[AnswerIssue] = []
     present: list[bool] = []
-    for n, _ in enumerate(c.items, start=1):
-        key = item_key(c.code, n)
+    for key in plan.keys[1:]:
         flag = parse_flag(answers.get(key), (ITEM_YES, ITEM_NO))
         issues += _issue(key, flag, answers.get(key))
         present.append(bool(flag.value))  # blank or invalid counts as absent
@@ -141,7 +185,7 @@ def _score_checklist(c: Criterion, answers: Mapping[str, RawValue]) -> tuple[Fra
         base = c.base or Fraction(0)
         if c.options:
             raw = answers.get(c.code)
-            choice = parse_choice(raw, [o.label for o in c.options], [o.points for o in c.options])
+            choice = parse_choice(raw, plan.labels, plan.points)
             issues += _issue(c.code, choice, raw)
             base = c.options[choice.value].points if choice.value is not None else Fraction(0)
         total = base - c.deduction * present.count(False)
@@ -151,10 +195,51 @@ def _score_checklist(c: Criterion, answers: Mapping[str, RawValue]) -> tuple[Fra
     return (min(total, c.cap) if c.cap is not None else total), issues
 
 
+@dataclass(frozen=True)
+class _GroupPlan:
+    """A group's sums as the rubric fixes them, worked out once per group."""
+
+    free: tuple[str, ...]                                 # codes of the lines outside any declared section
+    sections: tuple[tuple[Section, tuple[str, ...]], ...]   # each section with the codes of its lines
+    effective_max: Fraction
+    levels: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict, compare=False)   # by score
+
+
+@per_object
+def _group_plan(group: Group) -> _GroupPlan:
+    declared = {s.code for s in group.sections}
+    return _GroupPlan(tuple(c.code for c in group.criteria if c.section not in declared),
+                      tuple((s, tuple(c.code for c in group.section_lines(s.code))) for s in group.sections),
+                      group.effective_max)
+
+
+def _sum(values: Sequence[Fraction]) -> Fraction:
+    """Σ values from Fraction(0), exactly as `sum` gives it; whole numbers (most points) are added as ints,
+    many times faster than Fraction addition."""
+    whole = 0
+    for i, v in enumerate(values):
+        if type(v) is not Fraction or v.denominator != 1:
+            return sum(values[i:], Fraction(whole))
+        whole += v.numerator
+    return Fraction(whole)
+
+
 def classify(group: Group, score: Fraction) -> tuple[int, str]:
     """The level band that holds `score` (or its percentage of the group maximum)."""
-    measure = score if group.levels.basis is Basis.POINTS else (
-        score * 100 / group.effective_max if group.effective_max else Fraction(0))
+    plan = _group_plan(group)
+    if type(score) is not Fraction:
+        return _classify(group, plan.effective_max, score)
+    key = (score.numerator, score.denominator)   # a group's schools reach a few dozen totals
+    found = plan.levels.get(key)
+    if found is None:
+        if len(plan.levels) >= _MEMO_SIZE:
+            plan.levels.clear()
+        found = plan.levels[key] = _classify(group, plan.effective_max, score)
+    return found
+
+
+def _classify(group: Group, top: Fraction, score: Fraction) -> tuple[int, str]:
+    measure = score if group.levels.basis is Basis.POINTS else (score * 100 / top if top else Fraction(0))
     for band in group.levels.bands:
         if band.interval.contains(measure):
             return band.level, band.name
@@ -163,6 +248,7 @@ def classify(group: Group, score: Fraction) -> tuple[int, str]:
 
 
 def _score_group(group: Group, scores: Sequence[CriterionScore]) -> tuple[GroupScore, list[CriterionScore]]:
+    plan = _group_plan(group)
     failed = [(c, s) for c, s in zip(group.criteria, scores) if c.kind is Kind.CONDITION and not s.met]
     zero_group = any(c.on_fail is OnFail.ZERO_GROUP for c, _ in failed)
     zero_sections = {c.section for c, _ in failed if c.on_fail is OnFail.ZERO_SECTION}
@@ -173,18 +259,22 @@ def _score_group(group: Group, scores: Sequence[CriterionScore]) -> tuple[GroupS
                                ZeroReason.CONDITION_FAILED, s.issues)
         final.append(s)
     by_code = {s.code: s for s in final}
-    declared = {s.code for s in group.sections}
-    total = sum((by_code[c.code].points for c in group.criteria if c.section not in declared), Fraction(0))
-    for section in group.sections:
-        lines = sum((by_code[c.code].points for c in group.section_lines(section.code)), Fraction(0))
-        total += min(lines, section.cap)
+    total = _sum([by_code[code].points for code in plan.free])
+    for section, codes in plan.sections:
+        total += min(_sum([by_code[code].points for code in codes]), section.cap)
     level, name = classify(group, total)
-    return GroupScore(group.id, total, group.effective_max, level, name, tuple(c.code for c, _ in failed)), final
+    return GroupScore(group.id, total, plan.effective_max, level, name, tuple(c.code for c, _ in failed)), final
+
+
+@per_object
+def _criteria(rubric: Rubric) -> tuple[tuple[Criterion, _CriterionPlan], ...]:
+    """Each criterion of `rubric` with its plan (and the memo of its scores), built once per rubric."""
+    return tuple((c, _criterion_plan(c)) for g in rubric.groups for c in g.criteria)
 
 
 def score(rubric: Rubric, answers: Mapping[str, RawValue]) -> SchoolResult:
     """Score one school's raw answers against `rubric`."""
-    return score_claims(rubric, {c.code: _score_criterion(c, answers) for g in rubric.groups for c in g.criteria})
+    return score_claims(rubric, {c.code: _score_criterion(c, plan, answers) for c, plan in _criteria(rubric)})
 
 
 def score_claims(rubric: Rubric, claims: Mapping[str, CriterionScore]) -> SchoolResult:

@@ -9,18 +9,22 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_SPACES = re.compile(r"\s+")
 # NBSP, narrow NBSP and figure space reach us from Word and web pages pasted into cells.
 _ODD_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_ODD_CHARS = tuple((chr(odd), usual) for odd, usual in {**_ODD_SPACES, **_QUOTES}.items())
 
 
 # Cached: the same labels, codes and answers ("Có", "1.1") come back in every workbook of a run.
 @lru_cache(maxsize=1 << 16)
 def clean(text: str) -> str:
     """NFC-normalise, fold odd spaces and smart quotes, collapse runs of white space."""
-    text = unicodedata.normalize("NFC", text).translate(_ODD_SPACES).translate(_QUOTES)
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():   # ASCII has nothing to normalise or fold
+        text = unicodedata.normalize("NFC", text)
+        for odd, usual in _ODD_CHARS:   # `replace` where present: `translate` costs ~0.1 µs a character
+            if odd in text:
+                text = text.replace(odd, usual)
+    return " ".join(text.split())   # str.split's white space is \s's: the runs collapse and the ends go
 
 
 @lru_cache(maxsize=1 << 16)

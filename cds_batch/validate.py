@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from .answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, Problem
 from .findings import Code, Finding, finding
 from .identify import Identification
+from .layout import per_object
 from .read import Cell, NoteKind, SchoolResponse
 from .rubric.model import Criterion, Kind, OnFail, Rubric, fmt
 from .scoring import SchoolResult
@@ -168,7 +169,7 @@ def total_findings(result: SchoolResult, response: SchoolResponse, file: str) ->
 def evidence_findings(rubric: Rubric, result: SchoolResult, response: SchoolResponse, file: str) -> list[Finding]:
     """E301–E303: points claimed without an evidence row, rows for unknown criteria, rows without a name."""
     out: list[Finding] = []
-    codes = {fold(c.code): c.code for g in rubric.groups for c in g.criteria}
+    codes = _folded_codes(rubric)
     listed: set[str] = set()
     for row in response.evidence_rows:
         crit = row[1] if len(row) > 1 else None
@@ -192,6 +193,12 @@ def evidence_findings(rubric: Rubric, result: SchoolResult, response: SchoolResp
             cell = note or response.answers.get(c.code)
             out.append(_at(Code.E301, cell, file, value=c.code, expected=fmt(scored.claimed), detail=c.name))
     return out
+
+
+@per_object
+def _folded_codes(rubric: Rubric) -> dict[str, str]:
+    """Folded criterion code → the code, for the criterion column of the evidence index."""
+    return {fold(c.code): c.code for g in rubric.groups for c in g.criteria}
 
 
 def _at(code: Code, cell: Cell | None, file: str, **fields: Any) -> Finding:

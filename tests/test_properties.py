@@ -2,11 +2,16 @@
 
 P1 a YAML export and an Excel export of any rubric load back to an equal rubric with the same hash;
 P2 a group total never exceeds its maximum nor falls below 0, whatever the answers;
-P3 raising one answer never lowers a group total.
+P3 raising one answer never lowers a group total;
+P4 a score remembered from an earlier school is the score computed afresh, to the type of each value;
+P5 `clean` is the NFC form with odd spaces and quotes folded and white space collapsed.
 """
 from __future__ import annotations
 
+import copy
+import re
 import tempfile
+import unicodedata
 from fractions import Fraction
 from pathlib import Path
 
@@ -137,3 +142,38 @@ def test_raising_one_answer_never_lowers_a_total(data):
     after = _raise_one(rubric, before, data)
     for a, b in zip(score(rubric, before).groups, score(rubric, after).groups):
         assert b.score >= a.score
+
+
+def _lookalike(value):
+    """An equal value of another type or sign: True ↔ 1, 1 → 1.0, 0.0 ↔ -0.0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return float(value) if value not in (0, 1) else bool(value)
+    if isinstance(value, float) and value == 0:
+        return -value
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_remembered_scores_are_the_scores(data):
+    rubric = data.draw(rubrics())
+    answers = data.draw(answer_values(rubric))
+    score(rubric, {k: _lookalike(v) for k, v in answers.items()})   # equal answers of another look first
+    score(rubric, answers)
+    fresh = copy.deepcopy(rubric)   # another object: nothing remembered for it
+    assert repr(score(rubric, answers)) == repr(score(fresh, answers))
+
+
+_ODD = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2018": "'", "\u2019": "'", "\u201c": '"',
+                      "\u201d": '"'})
+
+
+SPACES_AND_MARKS = " \t\n\r\x0b\x0c\x1c\x85\u00a0\u2007\u2028\u202f\u3000\u2018\u2019\u201c\u201d\u0301a"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))) | st.text(alphabet=LETTERS + SPACES_AND_MARKS))
+def test_clean_is_nfc_with_spaces_and_quotes_folded(text):
+    assert clean(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).translate(_ODD)).strip()

@@ -5,6 +5,7 @@ against `layout.contract`, the single definition the reader will also use.
 """
 from __future__ import annotations
 
+import gc
 import zipfile
 from pathlib import Path
 
@@ -312,3 +313,18 @@ def test_cds_batch_errors_cross_a_process_boundary_unchanged():
     for error in (CdsBatchError("Hai mã tiêu chí cho cùng một tên vùng CDS_1_2A"), RubricError("Bộ chỉ số lỗi", ())):
         back = pickle.loads(pickle.dumps(error))
         assert type(back) is type(error) and str(back) == str(error)
+
+
+def test_per_object_computes_once_for_each_live_object():
+    calls = []
+
+    @L.per_object
+    def plan(rubric):
+        calls.append(rubric)
+        return len(calls)
+
+    first, twin = load_rubric("qd4725-phothong"), load_rubric("qd4725-phothong")
+    assert (plan(first), plan(first), plan(twin)) == (1, 1, 2)   # by identity, not by equality
+    del first
+    gc.collect()
+    assert plan(twin) == 2 and len(calls) == 2
