@@ -105,6 +105,24 @@ def test_a_run_again_into_the_same_folder_reuses_the_readings_and_changes_no_byt
         assert (again / f).read_bytes() == (first / f).read_bytes(), f
 
 
+def test_a_review_workbook_written_by_its_own_process_is_the_same_bytes(outputs, tmp_path, monkeypatch):
+    """From BIG_ROWS criterion rows the review workbook is written in a process of its own, beside the
+    summary; here every size is big, so the samples' workbook goes that way."""
+    import cds_batch.run as run
+    from cds_batch import cli
+    from cds_batch.review_book import REVIEW_FILE
+
+    monkeypatch.setattr(run, "BIG_ROWS", 1)
+    started, pool = [], run.ProcessPoolExecutor
+    monkeypatch.setattr(run, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or pool(*a, **k))
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as done:
+        cli.main(["run", INBOX, "--roster", "samples/danh-sach-truong.csv", "--round", PLAN["round"],
+                  "--office", "Phòng GDĐT Quận 7", "--out", str(tmp_path)])
+    assert done.value.code == 1 and started == [(1,)]
+    assert (tmp_path / REVIEW_FILE).read_bytes() == (outputs[0] / REVIEW_FILE).read_bytes()
+
+
 def test_the_province_rolls_up_the_district_run(outputs, tmp_path):
     first, _, _ = outputs
     done = cds_batch("province", str(first / "tong-hop.xlsx"), "--out", str(tmp_path / "so"))
