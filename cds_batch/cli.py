@@ -23,7 +23,7 @@ from .errors import CdsBatchError, RubricError
 from .failures import cannot_run_message, internal_error_message, write_crash_log
 from .findings import Finding, Severity
 from .limits import LIMITS, RunLimits, parse_limits
-from .prepare import UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable
+from .prepare import UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable, run_counts
 from .recognition import decision_label
 from .roster import SchoolInfo, check_roster
 from .rubric import builtin_ids, check_file, export_rubric, load_rubric
@@ -303,13 +303,9 @@ def _steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
 
 
 def _echo_run_summary(report: RunReport, out: Path) -> None:
-    counts = report.district.counts()
     unusable = [r for r in report.district.ledger if r.fate in UNUSABLE]
-    reused = f"; {report.cached} bảng tính không đổi từ lần chạy trước, dùng lại kết quả đọc" if report.cached else ""
-    click.echo(f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính{reused}).")
-    unlisted = f", {counts[Status.UNLISTED]} ngoài danh sách" if counts[Status.UNLISTED] else ""
-    click.echo(f"Trường: {counts[Status.VALID]} hợp lệ, {counts[Status.NEEDS_FIX]} cần sửa, "
-               f"{counts[Status.MISSING]} chưa nộp{unlisted}.")
+    for line in run_counts(report):
+        click.echo(line)
     if unusable:
         click.echo(f"Tệp không dùng được: {len(unusable)} (lý do ở trang 'Sổ nhận file'):")
         for r in unusable:

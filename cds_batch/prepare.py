@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .consolidate import Status
 from .discover import Fate
 from .findings import Finding, Severity
 from .limits import RunLimits
@@ -25,7 +26,7 @@ from .report_province import write_province
 from .roster import SchoolInfo
 from .rubric import builtin_ids, load_rubric
 from .rubric.model import Rubric
-from .run import PROVINCE_SUMMARY, RESULTS, RunOptions, default_rubrics
+from .run import PROVINCE_SUMMARY, RESULTS, RunOptions, RunReport, default_rubrics
 from .text import clean
 
 
@@ -90,3 +91,13 @@ def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
     write_province(rolled, rubrics, out / PROVINCE_SUMMARY, title=clean(title))
     write_json(out / RESULTS, list(rolled.schools))
     return rolled
+
+
+def run_counts(report: RunReport) -> tuple[str, str]:
+    """The two lines that sum a district run up, for the command line and the page alike."""
+    counts = report.district.counts()
+    reused = f"; {report.cached} bảng tính không đổi từ lần chạy trước, dùng lại kết quả đọc" if report.cached else ""
+    unlisted = f", {counts[Status.UNLISTED]} ngoài danh sách" if counts[Status.UNLISTED] else ""
+    return (f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính{reused}).",
+            f"Trường: {counts[Status.VALID]} hợp lệ, {counts[Status.NEEDS_FIX]} cần sửa, "
+            f"{counts[Status.MISSING]} chưa nộp{unlisted}.")

@@ -7,11 +7,10 @@ cannot finish (the traceback of an internal error goes to the log file the messa
 """
 from __future__ import annotations
 
-from ..consolidate import Status
 from ..errors import CdsBatchError, RubricError
 from ..failures import cannot_run_message, internal_error_message, write_crash_log
 from ..findings import Finding, Severity
-from ..prepare import district_options, roster_usable
+from ..prepare import district_options, roster_usable, run_counts
 from ..roster import check_roster
 from ..run import Progress, run_district
 from .jobs import JobFailed
@@ -44,11 +43,7 @@ def _run(r: Round, progress: Progress, jobs: int | None) -> str:
     s = r.settings
     options = district_options((r.inbox,), schools, (r.rubric_source,), r.out, round_label=s.label,
                                office=s.office, jobs=jobs)
-    report = run_district(options, progress)
-    counts = report.district.counts()
-    unlisted = f", {counts[Status.UNLISTED]} ngoài danh sách" if counts[Status.UNLISTED] else ""
-    return (f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính). Trường: {counts[Status.VALID]} hợp lệ, "
-            f"{counts[Status.NEEDS_FIX]} cần sửa, {counts[Status.MISSING]} chưa nộp{unlisted}.")
+    return " ".join(run_counts(run_district(options, progress)))
 
 
 def _with_findings(message: str, found: list[Finding]) -> str:
