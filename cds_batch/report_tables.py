@@ -146,15 +146,19 @@ def overview_table(district: District, rubrics: Sequence[Rubric]) -> tuple[list[
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
 
 
+# The "Cần sửa" sheet's columns; the web page finds them again by these headers.
+FIX_COLUMNS = (Column("Mã trường", 10, Look.CODE), Column("Tên trường", 22, Look.WRAP), Column("Tệp", 26, Look.WRAP),
+               Column("Vị trí", 14, Look.WRAP), Column("Mã lỗi", 7, Look.CODE), Column("Mức độ", 10, Look.STATUS),
+               Column("Nội dung", 60, Look.WRAP))
+
+
 def fix_table(district: District) -> Table:
     """Every error and warning of the used and the unplaced submissions, in school, file, severity order.
 
     An unplaced file with no such finding (unreadable, not our template) gets one error row made
     from its ledger reason, so every file the office must chase is on this sheet.
     """
-    columns = (Column("Mã trường", 10, Look.CODE), Column("Tên trường", 22, Look.WRAP), Column("Tệp", 26, Look.WRAP),
-               Column("Vị trí", 14, Look.WRAP), Column("Mã lỗi", 7, Look.CODE), Column("Mức độ", 10, Look.STATUS),
-               Column("Nội dung", 60, Look.WRAP))
+    columns = FIX_COLUMNS
     order = {row.info.code: n for n, row in enumerate(district.schools)}
     keyed: list[tuple[tuple[int, str, int, int], tuple[Cell, ...]]] = []
     placed = [(row.info.code, row.info.name, row.used) for row in district.schools if row.used is not None]

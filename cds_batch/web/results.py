@@ -23,11 +23,11 @@ from ..prepare import UNUSABLE
 from ..report_page import PAGE_FILE
 from ..report_recognition import RECOGNITION_FILE
 from ..report_summary import SHEET_FIX
-from ..report_tables import FATE_LABELS
+from ..report_tables import FATE_LABELS, FIX_COLUMNS
 from ..run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
 from ..run_review import OUR_NAMES as REVIEW_NAMES
 
-FIX_HEADER = ("Mã trường", "Tên trường", "Tệp", "Vị trí", "Mã lỗi", "Mức độ", "Nội dung")
+FIX_HEADER = tuple(c.header for c in FIX_COLUMNS)
 DOWNLOADABLE = (SUMMARY, CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
 
 
