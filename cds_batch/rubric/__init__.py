@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from ..atomic import write_text_atomic
 from ..errors import RubricError
 from ..findings import Code, Finding, Severity, finding
-from .loading import Place, from_dict, to_dict
 from .model import Rubric
-from .xlsx_format import read_xlsx, write_xlsx
-from .yaml_format import DuplicateKey, dump_yaml, parse_yaml
+
+if TYPE_CHECKING:
+    from .loading import Place
+
+# Loading, checking and exporting import YAML, jsonschema and the Excel format inside the functions:
+# a reading or writing worker imports `rubric.model`, which runs this file, and those imports cost
+# it about 0.2 s at every process start.
 
 __all__ = ["Rubric", "builtin_ids", "load_rubric", "check_file", "export_rubric"]
 
@@ -31,6 +32,10 @@ def builtin_ids() -> list[str]:
 
 
 def _parse(text: str, file: str) -> tuple[Any, dict[Any, Place], list[Finding]]:
+    import yaml
+
+    from .yaml_format import DuplicateKey, parse_yaml
+
     try:
         data, places = parse_yaml(text)
     except DuplicateKey as dup:
@@ -45,6 +50,9 @@ def _parse(text: str, file: str) -> tuple[Any, dict[Any, Place], list[Finding]]:
 
 def check_file(source: str | Path) -> tuple[Rubric | None, list[Finding]]:
     """Load a built-in id or a rubric file and return it (None if unusable) with all findings."""
+    from .loading import from_dict
+    from .xlsx_format import read_xlsx
+
     if isinstance(source, str) and source in builtin_ids():
         file = f"{source}.yaml"
         data, places, found = _parse(_BUILTIN.joinpath(file).read_text(encoding="utf-8"), file)
@@ -82,6 +90,11 @@ def load_rubric(source: str | Path) -> Rubric:
 
 def export_rubric(rubric: Rubric, target: Path) -> None:
     """Write `rubric` as YAML or as an Excel workbook, by the target's extension."""
+    from ..atomic import write_text_atomic
+    from .loading import to_dict
+    from .xlsx_format import write_xlsx
+    from .yaml_format import dump_yaml
+
     data = to_dict(rubric)
     if target.suffix.lower() == ".xlsx":
         write_xlsx(data, target)
