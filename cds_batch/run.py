@@ -203,8 +203,8 @@ class _FeedbackPlan:
             rubric = self.by_id.get(row.used.rubric_id)
             target = self.folder / self.names[row.info.code]
             paths.append(target)
-            inputs = inputs_digest(_without_paths(row), rubric.content_hash if rubric else None, opts.office,
-                                   opts.round_label, self.returned.get(row.info.code))
+            inputs = inputs_digest(cache.fingerprint, _files_of(row), rubric.content_hash if rubric else None,
+                                   opts.office, opts.round_label, self.returned.get(row.info.code))
             if not cache.unchanged(target, inputs):
                 self.todo.append((row, inputs))
         self.paths = tuple(paths)
@@ -222,11 +222,13 @@ class _FeedbackPlan:
                 stale.unlink()
 
 
-def _without_paths(row: SchoolRow) -> SchoolRow:
-    """The row without the private working paths of its entries, which differ from run to run."""
-    def bare(s: Submission) -> Submission:
-        return replace(s, entry=replace(s.entry, path=None))
-    return replace(row, used=bare(row.used) if row.used else None, superseded=tuple(bare(s) for s in row.superseded))
+def _files_of(row: SchoolRow) -> tuple[object, ...]:
+    """What a school's feedback page is made from besides the run's fingerprint: its roster line, status and
+    the ledger entries of its files, without their private working paths (which differ from run to run).
+    Each file's reading follows from its entry and the fingerprint, as the cache itself relies on, so
+    the readings need not be digested: that cost a province's run seconds."""
+    files = (row.used, *row.superseded) if row.used is not None else row.superseded
+    return row.info, row.status, tuple(replace(s.entry, path=None) for s in files)
 
 
 def default_rubrics(sources: Sequence[str], load: Callable[[str], Rubric],
