@@ -58,7 +58,10 @@ def worker_pool(ctx: Context, jobs: int) -> Iterator[Workers | None]:
         yield None
         return
     with _pool(ctx, jobs) as workers:
-        workers.pool.submit(_ready)   # a "spawn" pool starts all its workers on the first task
+        # A "spawn" pool starts one worker per task submitted while none is idle: one task each starts
+        # them all now, not the last one when the first files are read (half a second later).
+        for _ in range(jobs):
+            workers.pool.submit(_ready)
         yield workers
 
 

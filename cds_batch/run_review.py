@@ -16,14 +16,14 @@ import re
 from dataclasses import dataclass, replace
 from itertools import count, islice
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 from .cache import RunCache, inputs_digest
 from .consolidate import District, SchoolRow
 from .recognition import Recognition, Review
 from .report_page import PAGE_FILE, write_publication_page
 from .report_recognition import RECOGNITION_FILE, write_recognition_list
-from .review_book import REVIEW_FILE, reviewed_rows, write_review
+from .review_book import REVIEW_FILE, criterion_rows, reviewed_rows, write_review
 from .rubric.model import Rubric
 
 ROWS_PER_BOOK = 1_000_000   # criterion rows of one review workbook: Excel's sheet holds 1,048,576
@@ -56,7 +56,7 @@ class ReviewPlan:
     def rows(self) -> int:
         """Criterion rows to write: what writing costs."""
         by_id = {r.id: r for r in self.rubrics}
-        return sum(_criteria(row, by_id) for rows, *_ in self.todo for row in rows)
+        return sum(criterion_rows(row, by_id) for rows, *_ in self.todo for row in rows)
 
     def write(self) -> None:
         for rows, target, carried, _ in self.todo:
@@ -90,7 +90,7 @@ def plan_review_books(district: District, rubrics: Sequence[Rubric], out: Path, 
     covered = _schools(prior) if kept else set()
     by_id = {r.id: r for r in rubrics}
     parts = split([row for row in reviewed_rows(district) if row.info.code not in covered],
-                  lambda row: _criteria(row, by_id))
+                  lambda row: criterion_rows(row, by_id))
     names = _names(len(parts), {p.name for p in kept}) if any(parts) or not kept else []
     hashes = sorted((r.id, r.content_hash) for r in rubrics)
     todo, books = [], []
@@ -99,7 +99,7 @@ def plan_review_books(district: District, rubrics: Sequence[Rubric], out: Path, 
         carried = _only(prior, {row.info.code for row in rows})
         digest = inputs_digest([_identity(row) for row in rows], hashes, office, round_label, carried)
         if not cache.unchanged(target, digest):
-            todo.append((tuple(rows), target, carried, digest))
+            todo.append((tuple(map(_shown, rows)), target, carried, digest))
         books.append(target)
     return ReviewPlan(tuple(todo), tuple(books), tuple(kept), (), tuple(present), tuple(rubrics), office,
                       round_label)
@@ -144,17 +144,21 @@ def split(rows: Sequence[SchoolRow], size: Callable[[SchoolRow], int],
     return parts
 
 
-def _criteria(row: SchoolRow, by_id: Mapping[str, Rubric]) -> int:
-    rubric = by_id.get(row.used.rubric_id) if row.used is not None else None
-    return sum(len(g.criteria) for g in rubric.groups) if rubric is not None else 0
-
-
 def _identity(row: SchoolRow) -> tuple[object, ...]:
     """What a school's rows of the review workbook are made from: the file read (its answers, result and
     evidence follow from it and the tool's code), the roster line and the status."""
     used = row.used
     assert used is not None
     return row.info, row.status, used.entry.sha256, used.rubric_id
+
+
+def _shown(row: SchoolRow) -> SchoolRow:
+    """The row with only what the review workbook shows: no findings, other files or school fields, which
+    were a third of what a review process received (a province's workbook is written by a process of its own)."""
+    used = row.used
+    assert used is not None
+    return replace(row, superseded=(), used=replace(used, findings=(), school_fields={},
+                                                    entry=replace(used.entry, path=None)))
 
 
 def _only(review: Review | None, schools: set[str]) -> Review | None:
