@@ -11,6 +11,7 @@ and a `RunReport` for the command line to summarise. Library code: no printing, 
 """
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -87,8 +88,11 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
     # Read before the inbox: a review that cannot be used stops the run before minutes of reading.
     review = read_reviews(opts.reviews, opts.rubrics, round_label=opts.round_label, roster=opts.roster)
     ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read)
-    with closing(RunCache(opts.out, ctx)) as cache:
-        return _run(opts, ctx, cache, previous, review, progress)
+    try:
+        with closing(RunCache(opts.out, ctx)) as cache:
+            return _run(opts, ctx, cache, previous, review, progress)
+    finally:
+        gc.unfreeze()   # what the reading froze (`pool.examine_all`) is collected again: `serve` runs on
 
 
 def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
@@ -118,13 +122,17 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
     feedback = _FeedbackPlan(district, opts, cache, recognition)
     review_books = plan_review_books(district, opts.rubrics, opts.out, cache, office=opts.office,
                                      round_label=opts.round_label, prior=review, read_from=opts.reviews)
-    # The feedback files are written by their process pool, and a big review workbook by a process of
+    # The feedback files are written by their process pool, and big review workbooks each by a process of
     # its own, while this process writes the summary: the thread that drives the pool only waits on it
     # (3,000 schools on two cores: 51.7 s → 44.9 s end to end), and a second run, whose few feedback
-    # files are written in-process, still uses both cores. Ctrl+C here waits for the files being written.
+    # files are written in-process, still uses both cores. A province's two review workbooks written one
+    # after the other were the last 30 s of its run, with one core idle. Everything read and planned so
+    # far lives until the end: frozen, the garbage collector stops walking it while the writers allocate
+    # (4 s of this process at 45,000 schools). Ctrl+C here waits for the files being written.
+    gc.freeze()
     with ThreadPoolExecutor(1) as background, _review_writer(review_books) as reviewer:
         writing = background.submit(feedback.write, opts)
-        reviewing = reviewer.submit(review_books.write) if reviewer is not None else None
+        reviewing = [reviewer.submit(part) for part in review_books.parts()] if reviewer is not None else []
         write_summary(district, opts.rubrics, opts.out / SUMMARY, office=opts.office, round_label=opts.round_label,
                       changes=changes, recognition=recognition)
         header, rows = overview_table(district, opts.rubrics)
@@ -133,10 +141,11 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
         write_json(opts.out / LEDGER, ledger(district))
         made = write_recognition(recognition, district, opts.out, office=opts.office, round_label=opts.round_label) \
             if recognition is not None else ()
-        if reviewing is None:
-            review_books.write()
-        else:
-            reviewing.result()
+        if reviewer is None:
+            for part in review_books.parts():
+                part()
+        for future in reviewing:
+            future.result()
         written = writing.result()
     feedback.done(cache, written)
     books = review_books.done(cache)
@@ -145,10 +154,11 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
 
 
 def _review_writer(plan: ReviewPlan) -> AbstractContextManager[ProcessPoolExecutor | None]:
-    """A process for the review workbooks when they are big enough to pay for its start (about a second)."""
+    """A process per review workbook (up to the cores) when they are big enough to pay for its start
+    (about a second)."""
     if plan.rows < BIG_ROWS:
         return nullcontext(None)
-    return ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    return ProcessPoolExecutor(min(len(plan.todo), os.cpu_count() or 1), mp_context=get_context("spawn"))
 
 
 def _early_workers(opts: RunOptions, ctx: Context, cache: RunCache) -> AbstractContextManager[Workers | None]:

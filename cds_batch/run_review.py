@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import count, islice
 from pathlib import Path
 from typing import Callable, Sequence
@@ -41,8 +42,8 @@ class ReviewBooks:
 @dataclass(frozen=True)
 class ReviewPlan:
     """The review workbooks of a run (module docstring): made in the main process (`plan_review_books`),
-    written by `write` (picklable and touching no cache: a big run writes them in another process),
-    then recorded by `done`."""
+    written by `parts` (picklable and touching no cache: a big run writes each workbook in a process of
+    its own), then recorded by `done`."""
     todo: tuple[tuple[tuple[SchoolRow, ...], Path, Review | None, str], ...]  # rows, target, values carried, digest
     books: tuple[Path, ...]     # this run's review workbooks: to write, or unchanged since the last run
     kept: tuple[Path, ...]
@@ -58,9 +59,10 @@ class ReviewPlan:
         by_id = {r.id: r for r in self.rubrics}
         return sum(criterion_rows(row, by_id) for rows, *_ in self.todo for row in rows)
 
-    def write(self) -> None:
-        for rows, target, carried, _ in self.todo:
-            write_review(rows, self.rubrics, target, office=self.office, round_label=self.round_label, prior=carried)
+    def parts(self) -> list[Callable[[], None]]:
+        """One call per review workbook to write, each picklable with only its own schools."""
+        return [partial(write_review, rows, self.rubrics, target, office=self.office, round_label=self.round_label,
+                        prior=carried) for rows, target, carried, _ in self.todo]
 
     def done(self, cache: RunCache) -> ReviewBooks:
         cache.written([(target, digest) for _, target, _, digest in self.todo])

@@ -123,6 +123,38 @@ def test_a_review_workbook_written_by_its_own_process_is_the_same_bytes(outputs,
     assert (tmp_path / REVIEW_FILE).read_bytes() == (outputs[0] / REVIEW_FILE).read_bytes()
 
 
+def test_split_review_workbooks_written_by_a_process_each_are_the_same_bytes(tmp_path, monkeypatch):
+    """A province's review workbooks (one per million criterion rows) are written by a process each, up
+    to the cores; here a part holds 200 rows, so the samples' schools make several, written once in
+    this process and once by the pool, byte for byte alike."""
+    import functools
+
+    import cds_batch.run as run
+    import cds_batch.run_review as run_review
+    from cds_batch import cli
+
+    monkeypatch.setattr(run_review, "split", functools.partial(run_review.split, limit=200))
+    monkeypatch.chdir(ROOT)
+    started, pool = [], run.ProcessPoolExecutor
+    monkeypatch.setattr(run, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or pool(*a, **k))
+
+    def run_to(out: Path) -> list[Path]:
+        with pytest.raises(SystemExit) as done:
+            cli.main(["run", INBOX, "--roster", "samples/danh-sach-truong.csv", "--round", PLAN["round"],
+                      "--office", "Phòng GDĐT Quận 7", "--out", str(out)])
+        assert done.value.code == 1
+        return sorted(out.glob("danh-gia-ngoai*.xlsx"))
+
+    alone = run_to(tmp_path / "in-process")
+    assert started == [] and len(alone) >= 3 and alone[0].name == "danh-gia-ngoai-1.xlsx"
+    monkeypatch.setattr(run, "BIG_ROWS", 1)
+    pooled = run_to(tmp_path / "pool")
+    assert started == [(min(len(alone), os.cpu_count() or 1),)]
+    assert [p.name for p in pooled] == [p.name for p in alone]
+    for a, b in zip(alone, pooled):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_the_province_rolls_up_the_district_run(outputs, tmp_path):
     first, _, _ = outputs
     done = cds_batch("province", str(first / "tong-hop.xlsx"), "--out", str(tmp_path / "so"))
