@@ -92,7 +92,7 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
         with closing(RunCache(opts.out, ctx)) as cache:
             return _run(opts, ctx, cache, previous, review, progress)
     finally:
-        gc.unfreeze()   # what the reading froze (`pool.examine_all`) is collected again: `serve` runs on
+        gc.unfreeze()   # what the run froze is collected again: `serve` runs round after round in one process
 
 
 def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
@@ -126,7 +126,7 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
     # its own, while this process writes the summary: the thread that drives the pool only waits on it
     # (3,000 schools on two cores: 51.7 s → 44.9 s end to end), and a second run, whose few feedback
     # files are written in-process, still uses both cores. A province's two review workbooks written one
-    # after the other were the last 30 s of its run, with one core idle. Everything read and planned so
+    # after the other were the last 33 s of its run, with one core idle. Everything read and planned so
     # far lives until the end: frozen, the garbage collector stops walking it while the writers allocate
     # (4 s of this process at 45,000 schools). Ctrl+C here waits for the files being written.
     gc.freeze()
