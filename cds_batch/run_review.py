@@ -133,17 +133,33 @@ def write_recognition(recognition: Recognition, district: District, out: Path, *
 
 def split(rows: Sequence[SchoolRow], size: Callable[[SchoolRow], int],
           limit: int = ROWS_PER_BOOK) -> list[list[SchoolRow]]:
-    """`rows` in order, cut into parts of at most `limit` criterion rows (one part at least)."""
-    parts: list[list[SchoolRow]] = [[]]
-    count = 0
-    for row in rows:
-        n = size(row)
-        if parts[-1] and count + n > limit:
-            parts.append([])
-            count = 0
-        parts[-1].append(row)
-        count += n
+    """`rows` in order, cut into as few parts of at most `limit` criterion rows as will do (one part at
+    least), the largest as small as it can be. Each part is written by a process of its own: a
+    province's 1.27 million rows cut at the limit made parts of 1 million and 0.27 million rows, and
+    the first was written long after the second."""
+    sizes = [size(row) for row in rows]
+    fewest = len(_greedy(sizes, limit))
+    low, high = min(max(sizes, default=0), limit), limit
+    while low < high:   # the smallest capacity that needs no more parts than the limit does
+        mid = (low + high) // 2
+        low, high = (low, mid) if len(_greedy(sizes, mid)) <= fewest else (mid + 1, high)
+    parts, start = [], 0
+    for length in _greedy(sizes, high):
+        parts.append(list(rows[start:start + length]))
+        start += length
     return parts
+
+
+def _greedy(sizes: Sequence[int], capacity: int) -> list[int]:
+    """How many rows each part takes, filling each up to `capacity` in order (one part at least)."""
+    lengths, count = [0], 0
+    for n in sizes:
+        if lengths[-1] and count + n > capacity:
+            lengths.append(0)
+            count = 0
+        lengths[-1] += 1
+        count += n
+    return lengths
 
 
 def _identity(row: SchoolRow) -> tuple[object, ...]:
