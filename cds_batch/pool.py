@@ -12,13 +12,11 @@ several files in flight, each is read again alone to find the one that kills its
 """
 from __future__ import annotations
 
-import gc
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import count
 from multiprocessing import get_context
 from typing import Any, Callable, Iterator, Sequence
 
@@ -28,9 +26,6 @@ from .intake import Context, Shared, Submission, default_jobs, examine_safely
 # A template workbook reads in milliseconds and a 50 MB legacy .xls in a few seconds; a file still
 # being read after a minute is stuck (or hostile), and the office should not wait on it.
 FILE_SECONDS = 60.0
-# The submissions live until the run ends. Frozen every so many, the garbage collector stops walking them
-# again: a province's 43,650 cost this process 7 s of collections, as long as a worker takes for 1,800 files.
-FREEZE_EVERY = 1000
 POLL_SECONDS = 0.2   # how often the board is looked at while waiting
 IDLE = -1
 
@@ -127,12 +122,10 @@ def examine_all(entries: Sequence[Entry], ctx: Context, jobs: int | None = None,
     :param on_done: called in this process after each entry, for a progress bar.
     :param file_seconds: a file read for longer than this in the pool ends as unreadable.
     """
-    shared, reported = Shared(), count(1)
+    shared = Shared()
 
     def report(s: Submission) -> Submission:
         s = shared(s)
-        if next(reported) % FREEZE_EVERY == 0:
-            gc.freeze()
         if on_done is not None:
             on_done(s)
         return s
