@@ -4,6 +4,8 @@ time)."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,6 +63,23 @@ def test_new_files_are_the_only_ones_read_and_the_result_equals_a_run_without_ca
     assert grown.cached == first.workbooks
     run(base_options, tmp_path / "fresh", inbox, tmp_path / "late")
     assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh")
+
+
+def test_the_cache_holds_exactly_the_last_runs_files(base_options, inbox, tmp_path):
+    """Rows a run reused stay, rows of files gone from the inbox go, and rows of another fingerprint go."""
+    out = tmp_path / "out"
+    grown = run(base_options, out, inbox, tmp_path / "late")
+    shrunk = run(base_options, out, inbox)
+    assert shrunk.cached == shrunk.workbooks < grown.workbooks
+    assert count_rows(out) == shrunk.workbooks
+    assert run(base_options, out, inbox, tmp_path / "late").cached == shrunk.workbooks   # late/ read again
+    assert run(replace(base_options, round_label="Đợt 2 năm 2025"), out, inbox).cached == 0
+    assert count_rows(out) == shrunk.workbooks
+
+
+def count_rows(out: Path) -> int:
+    with closing(sqlite3.connect(out / CACHE_FILE)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM submission").fetchone()[0])
 
 
 def test_a_changed_file_is_read_again(base_options, inbox, tmp_path):
