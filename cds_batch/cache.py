@@ -134,9 +134,11 @@ class RunCache:
         if self._db is None:
             return
         keep = {entry_key(s.entry): s for s in submissions if s.entry.sha256 and not s.stopped}
-        rows = [(key, self.fingerprint,
+        # A generator, not a list: the pickles of a province (250 MB) never all exist at once, and the
+        # heap they would take stays with the process to its end.
+        rows = ((key, self.fingerprint,
                  pickle.dumps(tuple(getattr(s, name) for name in _FIELDS), protocol=pickle.HIGHEST_PROTOCOL))
-                for key, s in keep.items() if key not in self._reused]
+                for key, s in keep.items() if key not in self._reused)
         try:
             with self._db:
                 self._db.execute("DELETE FROM submission WHERE fingerprint != ?", (self.fingerprint,))

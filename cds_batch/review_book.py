@@ -31,8 +31,10 @@ rules whole-column through a sort: tests/test_review.py).
 """
 from __future__ import annotations
 
+import pickle
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import __version__
 from .answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, item_key, parse_flag, parse_number
@@ -91,25 +93,35 @@ def reviewed_rows(district: District) -> list[SchoolRow]:
             and row.used is not None and row.used.result is not None]
 
 
-def write_review(rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], target: Path, *, office: str,
+def write_review(rows: Sequence[SchoolRow] | Spool, rubrics: Sequence[Rubric], target: Path, *, office: str,
                  round_label: str, prior: Review | None = None) -> None:
     """Write the review workbook of `rows` (`reviewed_rows`) to `target` atomically.
 
+    :param rows: the schools, or a `Spool` of them (read once, one school at a time).
     :param rubrics: the run's rubrics; each school's rows follow the rubric it was scored with.
     :param prior: the evaluators' work read back from an earlier review workbook of the round: its
         points, comments, decisions and reviewers are written in again, so a later run (a late or
         corrected file) never makes them start over. Lines of criteria or schools no longer listed drop out.
     """
     by_id = {r.id: r for r in rubrics}
-    ids = list(dict.fromkeys(row.used.rubric_id for row in rows if row.used))
+    ids, count = (rows.rubric_ids, rows.lines) if isinstance(rows, Spool) else outline(rows, by_id)
     if unknown := [i for i in ids if i not in by_id]:
         raise CdsBatchError(f"Không ghi được bảng đánh giá ngoài: thiếu bộ chỉ số {', '.join(unknown)} mà các trường "
                             "đã dùng; hãy chạy lại với --rubric của bộ chỉ số đó.")
     used = [by_id[i] for i in ids] or list(rubrics)
-    # The criterion rows are made as they are written, never held: with each school's evidence text
-    # they were 28 MB of the 68 MB that writing the workbook of 3,000 schools held.
-    count = sum(criterion_rows(row, by_id) for row in rows)
-    lines = _lines(rows, by_id, _Prior(prior))
+    groups = sorted({g.id for r in used for g in r.groups})
+    earlier = _Prior(prior)
+    # The schools are gone through once: their criterion rows are made as they are written, never held
+    # (with each school's evidence text they were 28 MB of the 68 MB that writing the workbook of 3,000
+    # schools held), and the few cells of their "Kết luận" row and hidden key row are noted on the way.
+    schools: list[list[object]] = []
+    keys: list[tuple[str, str]] = []
+
+    def note(row: SchoolRow) -> None:
+        assert row.used is not None
+        schools.append([*_school_cells(row, groups), *earlier.school(row.info.code)])
+        keys.append((row.info.code, row.used.rubric_id))
+
     title = f"Đánh giá ngoài mức độ chuyển đổi số - {round_label}" if round_label else \
         "Đánh giá ngoài mức độ chuyển đổi số"
     with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label,
@@ -117,10 +129,43 @@ def write_review(rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], target: P
                                           comments="Tạo bằng cds_batch: bảng đánh giá ngoài của Phòng GDĐT.") as book:
         writer = _Writer(book)
         writer.identity(office, round_label, used)
-        writer.criteria(lines, count, office, round_label)
-        writer.schools(rows, used, office, round_label, _Prior(prior))
-        writer.meta(office, round_label, used, rows)
+        writer.criteria(_lines(rows, by_id, earlier, note), count, office, round_label)
+        writer.schools(schools, groups, office, round_label)
+        writer.meta(office, round_label, used, keys)
         book.close()
+
+
+def outline(rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric]) -> tuple[tuple[str, ...], int]:
+    """What a review workbook must know before its first school: the rubrics used (in order of first
+    use) and the criterion rows."""
+    ids = tuple(dict.fromkeys(row.used.rubric_id for row in rows if row.used))
+    return ids, sum(criterion_rows(row, by_id) for row in rows)
+
+
+@dataclass(frozen=True)
+class Spool:
+    """A review workbook's schools pickled one after the other into a file, with their `outline`.
+
+    A province's workbook is written by a process of its own: given the rows themselves, each such
+    process held its 22,500 schools (330 MB) at once; reading them back from here it holds one.
+    """
+
+    path: Path
+    schools: int
+    rubric_ids: tuple[str, ...]
+    lines: int
+
+    @classmethod
+    def write(cls, rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric], path: Path) -> "Spool":
+        with path.open("wb") as out:
+            for row in rows:
+                pickle.dump(row, out, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(path, len(rows), *outline(rows, by_id))
+
+    def __iter__(self) -> Iterator[SchoolRow]:
+        with self.path.open("rb") as f:
+            for _ in range(self.schools):
+                yield pickle.load(f)
 
 
 class _Prior:
@@ -168,8 +213,11 @@ def criterion_rows(row: SchoolRow, by_id: Mapping[str, Rubric]) -> int:
     return sum(len(g.criteria) for g in rubric.groups) if rubric is not None else 0
 
 
-def _lines(rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric], prior: _Prior) -> Iterator[tuple[object, ...]]:
+def _lines(rows: Iterable[SchoolRow], by_id: Mapping[str, Rubric], prior: _Prior,
+           note: Callable[[SchoolRow], None]) -> Iterator[tuple[object, ...]]:
+    """The criterion rows of `rows`, school after school; `note` sees each school before its rows."""
     for row in rows:
+        note(row)
         used = row.used
         assert used is not None and used.result is not None
         scores = {c.code: c for c in used.result.criteria}
@@ -307,10 +355,9 @@ class _Writer:
             "error_message": "Ô này ghi tối đa 2000 ký tự."})
         self.yellow(ws, first, last, looks)
 
-    def schools(self, rows: Sequence[SchoolRow], rubrics: Sequence[Rubric], office: str, round_label: str,
-                prior: _Prior) -> None:
+    def schools(self, table: Sequence[list[object]], ids: Sequence[int], office: str, round_label: str) -> None:
+        """The "Kết luận" sheet: `table` holds each school's cells (`_school_cells` and the earlier review's)."""
         ws = self.book.sheet(SHEET_SCHOOLS, landscape=True)
-        ids = sorted({g.id for r in rubrics for g in r.groups})
         cols = [Column(H_SCHOOL, 9), Column(H_NAME, 26), Column(H_RUBRIC, 14), Column(H_STATUS, 11)]
         for gid in ids:
             cols += [Column(f"{H_SELF} nhóm {gid}", 9), Column(f"Mức tự đánh giá nhóm {gid}", 9)]
@@ -318,9 +365,8 @@ class _Writer:
         looks = ["info_c", "info", "info_c", "info_c", *(["info_n", "info_c"] * len(ids)), "info_c", "input_c",
                  "input", "input"]
         head = self.top(ws, cols, "KẾT LUẬN ĐÁNH GIÁ NGOÀI THEO TRƯỜNG", office, round_label, SCHOOLS_NOTE, looks)
-        table = [[*_school_cells(row, ids), *prior.school(row.info.code)] for row in rows]
         last = self.table(ws, cols, head, table, len(table), looks)
-        if not rows:
+        if not table:
             return
         first = head + 1
         self.key_rule(ws, first, last, H_SCHOOL, cols, N_SCHOOLS)
@@ -336,8 +382,12 @@ class _Writer:
             "type": "formula", "criteria": f'=AND({ref}<>"",{known})', "format": self.f["bad"]})
         self.yellow(ws, first, last, looks)
 
-    def meta(self, office: str, round_label: str, rubrics: Sequence[Rubric], rows: Sequence[SchoolRow]) -> None:
-        """The hidden identity sheet: key rows, each value named; the key columns' lists are named ranges."""
+    def meta(self, office: str, round_label: str, rubrics: Sequence[Rubric],
+             schools: Sequence[tuple[str, str]]) -> None:
+        """The hidden identity sheet: key rows, each value named; the key columns' lists are named ranges.
+
+        :param schools: (school code, rubric id) of each school listed.
+        """
         ws = self.book.wb.add_worksheet(SHEET_META)
         ws.hide()
         ws.protect("")
@@ -351,8 +401,7 @@ class _Writer:
         for rubric in rubrics:
             ws.write_row(r, 0, [K_RUBRIC, rubric.id, rubric.content_hash, rubric.version])
             r += 1
-        r = self.listed(ws, r, K_SCHOOL, N_SCHOOLS, [(row.info.code, row.used.rubric_id if row.used else "")
-                                                     for row in rows])
+        r = self.listed(ws, r, K_SCHOOL, N_SCHOOLS, schools)
         codes = dict.fromkeys(c.code for rubric in rubrics for g in rubric.groups for c in g.criteria)
         self.listed(ws, r, K_CRITERION, N_CRITERIA, [(code,) for code in codes])
 

@@ -132,9 +132,12 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
     # far lives until the end: frozen, the garbage collector stops walking it while the writers allocate
     # (4 s of this process at 45,000 schools). Ctrl+C here waits for the files being written.
     gc.freeze()
-    with ThreadPoolExecutor(1) as background, _review_writer(review_books) as reviewer:
+    with ThreadPoolExecutor(1) as background, \
+            tempfile.TemporaryDirectory(prefix="cds_batch-review-", ignore_cleanup_errors=True) as spool, \
+            _review_writer(review_books) as reviewer:   # the writers end before their spool is removed
         writing = background.submit(feedback.write, opts)
-        reviewing = [reviewer.submit(part) for part in review_books.parts()] if reviewer is not None else []
+        reviewing = [reviewer.submit(part) for part in review_books.parts(Path(spool))] if reviewer is not None \
+            else []
         write_summary(district, opts.rubrics, opts.out / SUMMARY, office=opts.office, round_label=opts.round_label,
                       changes=changes, recognition=recognition)
         header, rows = overview_table(district, opts.rubrics)

@@ -24,7 +24,7 @@ from .consolidate import District, SchoolRow
 from .recognition import Recognition, Review
 from .report_page import PAGE_FILE, write_publication_page
 from .report_recognition import RECOGNITION_FILE, write_recognition_list
-from .review_book import REVIEW_FILE, criterion_rows, reviewed_rows, write_review
+from .review_book import REVIEW_FILE, Spool, criterion_rows, reviewed_rows, write_review
 from .rubric.model import Rubric
 
 ROWS_PER_BOOK = 1_000_000   # criterion rows of one review workbook: Excel's sheet holds 1,048,576
@@ -59,10 +59,16 @@ class ReviewPlan:
         by_id = {r.id: r for r in self.rubrics}
         return sum(criterion_rows(row, by_id) for rows, *_ in self.todo for row in rows)
 
-    def parts(self) -> list[Callable[[], None]]:
-        """One call per review workbook to write, each picklable with only its own schools."""
-        return [partial(write_review, rows, self.rubrics, target, office=self.office, round_label=self.round_label,
-                        prior=carried) for rows, target, carried, _ in self.todo]
+    def parts(self, spool: Path | None = None) -> list[Callable[[], None]]:
+        """One call per review workbook to write, each picklable with only its own schools.
+
+        :param spool: a folder where each workbook's schools are spooled (`Spool`) for a process of its
+            own to read one at a time; None: the calls hold the schools themselves.
+        """
+        by_id = {r.id: r for r in self.rubrics}
+        return [partial(write_review, Spool.write(rows, by_id, spool / f"{n}.pickle") if spool else rows,
+                        self.rubrics, target, office=self.office, round_label=self.round_label, prior=carried)
+                for n, (rows, target, carried, _) in enumerate(self.todo)]
 
     def done(self, cache: RunCache) -> ReviewBooks:
         cache.written([(target, digest) for _, target, _, digest in self.todo])

@@ -153,6 +153,16 @@ def test_the_same_district_gives_the_same_bytes(district, review_file, tmp_path)
     assert again.read_bytes() == review_file.read_bytes()
 
 
+def test_a_spool_of_the_schools_gives_the_same_bytes(district, review_file, tmp_path):
+    """A province's workbook process reads its schools back from a spool, one at a time."""
+    rows = B.reviewed_rows(district.district)
+    spool = B.Spool.write(rows, {r.id: r for r in district.rubrics}, tmp_path / "schools.pickle")
+    assert spool.schools == len(rows) and list(spool) == rows
+    again = tmp_path / B.REVIEW_FILE
+    B.write_review(spool, district.rubrics, again, office=OFFICE, round_label=ROUND)
+    assert again.read_bytes() == review_file.read_bytes()
+
+
 def test_the_identity_is_stored_as_named_cells_and_as_properties(district, review_file):
     names = read_names(review_file)
     assert {k: names[k][0] for k in B.SCALAR_KEYS} == {k: B.SHEET_META for k in B.SCALAR_KEYS}
