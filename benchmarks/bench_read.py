@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
 
-from cds_batch.read import read_workbook  # noqa: E402
+from cds_batch.reading.workbook import read_workbook  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
-from cds_batch.template_text import Issue  # noqa: E402
-from cds_batch.templates import write_school_template  # noqa: E402
+from cds_batch.templates.text import Issue  # noqa: E402
+from cds_batch.templates.writer import write_school_template  # noqa: E402
 from tests.read_fixtures import fill, soffice_batch  # noqa: E402
 from tests.template_helpers import SCHOOL, sample_answers  # noqa: E402
 

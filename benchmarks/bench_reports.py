@@ -25,15 +25,15 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 
-from cds_batch import report_feedback  # noqa: E402
-from cds_batch.consolidate import District, LedgerRow, SchoolRow  # noqa: E402
-from cds_batch.intake import Submission  # noqa: E402
-from cds_batch.outputs import ledger, results, write_csv, write_json  # noqa: E402
-from cds_batch.report_summary import overview_table, write_summary  # noqa: E402
-from cds_batch.roster import load_roster  # noqa: E402
+from cds_batch.reports import feedback as report_feedback  # noqa: E402
+from cds_batch.district.consolidate import District, LedgerRow, SchoolRow  # noqa: E402
+from cds_batch.checking.examine import Submission  # noqa: E402
+from cds_batch.reports.data_files import ledger, results, write_csv, write_json  # noqa: E402
+from cds_batch.reports.summary import overview_table, write_summary  # noqa: E402
+from cds_batch.rubric.roster import load_roster  # noqa: E402
 from cds_batch.rubric import builtin_ids, load_rubric  # noqa: E402
 from cds_batch.rubric.model import Rubric  # noqa: E402
-from cds_batch.run import RunOptions, default_rubrics, run_district  # noqa: E402
+from cds_batch.pipeline.district_run import RunOptions, default_rubrics, run_district  # noqa: E402
 
 OFFICE, ROUND = "Phòng GDĐT Quận 7", "Đợt 1 năm 2025"
 

@@ -2,7 +2,7 @@
 
 In: a roster school, a built-in rubric id, an answer profile and a seed key (a `Job`).
 Out: the filled .xlsx on disk. The workbook is the project's own template writer output
-(`cds_batch.templates.write_school_template`); the answers are typed into it by patching the sheet
+(`cds_batch.templates.writer.write_school_template`); the answers are typed into it by patching the sheet
 XML parts inside the zip (the cell each defined name points at gets the value, keeping its style),
 because openpyxl's load+save (~80 ms) is too slow for 45,000 files.
 
@@ -28,14 +28,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from cds_batch import layout as L
-from cds_batch.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
-from cds_batch.roster import SchoolInfo
+from cds_batch.form import layout as L
+from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
+from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Criterion, Kind, Rubric
-from cds_batch.scoring import score
-from cds_batch.template_text import Issue, guide_lines, row_height
-from cds_batch.templates import GUIDE_WIDTH, write_school_template
+from cds_batch.checking.score import score
+from cds_batch.templates.text import Issue, guide_lines, row_height
+from cds_batch.templates.writer import GUIDE_WIDTH, write_school_template
 
 Parts = dict[str, bytes]   # zip member name → uncompressed bytes, in the writer's order
 CONTACTS = ("Nguyễn Thị Hòa, Phó Hiệu trưởng", "Trần Văn Minh, Hiệu trưởng", "Lê Thị Thu Hà, Phó Hiệu trưởng",

@@ -39,12 +39,12 @@ from typing import Any, Iterable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
 
-from cds_batch.roster import SchoolInfo  # noqa: E402
+from cds_batch.rubric.roster import SchoolInfo  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
 from cds_batch.rubric.model import Rubric  # noqa: E402
-from cds_batch.template_text import Issue  # noqa: E402
-from cds_batch.templates import template_filename  # noqa: E402
-from cds_batch.text import ascii_slug  # noqa: E402
+from cds_batch.templates.text import Issue  # noqa: E402
+from cds_batch.templates.writer import template_filename  # noqa: E402
+from cds_batch.core.text import ascii_slug  # noqa: E402
 
 import corpus_fill  # noqa: E402  (the sibling module; spawned workers import it by this name)
 

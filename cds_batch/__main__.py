@@ -1,4 +1,4 @@
 """`python -m cds_batch` runs the same CLI as the `cds-batch` console script."""
-from .cli import main
+from cds_batch.cli import main
 
 main()

@@ -17,20 +17,22 @@ from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 import click
 
-from . import __version__
-from .consolidate import Status
-from .errors import CdsBatchError, RubricError
-from .failures import cannot_run_message, internal_error_message, write_crash_log
-from .findings import Finding, Severity
-from .limits import LIMITS, RunLimits, parse_limits
-from .prepare import UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable, run_counts
-from .recognition import decision_label
-from .roster import SchoolInfo, check_roster
-from .rubric import builtin_ids, check_file, export_rubric, load_rubric
-from .run import FEEDBACK, PROVINCE_SUMMARY, SUMMARY, Progress, RunReport, run_district
-from .template_text import Issue
-from .templates import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
-from .text import clean
+from cds_batch import __version__
+from cds_batch.district.consolidate import Status
+from cds_batch.core.errors import CdsBatchError, RubricError
+from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
+from cds_batch.core.findings import Finding, Severity
+from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
+from cds_batch.pipeline.use_cases import (
+    UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable, run_counts
+)
+from cds_batch.district.recognition import decision_label
+from cds_batch.rubric.roster import SchoolInfo, check_roster
+from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
+from cds_batch.pipeline.district_run import FEEDBACK, PROVINCE_SUMMARY, SUMMARY, Progress, RunReport, run_district
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
+from cds_batch.core.text import clean
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -242,7 +244,7 @@ def serve(host: str, port: int, no_browser: bool, data: Path | None) -> None:
     \b
     Ví dụ: cds-batch serve --data D:\\CDS
     """
-    from .web.server import default_data, make_server   # Flask and waitress load only for this command
+    from cds_batch.web.server import default_data, make_server  # Flask and waitress load only for this command
 
     served = make_server(data or default_data(), host=host, port=port)
     click.echo(f"Trang web của cds-batch: {served.url}")

@@ -1,4 +1,4 @@
-"""Rewrite the README's finding-code table from the catalogue in cds_batch/findings.py.
+"""Rewrite the README's finding-code table from the catalogue in cds_batch/core/findings.py.
 
 Usage: python scripts/finding_table.py   (tests/test_docs.py fails while the table is stale)
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from cds_batch.findings import Code  # noqa: E402  (after the path is set, when run as a script)
+from cds_batch.core.findings import Code  # noqa: E402  (after the path is set, when run as a script)
 
 HEAD = "| code | severity | message |\n| --- | --- | --- |\n"
 

@@ -2,7 +2,7 @@
 
 Usage: python scripts/make_samples.py [--keep-libreoffice]
 
-Every workbook is made the way a school makes it: the office's own template (`cds_batch.templates`)
+Every workbook is made the way a school makes it: the office's own template (`cds_batch.templates.writer`)
 with answers typed into its named cells (openpyxl stands in for the person). Answers come from a
 `random.Random` seeded with the school code, so they vary per school (Mức 1, 2 and 3 all occur) and
 are the same on every run. Dates are fixed, xlsx files are re-zipped with fixed member times, and
@@ -83,14 +83,14 @@ import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from cds_batch import layout as L  # noqa: E402  (after the path is set, when run as a script)
-from cds_batch.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES  # noqa: E402
-from cds_batch.roster import SchoolInfo, load_roster  # noqa: E402
+from cds_batch.form import layout as L  # noqa: E402  (after the path is set, when run as a script)
+from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES  # noqa: E402
+from cds_batch.rubric.roster import SchoolInfo, load_roster  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
 from cds_batch.rubric.model import Criterion, Kind, Rubric  # noqa: E402
-from cds_batch.scoring import score  # noqa: E402
-from cds_batch.template_text import Issue  # noqa: E402
-from cds_batch.templates import write_school_template  # noqa: E402
+from cds_batch.checking.score import score  # noqa: E402
+from cds_batch.templates.text import Issue  # noqa: E402
+from cds_batch.templates.writer import write_school_template  # noqa: E402
 
 INBOX = ROOT / "samples" / "inbox"
 PLAN = ROOT / "samples" / "inbox-plan.json"

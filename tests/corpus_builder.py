@@ -23,14 +23,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cds_batch import layout as L
-from cds_batch.consolidate import Status
-from cds_batch.discover import Fate
-from cds_batch.roster import SchoolInfo
+from cds_batch.form import layout as L
+from cds_batch.district.consolidate import Status
+from cds_batch.intake.discover import Fate
+from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
-from cds_batch.template_text import Issue
-from cds_batch.templates import write_school_template
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import write_school_template
 
 from . import inbox_builder as build
 from .read_fixtures import fill, soffice_batch, values_only_copy, without_sheet

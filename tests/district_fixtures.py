@@ -23,13 +23,13 @@ from pathlib import Path
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from cds_batch.consolidate import District, consolidate
-from cds_batch.discover import Entry, Fate, Kind, TimeSource
-from cds_batch.findings import Code, finding
-from cds_batch.intake import Submission
-from cds_batch.roster import SchoolInfo
+from cds_batch.district.consolidate import District, consolidate
+from cds_batch.intake.discover import Entry, Fate, Kind, TimeSource
+from cds_batch.core.findings import Code, finding
+from cds_batch.checking.examine import Submission
+from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric import load_rubric
-from cds_batch.scoring import score
+from cds_batch.checking.score import score
 
 from .template_helpers import sample_answers, scoring_answers
 

@@ -16,8 +16,8 @@ from typing import Any, Mapping, Sequence
 
 import openpyxl
 
-from cds_batch import layout as L
-from cds_batch.atomic import encodable
+from cds_batch.form import layout as L
+from cds_batch.core.atomic import encodable
 from cds_batch.rubric import load_rubric
 
 from .inbox_builder import eml_bytes

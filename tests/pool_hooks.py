@@ -11,7 +11,8 @@ import os
 import signal
 import time
 
-from cds_batch import intake, pool
+from cds_batch.checking import examine as intake
+from cds_batch.district import pool
 
 
 def init_with_trouble(ctx: intake.Context, board: pool.Board) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Font
 
-from cds_batch import layout as L
+from cds_batch.form import layout as L
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
-from cds_batch.template_text import Issue
-from cds_batch.templates import write_school_template
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import write_school_template
 
 from .conftest import rubric_file
 from .template_helpers import SCHOOL, SOFFICE_TIMEOUT

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from cds_batch.consolidate import District, SchoolRow, Status
-from cds_batch.intake import Submission
-from cds_batch.roster import SchoolInfo, load_roster
+from cds_batch.district.consolidate import District, SchoolRow, Status
+from cds_batch.checking.examine import Submission
+from cds_batch.rubric.roster import SchoolInfo, load_roster
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
-from cds_batch.run import RunOptions, run_district
-from cds_batch.scoring import score
-from cds_batch.text import fold
+from cds_batch.pipeline.district_run import RunOptions, run_district
+from cds_batch.checking.score import score
+from cds_batch.core.text import fold
 
 from .corpus_builder import uno_python
 from .district_fixtures import entry

@@ -16,10 +16,10 @@ import openpyxl
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 
-from cds_batch import layout as L
-from cds_batch.answers import CONDITION_YES, ITEM_NO, ITEM_YES
-from cds_batch.names import read_names
-from cds_batch.roster import SchoolInfo
+from cds_batch.form import layout as L
+from cds_batch.form.answers import CONDITION_YES, ITEM_NO, ITEM_YES
+from cds_batch.reading.defined_names import read_names
+from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric.model import Kind, Rubric
 
 SCHOOL = SchoolInfo(code="79001", name="Trường Mầm non Hoa Sen", level="Mầm non", commune="Phường Tân Phong",

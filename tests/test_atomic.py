@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from cds_batch.atomic import atomic_path, write_text_atomic
-from cds_batch.report_summary import write_summary
+from cds_batch.core.atomic import atomic_path, write_text_atomic
+from cds_batch.reports.summary import write_summary
 from .district_fixtures import RUBRICS, district
 
 
@@ -22,7 +22,7 @@ def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path
 
 
 def test_the_summary_writer_failing_midway_writes_nothing(tmp_path, monkeypatch):
-    import cds_batch.report_summary as summary
+    import cds_batch.reports.summary as summary
 
     def boom(*args, **kwargs):
         raise RuntimeError("hết chỗ trên đĩa")

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from cds_batch.read import read_workbook
-from cds_batch.roster import SchoolInfo
-from cds_batch.template_text import Issue
+from cds_batch.reading.workbook import read_workbook
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.templates.text import Issue
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.cache import CACHE_FILE
-from cds_batch.roster import load_roster
+from cds_batch.district.cache import CACHE_FILE
+from cds_batch.rubric.roster import load_roster
 from cds_batch.rubric import builtin_ids, load_rubric
-from cds_batch.run import RunOptions, RunReport, default_rubrics, run_district
+from cds_batch.pipeline.district_run import RunOptions, RunReport, default_rubrics, run_district
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ("tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json")

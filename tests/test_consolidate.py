@@ -17,13 +17,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cds_batch.consolidate import Status, consolidate
-from cds_batch.containers import Kind
-from cds_batch.discover import Entry, Fate, TimeSource
-from cds_batch.findings import Code, finding
-from cds_batch.intake import Submission
-from cds_batch.roster import SchoolInfo
-from cds_batch.scoring import SchoolResult
+from cds_batch.district.consolidate import Status, consolidate
+from cds_batch.intake.containers import Kind
+from cds_batch.intake.discover import Entry, Fate, TimeSource
+from cds_batch.core.findings import Code, finding
+from cds_batch.checking.examine import Submission
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.checking.score import SchoolResult
 
 VN = timezone(timedelta(hours=7))
 ROSTER = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.discover import Entry, Fate, Limits, TimeSource, discover, private_workdir
+from cds_batch.intake.discover import Entry, Fate, Limits, TimeSource, discover, private_workdir
 from tests import inbox_builder as build
 
 WB = build.xlsx_bytes

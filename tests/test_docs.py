@@ -8,7 +8,7 @@ import click
 import pytest
 
 from cds_batch.cli import cli
-from cds_batch.findings import Code
+from cds_batch.core.findings import Code
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

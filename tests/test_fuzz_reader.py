@@ -28,11 +28,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cds_batch.discover import Fate
-from cds_batch.intake import Context, Submission, examine
-from cds_batch.names import names_in
-from cds_batch.package import Package, sheet_parts
-from cds_batch.roster import load_roster
+from cds_batch.intake.discover import Fate
+from cds_batch.checking.examine import Context, Submission, examine
+from cds_batch.reading.defined_names import names_in
+from cds_batch.reading.package import Package, sheet_parts
+from cds_batch.rubric.roster import load_roster
 from cds_batch.rubric import load_rubric
 
 from .hostile_files import BLANK_TEMPLATE, ROOT, SAMPLE_ODS, rezip, write

@@ -26,14 +26,14 @@ import openpyxl
 import pytest
 
 from cds_batch import __version__, cli
-from cds_batch.atomic import atomic_path, distinct_names, encodable, remove_leftovers, safe_stem
-from cds_batch.failures import LOG_NAME
-from cds_batch.outputs import csv_cell, write_csv
-from cds_batch.report_book import Book, header_text, small
-from cds_batch.report_feedback import SUFFIX, feedback_filename, feedback_names
-from cds_batch.roster import SchoolInfo
-from cds_batch.template_text import Issue
-from cds_batch.templates import template_filename, write_school_templates, write_template
+from cds_batch.core.atomic import atomic_path, distinct_names, encodable, remove_leftovers, safe_stem
+from cds_batch.pipeline.failures import LOG_NAME
+from cds_batch.reports.data_files import csv_cell, write_csv
+from cds_batch.reports.book import Book, header_text, small
+from cds_batch.reports.feedback import SUFFIX, feedback_filename, feedback_names
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import template_filename, write_school_templates, write_template
 
 from .hostile_helpers import (AT, COMMAND, HOSTILE, HOSTILE_FILE, HYPERLINK, MINUS, NATIONAL, PLUS, ROOT, ROSTER,
                               SENDER, Inbox, build_inbox, check_inputs_safe, copy_of, digests, write_roster)
@@ -403,7 +403,7 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 
 def test_an_internal_error_exits_70_and_writes_the_log_into_the_output_folder(inbox, capsys, monkeypatch):
-    import cds_batch.run as run_module
+    import cds_batch.pipeline.district_run as run_module
 
     monkeypatch.setattr(run_module, "write_summary", _boom)
     before = digests(inbox.folder, inbox.roster)
@@ -418,7 +418,7 @@ def test_an_internal_error_exits_70_and_writes_the_log_into_the_output_folder(in
 
 
 def test_with_debug_the_traceback_is_also_on_the_console(inbox, capsys, monkeypatch):
-    import cds_batch.run as run_module
+    import cds_batch.pipeline.district_run as run_module
 
     monkeypatch.setattr(run_module, "write_summary", _boom)
     code, _, err = run_main(["--debug", *inbox.args()], capsys)

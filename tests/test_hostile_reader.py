@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch import layout as L
-from cds_batch.discover import Fate
-from cds_batch.intake import Submission, examine
-from cds_batch.read import ReadError, ReadLimits, Workbook, read_workbook
+from cds_batch.form import layout as L
+from cds_batch.intake.discover import Fate
+from cds_batch.checking.examine import Submission, examine
+from cds_batch.reading.workbook import ReadError, ReadLimits, Workbook, read_workbook
 
 from .hostile_files import (BLANK_TEMPLATE, SAMPLE_ODS, huge_sheet, lying_size, many_sheets, rezip, sheet_member,
                             with_bomb, with_cell, write)

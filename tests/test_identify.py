@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from cds_batch.findings import Code
-from cds_batch.identify import Method, identify, name_key
-from cds_batch.roster import SchoolInfo
+from cds_batch.core.findings import Code
+from cds_batch.checking.identify import Method, identify, name_key
+from cds_batch.rubric.roster import SchoolInfo
 
 ROSTER = (
     SchoolInfo("79701", "Trường Mầm non Hoa Sen", email="mn79701@q7.edu.vn"),
@@ -50,7 +50,7 @@ def test_name_keys_ignore_abbreviations_accents_and_the_word_truong():
 
 
 def test_identity_mismatch_message_names_both_codes():
-    from cds_batch.findings import render
+    from cds_batch.core.findings import render
 
     (code, fields), = identify("79801", "79701", "", "", ROSTER).problems
     assert render(code, fields) == ("Tệp này được tạo cho trường có mã 79801 nhưng mã trường ghi trong tệp là "

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch import layout as L
-from cds_batch.consolidate import District, LedgerRow, consolidate
-from cds_batch.discover import Entry, Fate, discover, private_workdir
-from cds_batch.findings import Code, Severity
-from cds_batch.intake import Context, Submission
-from cds_batch.pool import examine_all
-from cds_batch.read import SchoolResponse, read_workbook
-from cds_batch.roster import load_roster
+from cds_batch.form import layout as L
+from cds_batch.district.consolidate import District, LedgerRow, consolidate
+from cds_batch.intake.discover import Entry, Fate, discover, private_workdir
+from cds_batch.core.findings import Code, Severity
+from cds_batch.checking.examine import Context, Submission
+from cds_batch.district.pool import examine_all
+from cds_batch.reading.workbook import SchoolResponse, read_workbook
+from cds_batch.rubric.roster import load_roster
 
 from .corpus_builder import INSERTIONS, MAM_NON, PHO_THONG, ROUND, TCVN3_FONT, Corpus, build_corpus, rubrics
 

@@ -15,12 +15,12 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cds_batch import layout as L
-from cds_batch.names import read_names
+from cds_batch.form import layout as L
+from cds_batch.reading.defined_names import read_names
 from cds_batch.rubric import builtin_ids, load_rubric
-from cds_batch.scoring import score
-from cds_batch.template_text import Issue
-from cds_batch.templates import write_school_template
+from cds_batch.checking.score import score
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import write_school_template
 
 from .read_fixtures import values_only_copy
 from .template_helpers import (SCHOOL, dv_at, fill, read_by_code, read_by_names, same, sample_answers,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.discover import Limits
-from cds_batch.errors import CdsBatchError
-from cds_batch.limits import LIMITS, RunLimits, parse_limits
-from cds_batch.package import ReadLimits
+from cds_batch.intake.discover import Limits
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
+from cds_batch.reading.package import ReadLimits
 
 from .hostile_helpers import build_inbox
 from .inbox_builder import nested_zip

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from cds_batch.errors import CdsBatchError
-from cds_batch.names import read_names
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.reading.defined_names import read_names
 
 WORKBOOK_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.recognition import Decision, Review, SchoolDecision, recognise
-from cds_batch.report_page import PAGE_FILE, write_publication_page
+from cds_batch.district.recognition import Decision, Review, SchoolDecision, recognise
+from cds_batch.reports.page import PAGE_FILE, write_publication_page
 
 from .review_helpers import OFFICE, ROUND, samples
 from .test_recognition_list import FORMULA_NAME, QUOTED_COMMUNE, SCRIPT_NAME, Page, hostile

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch import pool
-from cds_batch.discover import Fate, discover, private_workdir
-from cds_batch.intake import Context
-from cds_batch.limits import RunLimits
-from cds_batch.roster import load_roster
+from cds_batch.district import pool
+from cds_batch.intake.discover import Fate, discover, private_workdir
+from cds_batch.checking.examine import Context
+from cds_batch.district.limits import RunLimits
+from cds_batch.rubric.roster import load_roster
 from cds_batch.rubric import builtin_ids, load_rubric
-from cds_batch.run import RunOptions, default_rubrics, run_district
+from cds_batch.pipeline.district_run import RunOptions, default_rubrics, run_district
 
 from . import pool_hooks
 from .inbox_builder import xlsx_bytes

@@ -18,12 +18,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cds_batch.answers import item_key
+from cds_batch.form.answers import item_key
 from cds_batch.rubric import check_file, export_rubric
 from cds_batch.rubric.model import (Basis, Criterion, Group, Interval, Item, Kind, LevelBand, Levels, OnFail,
                                     Option, OverallRule, PointBand, Rubric, Section, compute_hash)
-from cds_batch.scoring import score
-from cds_batch.text import clean, paragraph
+from cds_batch.checking.score import score
+from cds_batch.core.text import clean, paragraph
 
 LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệóòỏõọốồổỗộớờởỡợúùủũụứừửữựíìỉĩịýỳỷỹỵ"
 TEXT = st.text(alphabet=LETTERS + " 0123456789,.:;-()/%'\"#=&", min_size=1, max_size=30).map(clean).filter(bool)

@@ -8,9 +8,9 @@ from pathlib import Path
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from cds_batch.findings import Code
-from cds_batch.province import DistrictReport, load_reports, payload_rows, read_payload, roll_up
-from cds_batch.report_province import write_province
+from cds_batch.core.findings import Code
+from cds_batch.province.rollup import DistrictReport, load_reports, payload_rows, read_payload, roll_up
+from cds_batch.province.report import write_province
 from cds_batch.rubric import load_rubric
 
 
@@ -86,8 +86,8 @@ def test_inputs_are_run_folders_and_mailed_summary_workbooks(tmp_path):
 
 def test_school_workbooks_without_a_roster_are_p103(tmp_path):
     from tests.template_helpers import SCHOOL
-    from cds_batch.template_text import Issue
-    from cds_batch.templates import write_school_template
+    from cds_batch.templates.text import Issue
+    from cds_batch.templates.writer import write_school_template
     path = write_school_template(load_rubric("qd4725-phothong"), tmp_path, SCHOOL, Issue())
     reports, findings = load_reports([path], (), (load_rubric("qd4725-phothong"),))
     assert reports == [] and [f.code for f in findings] == [Code.P103]
@@ -111,7 +111,7 @@ def test_the_province_workbook_has_every_district_and_school(tmp_path):
 
 
 def test_a_province_wide_inbox_of_school_files_is_grouped_by_the_roster_district():
-    from cds_batch.roster import load_roster
+    from cds_batch.rubric.roster import load_roster
     root = Path(__file__).resolve().parent.parent / "samples"
     roster = load_roster(root / "danh-sach-truong.csv")
     rubrics = (load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023"))

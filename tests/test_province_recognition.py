@@ -7,8 +7,8 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from cds_batch.province import DistrictReport, roll_up
-from cds_batch.report_province import write_province
+from cds_batch.province.rollup import DistrictReport, roll_up
+from cds_batch.province.report import write_province
 from cds_batch.rubric import load_rubric
 
 NHA_BE, Q1 = "Phòng GDĐT Huyện Nhà Bè", "Phòng GDĐT Quận 1"

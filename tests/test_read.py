@@ -14,10 +14,10 @@ from fractions import Fraction
 
 import pytest
 
-from cds_batch.answers import PercentCell
-from cds_batch.read import ErrorValue, NoteKind, ReadError, read_identity, read_workbook
-from cds_batch.read_values import Cell, report_date
-from cds_batch.scoring import score
+from cds_batch.form.answers import PercentCell
+from cds_batch.reading.workbook import ErrorValue, NoteKind, ReadError, read_identity, read_workbook
+from cds_batch.reading.values import Cell, report_date
+from cds_batch.checking.score import score
 
 from .read_fixtures import (cells_table, fill, insert_rows, quirks_rubric, soffice_batch, template,
                             values_only_copy, without_sheet)
@@ -279,7 +279,7 @@ MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 @pytest.mark.parametrize("xml", [SHEET_XML, SHEET_XML.replace(b' r="G9"', b"")],
                          ids=["refs", "one-ref-left-out"])
 def test_xlsx_cell_scan_finds_styles_errors_and_formulas(xml):
-    from cds_batch.read_extras import _xlsx_scan, _xlsx_tree
+    from cds_batch.reading.cell_info import _xlsx_scan, _xlsx_tree
     wanted = {"E9", "F9", "G9", "H9", "A1"}
     found = _xlsx_scan(xml, wanted)
     if found is None:   # a cell without `r`: positions are counted by ElementTree

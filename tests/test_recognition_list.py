@@ -21,9 +21,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cds_batch.recognition import CriterionReview, Decision, Recognition, Review, SchoolDecision, recognise
-from cds_batch.report_page import PAGE_FILE, write_publication_page
-from cds_batch.report_recognition import RECOGNITION_FILE, SHEET, TITLE, write_recognition_list
+from cds_batch.district.recognition import CriterionReview, Decision, Recognition, Review, SchoolDecision, recognise
+from cds_batch.reports.page import PAGE_FILE, write_publication_page
+from cds_batch.reports.recognition_list import RECOGNITION_FILE, SHEET, TITLE, write_recognition_list
 
 from .review_helpers import OFFICE, ROUND, samples, table_rows
 from .template_helpers import soffice_convert

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from cds_batch.report_book import Book
+from cds_batch.reports.book import Book
 
 
 def test_a_big_book_holds_no_row_it_has_written(tmp_path: Path) -> None:

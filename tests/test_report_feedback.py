@@ -9,8 +9,8 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from cds_batch.findings import Severity
-from cds_batch.report_feedback import SHEET, VALID_LINE, feedback_filename, write_feedback, write_feedback_many
+from cds_batch.core.findings import Severity
+from cds_batch.reports.feedback import SHEET, VALID_LINE, feedback_filename, write_feedback, write_feedback_many
 
 from .district_fixtures import OFFICE, QUAN7, ROUND, RUBRICS, district, sheet_rows
 
@@ -161,7 +161,7 @@ def test_many_at_once_gives_an_unknown_rubric_the_same_page(schools, tmp_path):
 
 
 def test_a_small_batch_starts_no_worker(schools, tmp_path, monkeypatch):
-    import cds_batch.report_feedback as F
+    import cds_batch.reports.feedback as F
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started")

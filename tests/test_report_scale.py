@@ -11,10 +11,10 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_batch.outputs import payload_chunks, results, write_json
-from cds_batch.province import payload_rows
-from cds_batch.report_book import lines, wrapped_lines
-from cds_batch.report_stats import exact_sum
+from cds_batch.reports.data_files import payload_chunks, results, write_json
+from cds_batch.province.rollup import payload_rows
+from cds_batch.reports.book import lines, wrapped_lines
+from cds_batch.reports.stats import exact_sum
 
 from .district_fixtures import OFFICE, district
 

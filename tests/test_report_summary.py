@@ -15,14 +15,14 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from cds_batch import report_book
-from cds_batch.consolidate import District, consolidate
-from cds_batch.layout import DOCUMENT_DATE
-from cds_batch.outputs import results
-from cds_batch.province import PAYLOAD_SHEET, read_payload
-from cds_batch.report_summary import overview_table, write_summary
-from cds_batch.roster import SchoolInfo
-from cds_batch.rounds import Change, ChangeKind
+from cds_batch.reports import book as report_book
+from cds_batch.district.consolidate import District, consolidate
+from cds_batch.form.layout import DOCUMENT_DATE
+from cds_batch.reports.data_files import results
+from cds_batch.province.rollup import PAYLOAD_SHEET, read_payload
+from cds_batch.reports.summary import overview_table, write_summary
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.district.rounds import Change, ChangeKind
 from cds_batch.rubric.model import Kind
 
 from .district_fixtures import (NATIONAL, OFFICE, ROUND, RUBRICS, at, build, cached_rows, district, entry,

@@ -19,16 +19,16 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from cds_batch import review_book as B
-from cds_batch.errors import CdsBatchError
-from cds_batch.findings import render
-from cds_batch.layout import a1
-from cds_batch.names import read_names
-from cds_batch.recognition import CriterionReview, Decision, Review, SchoolDecision, recognise
-from cds_batch.review_read import CODES, Problem, read_review
+from cds_batch.review import write as B
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.findings import render
+from cds_batch.core.cells import a1
+from cds_batch.reading.defined_names import read_names
+from cds_batch.district.recognition import CriterionReview, Decision, Review, SchoolDecision, recognise
+from cds_batch.review.read import CODES, Problem, read_review
 from cds_batch.rubric.model import Kind, compute_hash
-from cds_batch.scoring import score
-from cds_batch.text import fold
+from cds_batch.checking.score import score
+from cds_batch.core.text import fold
 
 from .review_helpers import (OFFICE, ROUND, Evaluation, find_row, libreoffice_evaluate, one_school, samples,
                              table_rows, typed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_batch.run_review import ROWS_PER_BOOK, split
+from cds_batch.pipeline.review_outputs import ROWS_PER_BOOK, split
 
 
 def cut_at_limit(sizes: list[int], limit: int) -> list[int]:

@@ -6,8 +6,8 @@ import unicodedata
 import pytest
 import xlsxwriter
 
-from cds_batch.findings import Code, finding
-from cds_batch.roster import RosterError, SchoolInfo, check_roster, load_roster
+from cds_batch.core.findings import Code, finding
+from cds_batch.rubric.roster import RosterError, SchoolInfo, check_roster, load_roster
 
 from .template_helpers import soffice_convert
 

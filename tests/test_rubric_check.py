@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds_batch.findings import Code, render
+from cds_batch.core.findings import Code, render
 from cds_batch.rubric.model import Basis
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from cds_batch.findings import Code, render
+from cds_batch.core.findings import Code, render
 from cds_batch.rubric import check_file, export_rubric, load_rubric
-from cds_batch.errors import RubricError
+from cds_batch.core.errors import RubricError
 
 from .conftest import MINIMAL_HEAD
 

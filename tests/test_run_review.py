@@ -12,14 +12,14 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cds_batch import review_book as B
-from cds_batch.report_page import PAGE_FILE
-from cds_batch.report_recognition import RECOGNITION_FILE
-from cds_batch.report_review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION
-from cds_batch.review_read import read_review
-from cds_batch.roster import load_roster
+from cds_batch.review import write as B
+from cds_batch.reports.page import PAGE_FILE
+from cds_batch.reports.recognition_list import RECOGNITION_FILE
+from cds_batch.reports.review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION
+from cds_batch.review.read import read_review
+from cds_batch.rubric.roster import load_roster
 from cds_batch.rubric import load_rubric
-from cds_batch.text import fold
+from cds_batch.core.text import fold
 from .review_helpers import INBOX, OFFICE, ROOT, ROUND
 from .test_cli import cds
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.cache import CACHE_FILE
+from cds_batch.district.cache import CACHE_FILE
 from cds_batch.rubric import load_rubric
-from cds_batch.scoring import score
-from cds_batch.roster import load_roster
+from cds_batch.checking.score import score
+from cds_batch.rubric.roster import load_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = json.loads((ROOT / "samples" / "inbox-plan.json").read_text(encoding="utf-8"))
@@ -108,9 +108,9 @@ def test_a_run_again_into_the_same_folder_reuses_the_readings_and_changes_no_byt
 def test_a_review_workbook_written_by_its_own_process_is_the_same_bytes(outputs, tmp_path, monkeypatch):
     """From BIG_ROWS criterion rows the review workbook is written in a process of its own, beside the
     summary; here every size is big, so the samples' workbook goes that way."""
-    import cds_batch.run as run
+    import cds_batch.pipeline.district_run as run
     from cds_batch import cli
-    from cds_batch.review_book import REVIEW_FILE
+    from cds_batch.review.write import REVIEW_FILE
 
     monkeypatch.setattr(run, "BIG_ROWS", 1)
     started, pool = [], run.ProcessPoolExecutor
@@ -129,8 +129,8 @@ def test_split_review_workbooks_written_by_a_process_each_are_the_same_bytes(tmp
     this process and once by the pool, byte for byte alike."""
     import functools
 
-    import cds_batch.run as run
-    import cds_batch.run_review as run_review
+    import cds_batch.pipeline.district_run as run
+    import cds_batch.pipeline.review_outputs as run_review
     from cds_batch import cli
 
     monkeypatch.setattr(run_review, "split", functools.partial(run_review.split, limit=200))

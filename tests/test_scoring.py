@@ -12,9 +12,9 @@ from fractions import Fraction
 
 import pytest
 
-from cds_batch.answers import PercentCell, Problem
+from cds_batch.form.answers import PercentCell, Problem
 from cds_batch.rubric import load_rubric
-from cds_batch.scoring import ZeroReason, score
+from cds_batch.checking.score import ZeroReason, score
 
 from .answer_tables import answers
 

@@ -13,14 +13,16 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
-from cds_batch import layout as L
+from cds_batch.core.cells import a1
+from cds_batch.core.memo import per_object
+from cds_batch.form import layout as L
 from cds_batch.cli import main
-from cds_batch.names import read_names
+from cds_batch.reading.defined_names import read_names
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Kind
-from cds_batch.scoring import score
-from cds_batch.template_text import Issue
-from cds_batch.templates import template_filename, write_school_template, write_school_templates, write_template
+from cds_batch.checking.score import score
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import template_filename, write_school_template, write_school_templates, write_template
 from .template_helpers import SCHOOL, dv_at
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +101,7 @@ def test_every_input_cell_is_validated_unlocked_and_marked(built):
         assert ws[ref].fill.fgColor.rgb.endswith("FFF2CC"), name
     for group in rubric.groups:
         ws = wb[L.group_sheet(group.id)]
-        assert ws["C5"].protection.locked and ws[L.a1(L.total_row(group), L.Col.POINTS)].protection.locked
+        assert ws["C5"].protection.locked and ws[a1(L.total_row(group), L.Col.POINTS)].protection.locked
         for c in group.criteria:
             sheet, ref = L.contract(rubric).get(L.value_name(c.code), (None, None))
             dv = dv_at(ws, ref) if ref else None
@@ -277,7 +279,7 @@ def test_a_pool_writes_the_same_files_in_the_same_order_as_one_process(tmp_path)
 
 
 def test_short_rosters_are_written_without_starting_workers(tmp_path, monkeypatch):
-    import cds_batch.templates as T
+    import cds_batch.templates.writer as T
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started")
@@ -309,7 +311,7 @@ def test_cds_batch_errors_cross_a_process_boundary_unchanged():
     """A worker's CdsBatchError comes back pickled; its Vietnamese message must survive."""
     import pickle
 
-    from cds_batch.errors import CdsBatchError, RubricError
+    from cds_batch.core.errors import CdsBatchError, RubricError
     for error in (CdsBatchError("Hai mã tiêu chí cho cùng một tên vùng CDS_1_2A"), RubricError("Bộ chỉ số lỗi", ())):
         back = pickle.loads(pickle.dumps(error))
         assert type(back) is type(error) and str(back) == str(error)
@@ -318,7 +320,7 @@ def test_cds_batch_errors_cross_a_process_boundary_unchanged():
 def test_per_object_computes_once_for_each_live_object():
     calls = []
 
-    @L.per_object
+    @per_object
     def plan(rubric):
         calls.append(rubric)
         return len(calls)

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from openpyxl.styles import Font
 
-from cds_batch import layout as L
-from cds_batch.containers import Kind
-from cds_batch.discover import Entry, Fate, TimeSource
-from cds_batch.findings import Code, Finding, Severity, finding
-from cds_batch.intake import Context, Submission, examine
+from cds_batch.form import layout as L
+from cds_batch.intake.containers import Kind
+from cds_batch.intake.discover import Entry, Fate, TimeSource
+from cds_batch.core.findings import Code, Finding, Severity, finding
+from cds_batch.checking.examine import Context, Submission, examine
 from cds_batch.rubric import load_rubric
 
 from .read_fixtures import ISSUE
@@ -358,8 +358,8 @@ def test_clean_answers_table_is_what_the_rubric_asks():
 
 
 def test_a_bug_on_one_odd_file_ends_that_file_as_unreadable_not_the_run(tmp_path, monkeypatch):
-    from cds_batch import intake
-    from cds_batch.pool import examine_all
+    from cds_batch.checking import examine as intake
+    from cds_batch.district.pool import examine_all
 
     def broken(entry, ctx):
         raise KeyError("ô lạ")

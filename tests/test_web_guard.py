@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds_batch.failures import LOG_NAME, write_crash_log
+from cds_batch.pipeline.failures import LOG_NAME, write_crash_log
 from cds_batch.web.guard import Access, is_loopback
 
 from .web_helpers import PORT, TOKEN, client_with_token, make_app

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from cds_batch.cli import main
-from cds_batch.errors import CdsBatchError
+from cds_batch.core.errors import CdsBatchError
 from cds_batch.web.workspace import Workspace
 
 from .web_helpers import client_with_token, create_round, make_app, small_roster, upload_inbox, wait_done

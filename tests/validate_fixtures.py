@@ -21,14 +21,14 @@ import openpyxl
 import yaml
 from openpyxl.packaging.custom import StringProperty
 
-from cds_batch import layout as L
-from cds_batch.discover import Entry, Kind, TimeSource
-from cds_batch.intake import Context, Submission, examine
-from cds_batch.roster import SchoolInfo
+from cds_batch.form import layout as L
+from cds_batch.intake.discover import Entry, Kind, TimeSource
+from cds_batch.checking.examine import Context, Submission, examine
+from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric.loading import from_dict
 from cds_batch.rubric.model import Rubric
-from cds_batch.scoring import score
-from cds_batch.templates import write_school_template
+from cds_batch.checking.score import score
+from cds_batch.templates.writer import write_school_template
 
 from .read_fixtures import ISSUE, typed_value
 from .template_helpers import SCHOOL, scoring_answers

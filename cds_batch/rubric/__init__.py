@@ -10,12 +10,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RubricError
-from ..findings import Code, Finding, Severity, finding
-from .model import Rubric
+from cds_batch.core.errors import RubricError
+from cds_batch.core.findings import Code, Finding, Severity, finding
+from cds_batch.rubric.model import Rubric
 
 if TYPE_CHECKING:
-    from .loading import Place
+    from cds_batch.rubric.loading import Place
 
 # Loading, checking and exporting import YAML, jsonschema and the Excel format inside the functions:
 # a reading or writing worker imports `rubric.model`, which runs this file, and those imports cost
@@ -34,7 +34,7 @@ def builtin_ids() -> list[str]:
 def _parse(text: str, file: str) -> tuple[Any, dict[Any, Place], list[Finding]]:
     import yaml
 
-    from .yaml_format import DuplicateKey, parse_yaml
+    from cds_batch.rubric.yaml_format import DuplicateKey, parse_yaml
 
     try:
         data, places = parse_yaml(text)
@@ -50,8 +50,8 @@ def _parse(text: str, file: str) -> tuple[Any, dict[Any, Place], list[Finding]]:
 
 def check_file(source: str | Path) -> tuple[Rubric | None, list[Finding]]:
     """Load a built-in id or a rubric file and return it (None if unusable) with all findings."""
-    from .loading import from_dict
-    from .xlsx_format import read_xlsx
+    from cds_batch.rubric.loading import from_dict
+    from cds_batch.rubric.xlsx_format import read_xlsx
 
     if isinstance(source, str) and source in builtin_ids():
         file = f"{source}.yaml"
@@ -90,10 +90,10 @@ def load_rubric(source: str | Path) -> Rubric:
 
 def export_rubric(rubric: Rubric, target: Path) -> None:
     """Write `rubric` as YAML or as an Excel workbook, by the target's extension."""
-    from ..atomic import write_text_atomic
-    from .loading import to_dict
-    from .xlsx_format import write_xlsx
-    from .yaml_format import dump_yaml
+    from cds_batch.core.atomic import write_text_atomic
+    from cds_batch.rubric.loading import to_dict
+    from cds_batch.rubric.xlsx_format import write_xlsx
+    from cds_batch.rubric.yaml_format import dump_yaml
 
     data = to_dict(rubric)
     if target.suffix.lower() == ".xlsx":

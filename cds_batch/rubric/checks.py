@@ -11,8 +11,8 @@ from collections import Counter
 from fractions import Fraction
 from typing import Any, Iterator
 
-from ..findings import Code
-from .model import Basis, Criterion, Group, Interval, Kind, Levels, OnFail, Rubric, fmt
+from cds_batch.core.findings import Code
+from cds_batch.rubric.model import Basis, Criterion, Group, Interval, Kind, Levels, OnFail, Rubric, fmt
 
 Check = tuple[str, Code, dict[str, Any]]
 

@@ -16,11 +16,13 @@ from typing import Any, Iterable, Mapping
 
 import jsonschema
 
-from ..findings import Code, Finding, Severity, finding
-from ..text import clean, paragraph
-from .checks import check_rubric
-from .model import (Basis, Criterion, Group, Interval, Item, Kind, LevelBand, Levels, OnFail, Option,
-                    OverallRule, PointBand, Rubric, Section, compute_hash)
+from cds_batch.core.findings import Code, Finding, Severity, finding
+from cds_batch.core.text import clean, paragraph
+from cds_batch.rubric.checks import check_rubric
+from cds_batch.rubric.model import (
+    Basis, Criterion, Group, Interval, Item, Kind, LevelBand, Levels, OnFail, Option, OverallRule, PointBand,
+    Rubric, Section, compute_hash
+)
 
 Path = tuple[str | int, ...]
 

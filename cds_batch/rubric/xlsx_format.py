@@ -15,10 +15,10 @@ import python_calamine
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..atomic import atomic_path
-from ..findings import Code, Finding, finding
-from ..text import clean, fold, paragraph
-from .loading import NATIONAL_LEVELS, Path, Place, code_text
+from cds_batch.core.atomic import atomic_path
+from cds_batch.core.findings import Code, Finding, finding
+from cds_batch.core.text import clean, fold, paragraph
+from cds_batch.rubric.loading import NATIONAL_LEVELS, Path, Place, code_text
 
 INFO, GROUPS, LEVELS, SECTIONS, CRITERIA, OPTIONS, ITEMS, BANDS = (
     "Thông tin", "Nhóm", "Mức", "Mục", "Tiêu chí", "Lựa chọn", "Mục kiểm", "Khoảng điểm")

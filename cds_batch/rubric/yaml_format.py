@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .loading import Path, Place
+from cds_batch.rubric.loading import Path, Place
 
 
 class DuplicateKey(Exception):

@@ -17,14 +17,14 @@ from typing import IO
 from flask import Flask, Request, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .. import __version__
-from ..discover import Limits
-from ..failures import internal_error_message, write_crash_log
-from ..validate import show
-from .guard import Access, install
-from .jobs import Jobs
-from .uploads import clear_staging, size_text
-from .workspace import Workspace
+from cds_batch import __version__
+from cds_batch.intake.discover import Limits
+from cds_batch.pipeline.failures import internal_error_message, write_crash_log
+from cds_batch.checking.validate import show
+from cds_batch.web.guard import Access, install
+from cds_batch.web.jobs import Jobs
+from cds_batch.web.uploads import clear_staging, size_text
+from cds_batch.web.workspace import Workspace
 
 _MB = 1 << 20
 MAX_REQUEST = 2048 * _MB     # one upload request (a whole inbox as a folder or a zip)
@@ -87,9 +87,9 @@ def create_app(config: WebConfig) -> Flask:
     clear_staging(config.data)   # files a stopped server was still receiving
     app.extensions["cds_batch"] = WebState(config, Workspace(config.data))
     install(app, config.access)
-    from .views_province import province
-    from .views_rounds import rounds
-    from .views_run import runs
+    from cds_batch.web.views_province import province
+    from cds_batch.web.views_rounds import rounds
+    from cds_batch.web.views_run import runs
     for blueprint in (rounds, runs, province):
         app.register_blueprint(blueprint)
     app.add_template_filter(number, "so")

@@ -7,14 +7,14 @@ cannot finish (the traceback of an internal error goes to the log file the messa
 """
 from __future__ import annotations
 
-from ..errors import CdsBatchError, RubricError
-from ..failures import cannot_run_message, internal_error_message, write_crash_log
-from ..findings import Finding, Severity
-from ..prepare import district_options, roster_usable, run_counts
-from ..roster import check_roster
-from ..run import Progress, run_district
-from .jobs import JobFailed
-from .workspace import Round
+from cds_batch.core.errors import CdsBatchError, RubricError
+from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
+from cds_batch.core.findings import Finding, Severity
+from cds_batch.pipeline.use_cases import district_options, roster_usable, run_counts
+from cds_batch.rubric.roster import check_roster
+from cds_batch.pipeline.district_run import Progress, run_district
+from cds_batch.web.jobs import JobFailed
+from cds_batch.web.workspace import Round
 
 SHOWN_FINDINGS = 5   # findings of a roster or rubric quoted in the message; the rest are counted
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import flash, request
 
-from .uploads import Uploaded, save_uploads, staging
+from cds_batch.web.uploads import Uploaded, save_uploads, staging
 
 SHOWN_REFUSED = 10
 

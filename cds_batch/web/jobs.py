@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-from ..run import Progress
+from cds_batch.pipeline.district_run import Progress
 
 DISCOVER, READ, WRITE = "discover", "read", "write"
 RUNNING, DONE, FAILED = "running", "done", "failed"

@@ -17,15 +17,15 @@ from typing import Any, Sequence
 
 from python_calamine import CalamineWorkbook
 
-from ..consolidate import Status
-from ..outputs import read_results
-from ..prepare import UNUSABLE
-from ..report_page import PAGE_FILE
-from ..report_recognition import RECOGNITION_FILE
-from ..report_summary import SHEET_FIX
-from ..report_tables import FATE_LABELS, FIX_COLUMNS
-from ..run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
-from ..run_review import OUR_NAMES as REVIEW_NAMES
+from cds_batch.district.consolidate import Status
+from cds_batch.reports.data_files import read_results
+from cds_batch.pipeline.use_cases import UNUSABLE
+from cds_batch.reports.page import PAGE_FILE
+from cds_batch.reports.recognition_list import RECOGNITION_FILE
+from cds_batch.reports.summary import SHEET_FIX
+from cds_batch.reports.tables import FATE_LABELS, FIX_COLUMNS
+from cds_batch.pipeline.district_run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
+from cds_batch.pipeline.review_outputs import OUR_NAMES as REVIEW_NAMES
 
 FIX_HEADER = tuple(c.header for c in FIX_COLUMNS)
 DOWNLOADABLE = (SUMMARY, CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip

@@ -27,9 +27,9 @@ from typing import Iterator, Sequence
 
 from werkzeug.datastructures import FileStorage
 
-from ..discover import safe_name
-from ..failures import os_reason
-from ..package import megabytes
+from cds_batch.intake.discover import safe_name
+from cds_batch.pipeline.failures import os_reason
+from cds_batch.reading.package import megabytes
 
 MAX_FOLDERS = 6          # folder levels kept of an uploaded folder's relative path (the deepest ones)
 _CHUNK = 1 << 20

@@ -16,14 +16,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
-from ..errors import CdsBatchError
-from ..failures import cannot_run_message, internal_error_message, write_crash_log
-from ..prepare import province_roll_up
-from ..province import DistrictReport, DistrictStats, roll_up
-from ..run import PROVINCE_SUMMARY, RESULTS
-from ..text import clean
-from .app import error_page, state
-from .forms import receive, tell
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
+from cds_batch.pipeline.use_cases import province_roll_up
+from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
+from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, RESULTS
+from cds_batch.core.text import clean
+from cds_batch.web.app import error_page, state
+from cds_batch.web.forms import receive, tell
 
 province = Blueprint("province", __name__)
 DEFAULT_TITLE = "Tổng hợp mức độ chuyển đổi số"

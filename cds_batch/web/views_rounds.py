@@ -17,18 +17,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from ..errors import RubricError
-from ..findings import Finding
-from ..prepare import plan_templates, roster_usable
-from ..roster import SPREADSHEET_SUFFIXES, check_roster
-from ..rubric import builtin_ids, load_rubric
-from ..template_text import Issue
-from ..templates import write_school_templates
-from ..text import clean
-from .app import state
-from .uploads import TooLarge, save_file, size_text, staging
-from .workspace import ROSTER_STEM, RUBRIC_STEM, Round, RoundSettings
-from .zips import zip_files
+from cds_batch.core.errors import RubricError
+from cds_batch.core.findings import Finding
+from cds_batch.pipeline.use_cases import plan_templates, roster_usable
+from cds_batch.rubric.roster import SPREADSHEET_SUFFIXES, check_roster
+from cds_batch.rubric import builtin_ids, load_rubric
+from cds_batch.templates.text import Issue
+from cds_batch.templates.writer import write_school_templates
+from cds_batch.core.text import clean
+from cds_batch.web.app import state
+from cds_batch.web.uploads import TooLarge, save_file, size_text, staging
+from cds_batch.web.workspace import ROSTER_STEM, RUBRIC_STEM, Round, RoundSettings
+from cds_batch.web.zips import zip_files
 
 rounds = Blueprint("rounds", __name__)
 ROSTER_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")

@@ -11,14 +11,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response
 
-from ..run import FEEDBACK
-from .app import error_page, state
-from .district import run_round
-from .forms import receive, tell
-from .jobs import Busy, Uploading
-from .results import has_results, load_view, may_download
-from .views_rounds import get_round
-from .zips import zip_files
+from cds_batch.pipeline.district_run import FEEDBACK
+from cds_batch.web.app import error_page, state
+from cds_batch.web.district import run_round
+from cds_batch.web.forms import receive, tell
+from cds_batch.web.jobs import Busy, Uploading
+from cds_batch.web.results import has_results, load_view, may_download
+from cds_batch.web.views_rounds import get_round
+from cds_batch.web.zips import zip_files
 
 runs = Blueprint("runs", __name__)
 _BUSY = "Đợt này đang được tổng hợp; hãy chờ lần chạy này xong (trang kết quả tự cập nhật) rồi thử lại."

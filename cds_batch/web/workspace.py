@@ -24,8 +24,8 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..atomic import safe_stem, write_text_atomic
-from ..text import ascii_slug, fold
+from cds_batch.core.atomic import safe_stem, write_text_atomic
+from cds_batch.core.text import ascii_slug, fold
 
 SETTINGS, ROSTER_STEM, RUBRIC_STEM = "dot.json", "danh-sach-truong", "bo-chi-so"
 TEMPLATES, INBOX, OUT, DOWNLOADS = "phieu", "hop-thu", "ket-qua", "tai-ve"

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Sequence
 
-from ..atomic import atomic_path
+from cds_batch.core.atomic import atomic_path
 
 
 def zip_files(files: Sequence[Path], target: Path) -> Path:

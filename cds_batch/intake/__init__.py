@@ -1,0 +1,1 @@
+"""Stage: inbox folders, archives and mail → ledger entries, one per input file or member."""

@@ -1,0 +1,71 @@
+"""What a user is told when a job cannot run or fails inside: shared by the command line and the web page.
+
+In: the exception that stopped a job; for an internal error, the command it was (as typed, or the
+command line the page's job stands for) and the folders where its log may go.
+Out: a Vietnamese message naming the path and the reason; the log file (version, time, command,
+traceback) written to the first folder that takes it, else the system temporary folder.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import platform
+import shlex
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from cds_batch import __version__
+from cds_batch.core.errors import CdsBatchError
+
+LOG_NAME = "cds-batch-loi.log"
+_OS_REASONS = {
+    errno.ENOENT: "không tồn tại", errno.EACCES: "không có quyền", errno.EPERM: "không có quyền",
+    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục", errno.EEXIST: "đã có một tệp trùng tên",
+    errno.EISDIR: "đây là thư mục, không phải tệp", errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc",
+}
+
+
+def cannot_run_message(exc: Exception) -> str:
+    """The Vietnamese message for a job that could not start or finish (missing input, output not writable)."""
+    if not isinstance(exc, OSError) or isinstance(exc, CdsBatchError):
+        return f"Không thể chạy: {exc}"
+    reason = os_reason(exc)
+    where = f" '{exc.filename}'" if exc.filename else ""
+    return f"Không thể chạy: không đọc hoặc ghi được{where} ({reason})."
+
+
+def write_crash_log(args: Sequence[str], folders: Sequence[Path | None]) -> Path | None:
+    """Append the traceback being handled, the command (`cds-batch` + `args`) and the version to LOG_NAME
+    in the first of `folders` that exists or can be made, else in the system's temporary folder; its
+    path, or None when no folder took it."""
+    text = (f"cds-batch {__version__}; Python {platform.python_version()}; {platform.platform()}\n"
+            f"Thời điểm: {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}\n"
+            f"Lệnh: {shlex.join(['cds-batch', *args])}\n\n{traceback.format_exc()}")
+    for folder in (*folders, Path(tempfile.gettempdir())):
+        if folder is None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            log = folder / LOG_NAME
+            # Appended, never replaced: a later error must not erase the one the user is asked to send.
+            with log.open("a", encoding="utf-8", errors="backslashreplace") as f:
+                f.write(("\n" + "=" * 40 + "\n" if f.tell() else "") + text)
+            return Path(os.path.abspath(log))
+        except OSError:
+            continue
+    return None
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in Vietnamese ('ổ đĩa đã đầy'); the system's own words when not known."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def internal_error_message(bug: BaseException, log: Path | None) -> str:
+    """'Lỗi nội bộ của cds-batch (TypeError). …' naming the log the details went to."""
+    where = (f"Chi tiết kỹ thuật đã ghi vào tệp {log}; hãy gửi tệp này cho người hỗ trợ." if log is not None else
+             "Không ghi được tệp nhật ký lỗi; hãy chạy lại với --debug và gửi kết quả cho người hỗ trợ.")
+    return f"Lỗi nội bộ của cds-batch ({type(bug).__name__}). {where}"

@@ -1,0 +1,1 @@
+"""Stage: districts' results → the province roll-up and its workbook."""

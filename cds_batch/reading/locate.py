@@ -1,0 +1,218 @@
+"""Read stage, locating: where each answer, note, total, school field and evidence row of a workbook is.
+
+In: the workbook's sheets (read once), its defined names and the rubric.
+Out: `Where` — answer key / criterion code / group id / field name → (sheet, A1 ref), and the
+evidence index rows — and Notes for every cell found another way than by its name.
+
+By name first (office suites move names with the cells when rows are inserted); a name that is
+missing or points at a sheet that no longer exists falls back to the code column of the group's
+sheet (`layout.find_by_code`), the school fields to their labels in column A, the evidence index
+to its header row. A group's sheet the school renamed is found by its code column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from cds_batch.core.cells import parse_ref
+from cds_batch.core.memo import per_object
+from cds_batch.core.cells import a1
+from cds_batch.form import layout as L
+from cds_batch.reading.values import Note, NoteKind
+from cds_batch.rubric.model import Group, Rubric
+from cds_batch.core.text import fold
+
+if TYPE_CHECKING:
+    from cds_batch.reading.workbook import Workbook
+
+Spot = tuple[str, str]
+_TOTAL_LABEL = fold("TỔNG ĐIỂM TẠM TÍNH")
+
+
+@dataclass
+class Where:
+    answers: dict[str, Spot] = field(default_factory=dict)
+    notes: dict[str, Spot] = field(default_factory=dict)
+    totals: dict[int, Spot] = field(default_factory=dict)
+    school: dict[str, Spot] = field(default_factory=dict)
+    evidence: list[tuple[Spot, ...]] = field(default_factory=list)   # per index row: its cells, left to right
+    by_code: bool = False
+
+
+def named_cell(names: Mapping[str, Spot], book: Workbook, name: str) -> Spot | None:
+    spot = names.get(name)
+    return spot if spot is not None and ":" not in spot[1] and spot[0] in book.sheets else None
+
+
+def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
+    """Where every cell the contract names is in this workbook; see the module docstring."""
+    where = Where()
+    if not any(n.startswith("CDS_") for n in names):
+        notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, "", "", None,
+                          "Tệp không còn tên vùng của mẫu (có thể đã chép sang tệp mới)"))
+        quiet = True
+    else:
+        quiet = False
+    for group in rubric.groups:
+        _group(book, names, group, where, notes, quiet)
+    _school(book, names, where, notes, quiet)
+    _evidence(book, names, where)
+    known = _known_sheets(rubric)
+    used = {s for s, _ in (*where.answers.values(), *where.school.values())}
+    for sheet in book.sheets:
+        if fold(sheet) not in known and sheet not in used:
+            notes.append(Note(NoteKind.UNKNOWN_SHEET, sheet, "", None, "Trang không có trong mẫu; không đọc"))
+    return where
+
+
+@per_object
+def _known_sheets(rubric: Rubric) -> frozenset[str]:
+    """The folded names of the sheets a workbook made for `rubric` has."""
+    known = {fold(s) for s in (L.SHEET_GUIDE, L.SHEET_INFO, L.SHEET_EVIDENCE, L.SHEET_META)}
+    return frozenset(known | {fold(L.group_sheet(g.id)) for g in rubric.groups})
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A group's rows as the reader looks them up: built once per group, not once per workbook."""
+
+    keys: tuple[str, ...]
+    lookups: tuple[tuple[str, str, str], ...]   # (what, key, defined name), in row order
+    total: str
+
+
+@per_object
+def _plan(group: Group) -> _Plan:
+    specs = L.group_rows(group)
+    lookups: list[tuple[str, str, str]] = []
+    for spec in specs:
+        c = spec.criterion
+        if spec.has_value:
+            lookups.append(("answer", spec.key,
+                            L.item_name(c.code, spec.n) if spec.kind is L.RowKind.ITEM else L.value_name(c.code)))
+        if spec.kind is L.RowKind.CRITERION:
+            lookups.append(("note", c.code, L.evidence_name(c.code)))
+    return _Plan(tuple(s.key for s in specs), tuple(lookups), L.total_name(group.id))
+
+
+def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
+           quiet: bool) -> None:
+    plan = _plan(group)
+    missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
+    for what, key, name in plan.lookups:
+        spot = named_cell(names, book, name)
+        if spot:
+            (where.answers if what == "answer" else where.notes)[key] = spot
+        else:
+            missing.append((what, key, name))
+    total = named_cell(names, book, plan.total)
+    if total:
+        where.totals[group.id] = total
+    if not missing and total:
+        return
+    sheet = _group_sheet(book, group, notes)
+    if sheet is None:
+        for what, key, _ in missing:
+            if what == "answer":
+                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, L.group_sheet(group.id), "", key, "Không có trang nhóm"))
+        return
+    rows = book.rows(sheet)
+    found = L.find_by_code(rows, plan.keys)
+    cols = _header_cols(rows)
+    for what, key, name in missing:
+        if key not in found or (what == "note" and L.Col.NOTE not in cols):
+            if what == "answer":
+                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, sheet, "", key,
+                                  f"Không tìm thấy mã {key} ở cột 'Mã tiêu chí'"))
+            continue
+        row, value_col = found[key]
+        spot = (sheet, a1(row, value_col if what == "answer" else cols[L.Col.NOTE]))
+        (where.answers if what == "answer" else where.notes)[key] = spot
+        where.by_code = True
+        if not quiet:
+            notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, spot[0], spot[1], key,
+                              f"Ô trả lời của tiêu chí {key} mất tên vùng {name}"))
+    if not total and L.Col.POINTS in cols:
+        for r, row_values in enumerate(rows):
+            if any(isinstance(v, str) and fold(v).startswith(_TOTAL_LABEL) for v in row_values[:cols[L.Col.POINTS]]):
+                where.totals[group.id] = (sheet, a1(r, cols[L.Col.POINTS]))
+                break
+
+
+def _header_cols(rows: Sequence[Sequence[object]]) -> dict[L.Col, int]:
+    """Column index of each header label, on the first row that has the code and value labels."""
+    labels = {fold(text): col for col, text in L.HEADERS.items()}
+    for row in rows:
+        folded = [fold(v) if isinstance(v, str) else "" for v in row]
+        if fold(L.HEADERS[L.Col.CODE]) in folded and fold(L.HEADERS[L.Col.VALUE]) in folded:
+            return {labels[f]: i for i, f in enumerate(folded) if f in labels}
+    return {}
+
+
+def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
+    expected = L.group_sheet(group.id)
+    sheet = book.find(expected)
+    if sheet is not None:
+        return sheet
+    keys = _plan(group).keys
+    hits = {s: len(L.find_by_code(book.rows(s), keys)) for s in book.sheets}
+    best = max(hits, key=lambda s: hits[s], default=None)
+    if best is None or hits[best] == 0:
+        notes.append(Note(NoteKind.SHEET_NOT_FOUND, expected, "", None, f"Không có trang '{expected}'"))
+        return None
+    notes.append(Note(NoteKind.SHEET_RENAMED, best, "", best, f"Trang '{expected}' đã bị đổi tên thành '{best}'"))
+    return best
+
+
+def _school(book: Workbook, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
+    labels: dict[str, Spot] = {}
+    info = book.find(L.SHEET_INFO)
+    for f in L.SCHOOL_FIELDS:
+        spot = named_cell(names, book, f.name)
+        if spot:
+            where.school[f.name] = spot
+            continue
+        if info is None:
+            continue
+        if not labels:
+            for r, row in enumerate(book.rows(info)):
+                if row and isinstance(row[0], str):
+                    labels.setdefault(fold(row[0]), (info, a1(r, L.INFO_VALUE_COL)))
+        spot = labels.get(fold(f.label))
+        if spot:
+            where.school[f.name] = spot
+            where.by_code = True
+            if not quiet:
+                notes.append(Note(NoteKind.NAMES_MISSING_USED_LABELS, spot[0], spot[1], f.name,
+                                  f"Ô '{f.label}' mất tên vùng {f.name}"))
+
+
+def _evidence(book: Workbook, names: Mapping[str, Spot], where: Where) -> None:
+    spot = names.get(L.EVIDENCE_NAME)
+    if spot and ":" in spot[1] and spot[0] in book.sheets:
+        sheet = spot[0]
+        (top, left), (bottom, right) = (parse_ref(p) for p in spot[1].split(":"))
+        first = top + 1   # the range includes the header row
+    else:
+        found = book.find(L.SHEET_EVIDENCE)
+        if found is None:
+            return
+        sheet = found
+        rows = book.rows(sheet)
+        head = fold(L.EVIDENCE_HEADERS[0])
+        hit = next(((r, row.index(v)) for r, row in enumerate(rows) for v in row
+                    if isinstance(v, str) and fold(v) == head), None)
+        if hit is None:
+            return
+        first, left = hit[0] + 1, hit[1]
+        bottom, right = len(rows) - 1, left + len(L.EVIDENCE_HEADERS) - 1
+    rows = book.rows(sheet)
+    for r in range(first, min(bottom, len(rows) - 1) + 1):
+        if any(v not in ("", None) for v in rows[r][left:right + 1]):
+            where.evidence.append(_row_spots(sheet, r, left, right))
+
+
+@lru_cache(maxsize=4096)   # the same index rows in every workbook of a run
+def _row_spots(sheet: str, row: int, left: int, right: int) -> tuple[Spot, ...]:
+    return tuple((sheet, a1(row, c)) for c in range(left, right + 1))

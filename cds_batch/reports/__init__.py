@@ -1,0 +1,1 @@
+"""Stage: a consolidated district → the files written to the output folder, and their contract."""

@@ -1,0 +1,166 @@
+"""Machine-readable outputs of a run: results.json, ledger.json and the CSV of the Tổng hợp sheet.
+
+In: a consolidated `District`.
+Out: plain JSON-ready objects (the schemas are documented in the README) and atomic writers.
+Scores are exact fractions inside the tool; JSON gets them as numbers rounded to 4 decimals
+(integers stay integers), which is what a spreadsheet or a script reading the file expects.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
+from cds_batch.district.consolidate import District, SchoolRow
+from cds_batch.district.recognition import Recognition
+from cds_batch.checking.score import SchoolResult
+
+RESULTS_FORMAT = "cds_batch.results/1"
+# A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def number(x: Fraction) -> int | float:
+    return x.numerator if x.denominator == 1 else round(float(x), 4)
+
+
+def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> dict[str, Any]:
+    """One school of results.json; `office` is the unit that ran the job (the province groups by it);
+    with a `recognition` (a run with --review), the school's evaluated result and the office's decision."""
+    used = row.used
+    result = used.result if used is not None else None
+    return {
+        "school_code": row.info.code,
+        "school_name": row.info.name,
+        "level_of_education": row.info.level,
+        "commune": row.info.commune,
+        "district": row.info.district,
+        "office": office,
+        "rubric_id": used.rubric_id if used is not None else row.info.rubric,
+        "status": row.status.value,
+        "provisional": row.provisional,
+        "groups": _groups(result),
+        "overall_level": result.overall_level if result is not None else None,
+        "criteria": {c.code: number(c.points) for c in result.criteria} if result is not None else {},
+        "source": used.entry.source if used is not None else None,
+        "sha256": used.entry.sha256 if used is not None else None,
+        "received_at": used.entry.received_at.isoformat() if used is not None else None,
+        "errors": used.errors if used is not None else 0,
+        "warnings": used.warnings if used is not None else 0,
+        "recognition": _recognition_object(recognition, row.info.code),
+    }
+
+
+def _recognition_object(recognition: Recognition | None, code: str) -> dict[str, Any] | None:
+    school = recognition.by_code.get(code) if recognition is not None else None
+    if recognition is None or school is None:
+        return None
+    return {"decision": school.decision.value if school.decision else None, "reviewer": school.reviewer,
+            "comment": school.comment, "groups": _groups(school.result), "overall_level": school.result.overall_level,
+            "recognised_level": school.recognised_level, "differences": len(school.differences),
+            "review_file": recognition.file}
+
+
+def _groups(result: SchoolResult | None) -> list[dict[str, Any]]:
+    return [{"id": g.id, "score": number(g.score), "max": number(g.max), "level": g.level, "level_name": g.level_name,
+             "failed_conditions": list(g.failed_conditions)} for g in (result.groups if result is not None else ())]
+
+
+def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[dict[str, Any]]:
+    return [school_object(row, office, recognition) for row in district.schools]
+
+
+def payload_chunks(schools: Iterable[dict[str, Any]], chunk: int = 30_000) -> Iterator[str]:
+    """The cells of the summary's hidden results sheet: the format tag, then compact JSON in `chunk`-sized pieces.
+
+    The same strings as `province.payload_rows(list(schools), chunk)`, made one school at a time, so
+    neither the list of objects nor the whole text (about 100 MB in memory at 45,000 schools) is held.
+    """
+    yield RESULTS_FORMAT
+    parts, size = ["["], 1
+    for n, school in enumerate(schools):
+        piece = ("," if n else "") + json.dumps(school, ensure_ascii=False, separators=(",", ":"))
+        parts.append(piece)
+        size += len(piece)
+        if size >= chunk:
+            text = "".join(parts)
+            full = len(text) - len(text) % chunk
+            yield from (text[i:i + chunk] for i in range(0, full, chunk))
+            parts, size = [text[full:]], len(text) - full
+    text = "".join(parts) + "]"
+    yield from (text[i:i + chunk] for i in range(0, len(text), chunk))
+
+
+def ledger(district: District) -> list[dict[str, Any]]:
+    """Every input entry with its final fate."""
+    return [{
+        "source": r.entry.source,
+        "name": r.entry.name,
+        "parent": r.entry.parent or None,
+        "kind": r.entry.kind.value,
+        "size": r.entry.size,
+        "sha256": r.entry.sha256,
+        "received_at": r.entry.received_at.isoformat(),
+        "time_source": r.entry.time_source.value,
+        "sender": r.entry.sender or None,
+        "fate": r.fate.value,
+        "school_code": r.school_code or None,
+        "reason": r.reason,
+    } for r in district.ledger]
+
+
+def write_json(target: Path, data: object) -> None:
+    """`data` as UTF-8 JSON, indented by one space, written atomically.
+
+    A list is written one item at a time: the text is the same as `json.dumps(data, indent=1)`, but
+    the indenting encoder builds it from millions of small strings (about 480 MB of them for the
+    results of 45,000 schools) before joining them.
+    """
+    if not isinstance(data, list) or not data:
+        write_text_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as out:   # newlines as write_text_atomic
+        for n, item in enumerate(data):
+            # An item one level down: JSON text has no raw newline inside a string (it is escaped), so
+            # every newline is indentation, one space deeper here.
+            text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            out.write(("[\n " if n == 0 else ",\n ") + encodable(text))
+        out.write("\n]\n")
+
+
+def write_csv(target: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """UTF-8 with BOM and CRLF, which Excel on a Vietnamese Windows opens with the accents intact.
+
+    A text that Excel would run as a formula gets a leading apostrophe (see `csv_cell`).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(v) for v in header])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    write_text_atomic(target, "\ufeff" + buffer.getvalue())
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell Excel shows as typed: a text starting with '=', '+', '-', '@', tab or carriage return
+    gets a leading apostrophe (the OWASP advice), so a school name like '=HYPERLINK(…)' is not run.
+
+    Numbers stay numbers (-2 is not text); None is an empty cell.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def read_results(folder: Path) -> list[dict[str, Any]]:
+    """The school objects of an earlier run's results.json (for --previous and the province)."""
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError("results.json is not a list")
+    return data

@@ -1,0 +1,178 @@
+"""Report, district summary: the workbook the office reads, prints and files after a run.
+
+In: the consolidated `District`, the run's rubrics, the office and round, and (from the second
+round on) the changes since the earlier run.
+Out: one .xlsx, written atomically: "Tổng hợp" (a row per school), "Thống kê" (schools per level
+by cấp học, with charts), "Chi tiết tiêu chí" (points per criterion, per rubric), "Cần sửa" (every
+error and warning), "Chưa nộp", "Thay đổi so với đợt trước" (only with changes), "Công nhận" and
+"Điều chỉnh đánh giá ngoài" (only with an external review: `report_review_tables`), "Sổ nhận file"
+(the ledger), plus the hidden results sheet the province roll-up reads. Every sheet prints on A4
+one page wide. Byte-identical for the same inputs.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from xlsxwriter.utility import xl_col_to_name, xl_range
+
+from cds_batch.core.atomic import atomic_path
+from cds_batch.district.consolidate import District, Status
+from cds_batch.reports.data_files import payload_chunks, school_object
+from cds_batch.province.rollup import PAYLOAD_SHEET
+from cds_batch.reports.book import Book, TextSheet
+from cds_batch.district.recognition import Recognition
+from cds_batch.reports.review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION, differences_table, recognition_table
+from cds_batch.reports.summary_sheets import write_criteria, write_stats
+from cds_batch.reports.tables import (
+    PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table
+)
+from cds_batch.district.rounds import Change
+from cds_batch.rubric.model import Rubric, fmt
+
+__all__ = ["overview_table", "write_summary"]
+
+SHEET_OVERVIEW, SHEET_STATS, SHEET_CRITERIA = "Tổng hợp", "Thống kê", "Chi tiết tiêu chí"
+SHEET_FIX, SHEET_MISSING, SHEET_CHANGES, SHEET_LEDGER = ("Cần sửa", "Chưa nộp", "Thay đổi so với đợt trước",
+                                                         "Sổ nhận file")
+
+
+def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *, office: str, round_label: str,
+                  changes: Sequence[Change] | None = None, recognition: Recognition | None = None) -> None:
+    """Write the district summary workbook to `target` atomically.
+
+    :param rubrics: the run's rubrics; their group ids are the overview's columns.
+    :param changes: `rounds.Change`s since the earlier round; None leaves that sheet out.
+    :param recognition: the external review applied (run --review); None leaves its two sheets out.
+    """
+    title = f"Tổng hợp kết quả tự đánh giá mức độ chuyển đổi số - {round_label}"
+    with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label, big=True,
+                                          comments="Tạo bằng cds_batch từ các phiếu tự đánh giá đã nhận.") as book:
+        _write_overview(book, district, rubrics, office, round_label)
+        write_stats(book, book.sheet(SHEET_STATS, landscape=False), district, rubrics)
+        write_criteria(book, book.sheet(SHEET_CRITERIA, landscape=True), district, rubrics)
+        fixes = fix_table(district)
+        _table_sheet(book, SHEET_FIX, fixes, landscape=True, title="DANH SÁCH LỖI VÀ CẢNH BÁO CẦN SỬA", note=(
+            f"{len(fixes.rows)} dòng. Mỗi dòng là một lỗi hoặc cảnh báo trong tệp được dùng của một trường, hoặc "
+            "trong tệp chưa xếp được cho trường nào. Lỗi: trường phải sửa và gửi lại; cảnh báo: cần kiểm tra lại."),
+            empty="Không có lỗi hay cảnh báo nào cần sửa.")
+        missing = missing_table(district)
+        _table_sheet(book, SHEET_MISSING, missing, landscape=False, title="DANH SÁCH TRƯỜNG CHƯA NỘP",
+                     note=f"{len(missing.rows)} trường trong danh sách chưa có tệp nào được nhận.",
+                     empty="Tất cả các trường trong danh sách đã nộp.")
+        if changes is not None:
+            _table_sheet(book, SHEET_CHANGES, change_table(changes), landscape=False,
+                         title="THAY ĐỔI SO VỚI ĐỢT TRƯỚC", note=f"{len(changes)} thay đổi.",
+                         empty="Không có thay đổi nào so với đợt trước.")
+        if recognition is not None:
+            _recognition_sheets(book, recognition, rubrics)
+        _table_sheet(book, SHEET_LEDGER, ledger_table(district), landscape=True, title="SỔ NHẬN FILE", note=(
+            "Mọi tệp đã nhận, kể cả tệp bên trong tệp nén hoặc thư, theo thứ tự tìm thấy, với kết quả xử lý. "
+            "Thời điểm nhận tính theo giờ Việt Nam."), empty="Không nhận được tệp nào.")
+        _write_payload(book, district, office, recognition)
+        book.close()
+
+
+def _recognition_sheets(book: Book, recognition: Recognition, rubrics: Sequence[Rubric]) -> None:
+    decided = sum(s.decision is not None for s in recognition.schools)
+    _table_sheet(book, SHEET_RECOGNITION, recognition_table(recognition, rubrics), landscape=True,
+                 title="KẾT QUẢ ĐÁNH GIÁ NGOÀI VÀ CÔNG NHẬN", note=(
+                     f"{len(recognition.schools)} trường đã chấm, {decided} trường có quyết định (bảng đánh giá "
+                     f"ngoài: {recognition.file}). Điểm và mức đánh giá ngoài được tính lại từ điểm của người đánh "
+                     "giá theo đúng bộ chỉ số; mức được công nhận chỉ có khi quyết định là Công nhận."),
+                 empty="Không có trường nào có phiếu tự đánh giá đã chấm.")
+    _table_sheet(book, SHEET_DIFFERENCES, differences_table(recognition), landscape=True,
+                 title="CÁC TIÊU CHÍ ĐƯỢC ĐIỀU CHỈNH KHI ĐÁNH GIÁ NGOÀI", note=(
+                     f"{len(recognition.differences)} tiêu chí có điểm đánh giá ngoài khác điểm trường tự đánh giá: "
+                     "ai điều chỉnh, lý do, và ô tương ứng trong bảng đánh giá ngoài."),
+                 empty="Người đánh giá không điều chỉnh tiêu chí nào.")
+
+
+def _write_payload(book: Book, district: District, office: str, recognition: Recognition | None) -> None:
+    """The results.json objects in a hidden sheet, so the province reads a mailed or renamed copy (`province`)."""
+    ws = book.wb.add_worksheet(PAYLOAD_SHEET, worksheet_class=TextSheet)
+    for row, text in enumerate(payload_rows(district, office, recognition)):
+        ws.write_string(row, 0, text)
+    ws.hide()
+
+
+def payload_rows(district: District, office: str, recognition: Recognition | None = None) -> Iterator[str]:
+    """The cells of the hidden results sheet: `province.payload_rows(results(district, office, recognition))`.
+
+    Made one school at a time, not from the list of every school's object and the whole JSON text
+    (together about 200 MB at 45,000 schools).
+    """
+    return payload_chunks(school_object(row, office, recognition) for row in district.schools)
+
+
+def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title: str, note: str, empty: str) -> None:
+    ws = book.sheet(name, landscape=landscape)
+    last, width = len(table.columns) - 1, sum(c.width for c in table.columns)
+    book.line(ws, 0, title, last, "title", width)
+    book.line(ws, 1, note, last, "note", width)
+    book.table(ws, 3, table, empty=empty)
+
+
+# --- "Tổng hợp" ---------------------------------------------------------------------------------
+
+def _maxima(rubrics: Sequence[Rubric]) -> str:
+    return "; ".join(f"{r.id}: " + ", ".join(f"nhóm {g.id} tối đa {fmt(g.effective_max)}" for g in r.groups)
+                     for r in rubrics)
+
+
+def _write_overview(book: Book, district: District, rubrics: Sequence[Rubric], office: str, round_label: str) -> None:
+    ws = book.sheet(SHEET_OVERVIEW, landscape=True)
+    table = overview(district, rubrics)
+    last, width = len(table.columns) - 1, sum(c.width for c in table.columns)
+    counts = district.counts()
+    listed = sum(counts[s] for s in (Status.VALID, Status.NEEDS_FIX, Status.MISSING))
+    lines = [
+        (f"Đơn vị: {office}" if office else "Đơn vị: (không ghi)", "subtitle"),
+        (f"Đợt: {round_label}" if round_label else "Đợt: (không ghi)", "subtitle"),
+        (f"Số trường: {len(district.schools)} ({listed} trong danh sách, {counts[Status.UNLISTED]} ngoài danh "
+         "sách). " + "; ".join(f"{s.label}: {counts[s]}" for s in Status) + ". "
+         f"Tệp đã nhận (kể cả trong tệp nén, thư): {len(district.ledger)}; chi tiết ở trang '{SHEET_LEDGER}'.",
+         "text"),
+        (f"Điểm tính theo bộ chỉ số của từng trường ({_maxima(rubrics)}). Điểm và mức in nghiêng, màu xám là "
+         f"tạm tính: hồ sơ còn lỗi (xem trang '{SHEET_FIX}'). Dòng cuối: số trường và điểm trung bình của các "
+         "dòng đang hiện (tự tính lại khi lọc).", "note"),
+    ]
+    book.line(ws, 0, "TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ MỨC ĐỘ CHUYỂN ĐỔI SỐ", last, "title", width)
+    for row, (text, style) in enumerate(lines, start=1):
+        book.line(ws, row, text, last, style, width)
+    top = len(lines) + 2
+    end = book.table(ws, top, table, freeze_cols=3)
+    if table.rows:
+        _provisional_look(book, ws, table, top + 1, top + len(table.rows))
+        _total_row(book, ws, table, top + 1, top + len(table.rows), end)
+
+
+def _provisional_look(book: Book, ws: Any, table: Table, first: int, last: int) -> None:
+    """Scores and levels of a provisional row in grey italics, driven by its note cell."""
+    heads = table.header
+    note_col = xl_col_to_name(heads.index("Ghi chú"))
+    looks = [c.look for c in table.columns]
+    lo = looks.index(Look.SCORE) if Look.SCORE in looks else looks.index(Look.LEVEL)
+    hi = len(looks) - 1 - looks[::-1].index(Look.LEVEL)
+    ws.conditional_format(first, lo, last, hi, {
+        "type": "formula", "criteria": f'=${note_col}{first + 1}="{PROVISIONAL_NOTE}"', "format": book.fmt("italic")})
+
+
+def _total_row(book: Book, ws: Any, table: Table, first: int, last: int, row: int) -> None:
+    """Counts and averages of the visible rows (SUBTOTAL ignores rows the filter hides), with cached values."""
+    for col, c in enumerate(table.columns):
+        values = [v for r in table.rows if isinstance(v := r[col], (int, float))]
+        rng = xl_range(first, col, last, col)
+        if c.header == "Mã trường":
+            ws.write_string(row, col, "Cộng", book.fmt("total:code"))
+        elif c.header == "Tên trường":
+            ws.write_formula(row, col, f"=SUBTOTAL(103,{xl_range(first, col - 1, last, col - 1)})",
+                             book.fmt("total:count"), len(table.rows))
+        elif c.look is Look.SCORE:
+            mean = float(sum((Fraction(v) for v in values), Fraction(0)) / len(values)) if values else ""
+            ws.write_formula(row, col, f'=IFERROR(SUBTOTAL(101,{rng}),"")', book.fmt("total:score"), mean)
+        elif c.header in ("Số lỗi", "Số cảnh báo"):
+            ws.write_formula(row, col, f"=SUBTOTAL(109,{rng})", book.fmt("total:int"), sum(values))
+        else:
+            ws.write_blank(row, col, None, book.fmt(f"total:{c.look.value}"))

@@ -1,0 +1,214 @@
+"""Report tables: the rows of the district summary's sheets, as plain values.
+
+In: a consolidated `District`, the run's rubrics and (optionally) the changes since the last round.
+Out: `Table`s (columns with header, width and look; rows of str / int / float / datetime / None),
+which `report_summary` writes as they are and the CLI can also write as CSV. Scores become int or
+float (exact for the halves and quarters rubrics use); times become naive Vietnam time (UTC+7).
+Pure: no I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from fractions import Fraction
+from typing import Sequence, Union
+
+from cds_batch.district.consolidate import District, SchoolRow
+from cds_batch.intake.containers import local_time
+from cds_batch.intake.discover import Fate, TimeSource
+from cds_batch.core.findings import Finding, Severity
+from cds_batch.district.rounds import Change
+from cds_batch.rubric.model import Rubric
+
+Cell = Union[str, int, float, datetime, None]
+
+
+class Look(Enum):
+    """How a column is printed: its number format, alignment and wrapping."""
+
+    TEXT = "text"        # one line, left
+    WRAP = "wrap"        # wrapped text
+    CODE = "code"        # short centred text (codes, kinds)
+    INT = "int"          # whole numbers, centred
+    SCORE = "score"      # points: one or two decimals
+    LEVEL = "level"      # a level 1..3, centred (italic when provisional)
+    STATUS = "status"    # a status or severity label, coloured by value
+    DATE = "date"        # dd/mm/yyyy hh:mm
+    SIZE = "size"        # bytes with thousands separators
+    HASH = "hash"        # a long hex digest in small type, wrapped anywhere
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    look: Look = Look.TEXT
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    @property
+    def header(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+FATE_LABELS: dict[Fate, str] = {
+    Fate.USED: "Đã dùng",
+    Fate.SUPERSEDED: "Bị thay bằng tệp mới hơn",
+    Fate.DUPLICATE: "Trùng tệp",
+    Fate.CONTAINER: "Tệp nén/thư (đã mở)",
+    Fate.NOT_A_WORKBOOK: "Không phải bảng tính",
+    Fate.UNREADABLE: "Không đọc được",
+    Fate.NOT_OUR_TEMPLATE: "Không phải mẫu phiếu",
+    Fate.UNIDENTIFIED: "Không rõ trường",
+    Fate.REJECTED: "Bị từ chối (giới hạn an toàn)",
+}
+TIME_SOURCE_LABELS: dict[TimeSource, str] = {
+    TimeSource.MAIL_DATE: "Ngày gửi thư",
+    TimeSource.ARCHIVE_MEMBER: "Ngày ghi trong tệp nén",
+    TimeSource.FILE_MTIME: "Ngày sửa tệp",
+}
+PROVISIONAL_NOTE = "Mức tạm tính (còn lỗi)"
+UNSCORED_NOTE = "Chưa chấm được (xem trang Cần sửa)"
+NO_LEVEL_OF_EDUCATION = "Chưa rõ cấp học"
+
+
+def number(x: Fraction) -> int | float:
+    """A score as a spreadsheet number: whole points stay int."""
+    return x.numerator if x.denominator == 1 else float(x)
+
+
+def place(f: Finding) -> str:
+    """'Nhóm 1!E7' (sheet!cell), or what part of it is known."""
+    if f.sheet and f.cell:
+        return f"{f.sheet}!{f.cell}"
+    return f.sheet or f.cell
+
+
+def group_ids(rubrics: Sequence[Rubric]) -> list[int]:
+    """Every group id of the run's rubrics, ascending (the columns of the overview)."""
+    return sorted({g.id for r in rubrics for g in r.groups})
+
+
+def note(row: SchoolRow) -> str:
+    """Why a school's levels are not final, or ''."""
+    if row.used is None:
+        return ""
+    if row.used.result is None:
+        return UNSCORED_NOTE
+    return PROVISIONAL_NOTE if row.provisional else ""
+
+
+# --- "Tổng hợp" ---------------------------------------------------------------------------------
+
+def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
+    """One row per school in `district.schools` order: identity, scores and levels, status, file."""
+    ids = group_ids(rubrics)
+    columns = [Column("STT", 5, Look.INT), Column("Mã trường", 10, Look.CODE), Column("Tên trường", 25, Look.WRAP),
+               Column("Cấp học", 12, Look.WRAP), Column("Xã/Phường", 13, Look.WRAP),
+               Column("Bộ chỉ số", 12, Look.WRAP)]
+    for gid in ids:
+        columns += [Column(f"Điểm nhóm {gid}", 8, Look.SCORE), Column(f"Mức nhóm {gid}", 7, Look.LEVEL)]
+    columns += [Column("Mức chung", 7, Look.LEVEL), Column("Trạng thái", 12, Look.STATUS),
+                Column("Ghi chú", 13, Look.WRAP), Column("Số lỗi", 6, Look.INT), Column("Số cảnh báo", 8, Look.INT),
+                Column("Tệp được dùng", 22, Look.WRAP), Column("Ngày nhận", 16, Look.DATE)]
+    rows = []
+    for n, row in enumerate(district.schools, start=1):
+        s, info = row.used, row.info
+        result = s.result if s is not None else None
+        scores: list[Cell] = []
+        for gid in ids:
+            g = next((g for g in result.groups if g.id == gid), None) if result is not None else None
+            scores += [number(g.score), g.level] if g is not None else [None, None]
+        rows.append((n, info.code, info.name, info.level, info.commune, s.rubric_id if s else None, *scores,
+                     result.overall_level if result is not None else None, row.status.label, note(row) or None,
+                     s.errors if s else None, s.warnings if s else None,
+                     s.entry.source if s else None, local_time(s.entry.received_at) if s else None))
+    return Table(tuple(columns), tuple(rows))
+
+
+def overview_table(district: District, rubrics: Sequence[Rubric]) -> tuple[list[str], list[list[object]]]:
+    """The header and the body rows of the "Tổng hợp" sheet (no title or total rows), e.g. for a CSV.
+
+    The same rows the sheet is written from: scores are int or float, levels int, cells without
+    a value None; only the received time, a date cell on the sheet, is given as 'dd/mm/yyyy hh:mm'.
+    """
+    table = overview(district, rubrics)
+    return table.header, [[f"{v:%d/%m/%Y %H:%M}" if isinstance(v, datetime) else v for v in r] for r in table.rows]
+
+
+# --- "Cần sửa" ----------------------------------------------------------------------------------
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
+
+
+# The "Cần sửa" sheet's columns; the web page finds them again by these headers.
+FIX_COLUMNS = (Column("Mã trường", 10, Look.CODE), Column("Tên trường", 22, Look.WRAP), Column("Tệp", 26, Look.WRAP),
+               Column("Vị trí", 14, Look.WRAP), Column("Mã lỗi", 7, Look.CODE), Column("Mức độ", 10, Look.STATUS),
+               Column("Nội dung", 60, Look.WRAP))
+
+
+def fix_table(district: District) -> Table:
+    """Every error and warning of the used and the unplaced submissions, in school, file, severity order.
+
+    An unplaced file with no such finding (unreadable, not our template) gets one error row made
+    from its ledger reason, so every file the office must chase is on this sheet.
+    """
+    columns = FIX_COLUMNS
+    order = {row.info.code: n for n, row in enumerate(district.schools)}
+    keyed: list[tuple[tuple[int, str, int, int], tuple[Cell, ...]]] = []
+    placed = [(row.info.code, row.info.name, row.used) for row in district.schools if row.used is not None]
+    loose = [(s.school_code or "", s.school_fields.get("CDS_SCHOOL_NAME", ""), s) for s in district.unplaced]
+    for code, name, s in placed + loose:
+        school = order.get(code, len(order)) if code else len(order)
+        shown = [f for f in s.findings if f.severity in _RANK]
+        for seq, f in enumerate(shown):
+            file = f.file or s.entry.source
+            keyed.append(((school, file, _RANK[f.severity], seq),
+                          (code, name, file, place(f), f.code.name, f.severity.value, f.message)))
+        if not any(f.severity is Severity.ERROR for f in shown) and s.fate is not None:
+            label = FATE_LABELS.get(s.fate, s.fate.value)
+            keyed.append(((school, s.entry.source, 0, -1),
+                          (code, name, s.entry.source, "", "", Severity.ERROR.value,
+                           f"{label}: {s.reason}" if s.reason else label)))
+    keyed.sort(key=lambda pair: pair[0])
+    return Table(columns, tuple(cells for _, cells in keyed))
+
+
+# --- "Chưa nộp", "Thay đổi so với đợt trước", "Sổ nhận file" -------------------------------------
+
+def missing_table(district: District) -> Table:
+    """The roster schools with nothing received, with what the office needs to chase them."""
+    columns = (Column("STT", 5, Look.INT), Column("Mã trường", 10, Look.CODE), Column("Tên trường", 32, Look.WRAP),
+               Column("Cấp học", 14, Look.WRAP), Column("Xã/Phường", 20, Look.WRAP), Column("Email", 28, Look.WRAP))
+    missing = [r.info for r in district.schools if r.used is None]
+    return Table(columns, tuple((n, i.code, i.name, i.level, i.commune, i.email)
+                                for n, i in enumerate(missing, start=1)))
+
+
+def change_table(changes: Sequence[Change]) -> Table:
+    """One row per change since the earlier round."""
+    columns = (Column("STT", 5, Look.INT), Column("Mã trường", 10, Look.CODE), Column("Tên trường", 30, Look.WRAP),
+               Column("Thay đổi", 16, Look.WRAP), Column("Đợt trước", 24, Look.WRAP), Column("Đợt này", 24, Look.WRAP))
+    return Table(columns, tuple((n, c.school_code, c.school_name, c.kind.value, c.before, c.after)
+                                for n, c in enumerate(changes, start=1)))
+
+
+def ledger_table(district: District) -> Table:
+    """The whole ledger in discovery order: every file and member received and what became of it."""
+    columns = (Column("STT", 5, Look.INT), Column("Nguồn", 30, Look.WRAP), Column("Tên tệp", 20, Look.WRAP),
+               Column("Loại", 6, Look.CODE), Column("Kích thước (byte)", 11, Look.SIZE),
+               Column("Thời điểm nhận", 16, Look.DATE), Column("Nguồn thời gian", 13, Look.WRAP),
+               Column("Người gửi", 18, Look.WRAP), Column("Kết quả", 15, Look.WRAP),
+               Column("Mã trường", 10, Look.CODE), Column("Lý do", 34, Look.WRAP), Column("SHA-256", 17, Look.HASH))
+    rows = []
+    for n, r in enumerate(district.ledger, start=1):
+        e = r.entry
+        rows.append((n, e.source, e.name, e.kind.value, e.size, local_time(e.received_at),
+                     TIME_SOURCE_LABELS.get(e.time_source, e.time_source.value), e.sender,
+                     FATE_LABELS.get(r.fate, r.fate.value), r.school_code, r.reason, e.sha256))
+    return Table(columns, tuple(rows))

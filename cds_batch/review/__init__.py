@@ -1,0 +1,1 @@
+"""Stage: the external review workbook the office's evaluators fill: written and read back."""

@@ -1,0 +1,1 @@
+"""Stage: rubric + roster → the workbooks schools fill (XlsxWriter)."""

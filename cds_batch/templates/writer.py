@@ -1,0 +1,503 @@
+"""Template writer: the workbook an office sends to schools, blank or prefilled for one school.
+
+In: a Rubric, an optional SchoolInfo, the round label, the office and the deadline.
+Out: one .xlsx written atomically with XlsxWriter, laid out as `layout` says: a guide, the school
+information, one sheet per criteria group (the table schools know from seed 002), the evidence
+index and a hidden identity sheet; every input cell named (`CDS_…`), validated and unlocked.
+Deterministic: the same inputs give byte-identical files (fixed document date, fixed zip times).
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import xlsxwriter
+
+from cds_batch.core.cells import a1
+from cds_batch.form import layout as L
+from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
+from cds_batch.core.atomic import atomic_path, bounded, distinct_names, safe_stem
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric, fmt
+from cds_batch.templates.text import Issue, guide_lines, row_height, rule_text
+from cds_batch.core.text import ascii_slug
+
+YELLOW, GREY, HEAD = "#FFF2CC", "#EDEDED", "#D9E1F2"
+GUIDE_WIDTH, INFO_WIDTHS = 84, (34, 50)
+# With the default number of jobs, fewer templates than this are written in-process. Starting
+# "spawn" workers (a new interpreter and its imports) took 0.35 s on the 2-core Linux VM, where a
+# pool of two paid off from about 20 templates (benchmarks/bench_templates.py); Windows starts
+# processes several times slower, hence the margin.
+SERIAL_BELOW = 40
+
+
+def template_filename(rubric: Rubric, school: SchoolInfo | None, round_label: str = "") -> str:
+    """'79001_Truong-MN-Hoa-Sen_Dot-1.xlsx' for a school, 'quan7-mamnon-2023_mau-trong_Dot-1.xlsx' blank.
+
+    ASCII letters, digits, '-' and '_' only, at most 155 characters, never a Windows device name.
+    """
+    parts = [bounded(ascii_slug(school.code, "-") or "truong", 40), ascii_slug(school.name, "-")[:60]] if school \
+        else [bounded(ascii_slug(rubric.id, "-"), 40), "mau-trong"]
+    parts.append(ascii_slug(round_label, "-")[:40])
+    return safe_stem("_".join(p for p in parts if p), 150) + ".xlsx"
+
+
+def template_names(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple[str, SchoolInfo | None]],
+                   round_label: str) -> list[str]:
+    """`template_filename` of each of `wanted`, made distinct: where two give the same name, ignoring
+    case as Windows does ('TH/1' and 'TH-1' of the same name), each gets a hash of its rubric and code."""
+    names = [template_filename(rubrics[key], school, round_label) for key, school in wanted]
+    return distinct_names(names, [key + "\x1f" + (school.code if school else "") for key, school in wanted], ".xlsx")
+
+
+def write_school_template(rubric: Rubric, out_dir: Path, school: SchoolInfo | None, issue: Issue,
+                          name: str | None = None) -> Path:
+    """Write the template for `school` (None: the blank one) into `out_dir`; return its path.
+
+    A top-level function of picklable arguments, so a process pool can call it.
+
+    :param name: the file name; `template_filename` by default.
+    """
+    target = out_dir / (name or template_filename(rubric, school, issue.round_label))
+    write_template(rubric, target, school, issue)
+    return target
+
+
+def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple[str, SchoolInfo | None]],
+                           out_dir: Path, issue: Issue, *, jobs: int | None = None,
+                           on_done: Callable[[Path], None] | None = None) -> list[Path]:
+    """`write_school_template` for every (rubric key, school or None) of `wanted`; the paths in that order.
+
+    Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
+    than SERIAL_BELOW templates. An explicit `jobs` > 1 always uses the pool. The files are the same
+    bytes either way. A rubric whose names clash stops the run before any file is written.
+
+    :param rubrics: key (as `wanted` names it) → rubric; each reaches a worker once, not per file.
+    :param on_done: called in this process after each file, in order, for a progress bar.
+    """
+    for rubric in {id(r): r for r in rubrics.values()}.values():
+        _contract(rubric)
+    names = template_names(rubrics, wanted, issue.round_label)
+    jobs_named = [(key, school, name) for (key, school), name in zip(wanted, names)]
+    if jobs is None:
+        jobs = 1 if len(wanted) < SERIAL_BELOW else os.cpu_count() or 1
+    written: Iterator[Path]
+    if jobs == 1 or len(wanted) < 2:
+        written = (write_school_template(rubrics[key], out_dir, school, issue, name)
+                   for key, school, name in jobs_named)
+        return [_report(p, on_done) for p in written]
+    workers = min(jobs, len(wanted))
+    # Chunks of a few files: each costs ~30 ms, so the round trip per chunk is noise, and small
+    # chunks keep both workers busy to the end and the progress bar moving.
+    chunk = max(1, min(8, len(wanted) // (4 * workers)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(dict(rubrics), out_dir, issue)) as pool:
+        try:
+            written = pool.map(_write_in_worker, jobs_named, chunksize=chunk)
+            return [_report(p, on_done) for p in written]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
+            raise
+
+
+def _report(path: Path, on_done: Callable[[Path], None] | None) -> Path:
+    if on_done is not None:
+        on_done(path)
+    return path
+
+
+# What every worker of the pool needs, set once by the pool initializer (picklable under "spawn").
+_WORKER: tuple[Mapping[str, Rubric], Path, Issue] | None = None
+
+
+def _init_worker(rubrics: Mapping[str, Rubric], out_dir: Path, issue: Issue) -> None:
+    global _WORKER
+    _WORKER = (rubrics, out_dir, issue)
+
+
+def _write_in_worker(job: tuple[str, SchoolInfo | None, str]) -> Path:
+    assert _WORKER is not None
+    rubrics, out_dir, issue = _WORKER
+    return write_school_template(rubrics[job[0]], out_dir, job[1], issue, job[2])
+
+
+def _contract(rubric: Rubric) -> dict[str, tuple[str, str]]:
+    """The rubric's defined names, or the Vietnamese error when two codes give the same name."""
+    try:
+        return L.contract(rubric)
+    except ValueError as clash:
+        raise CdsBatchError(f"Hai mã tiêu chí cho cùng một tên vùng {clash}; hãy đổi mã trong bộ chỉ số.") from None
+
+
+def write_template(rubric: Rubric, target: Path, school: SchoolInfo | None = None,
+                   issue: Issue = Issue()) -> None:
+    """Write the workbook for `rubric` (prefilled for `school` when given) to `target` atomically."""
+    names = _contract(rubric)
+    with atomic_path(target) as tmp:
+        # Times New Roman 12 as the Normal style, so column widths mean the same characters in Excel
+        # and LibreOffice (which otherwise measures them in its substitute for Calibri).
+        # The roster's texts stay texts: never a number, a formula or a link.
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "in_memory": True,
+                                            "default_format_properties": {"font_name": "Times New Roman",
+                                                                          "font_size": 12}})
+        _Writer(wb, rubric, school, issue).write()
+        for name, (sheet, ref) in names.items():
+            first, _, last = ref.partition(":")
+            absolute = "$" + "$".join(_split(first)) + (":$" + "$".join(_split(last)) if last else "")
+            wb.define_name(name, f"='{sheet}'!{absolute}")
+        wb.close()
+
+
+def _split(ref: str) -> tuple[str, str]:
+    i = next(i for i, ch in enumerate(ref) if ch.isdigit())
+    return ref[:i], ref[i:]
+
+
+def _num(x: Fraction) -> str:
+    """A number as an Excel formula writes it (always '.', never ',')."""
+    return str(x.numerator) if x.denominator == 1 else repr(float(x))
+
+
+def _cached(x: Fraction) -> int | float:
+    """A formula's stored result: what a reader that does not recalculate will show."""
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _footer(who: str) -> str:
+    """The footer: the school in 8 pt on the left, the page on the right.
+
+    The name is cut before '&' is doubled (so no '&&' is split) and short enough that Excel keeps
+    the footer (it drops one over 255 characters); a space follows '&8' when the name starts with a
+    digit, which Excel would otherwise read as part of the font size ('&819 tháng 5').
+    """
+    name = who[:110].replace("&", "&&")
+    return "&L&8" + (" " if name[:1].isdigit() else "") + name + "&R&8Trang &P/&N"
+
+
+class _Writer:
+    def __init__(self, wb: Any, rubric: Rubric, school: SchoolInfo | None, issue: Issue) -> None:
+        self.wb, self.rubric, self.school, self.issue = wb, rubric, school, issue
+        base = {"font_name": "Times New Roman", "font_size": 12, "valign": "top", "text_wrap": True}
+        cell = {**base, "border": 1}
+        self.f = {name: wb.add_format(spec) for name, spec in {
+            "title": {**base, "bold": True, "font_size": 14, "text_wrap": False},
+            "note": {**base, "italic": True},
+            "text": base,
+            "head": {**cell, "bold": True, "bg_color": HEAD, "align": "center", "valign": "vcenter"},
+            "cell": cell,
+            "bold": {**cell, "bold": True},
+            "grey": {**cell, "bg_color": GREY},
+            "input": {**cell, "bg_color": YELLOW, "locked": False},
+            "input_text": {**cell, "bg_color": YELLOW, "locked": False, "num_format": "@"},
+            "input_date": {**cell, "bg_color": YELLOW, "locked": False, "num_format": "dd/mm/yyyy"},
+            "points": {**cell, "align": "center"},
+            "total": {**cell, "bold": True, "align": "center", "bg_color": HEAD},
+            "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+        }.items()}
+        self.lists: dict[str, str] = {}   # criterion code → range of its option labels on the hidden sheet
+        self.footer = _footer(school.name if school else "Mẫu trống (chưa ghi trường)")
+
+    def write(self) -> None:
+        r, s, i = self.rubric, self.school, self.issue
+        self.wb.set_properties({
+            "title": f"Phiếu tự đánh giá chuyển đổi số - {r.name}"[:250], "subject": r.id,
+            "author": i.office or "cds_batch", "company": i.office, "created": L.DOCUMENT_DATE,
+            "comments": f"Tạo bằng cds_batch; bộ chỉ số {r.id} phiên bản {r.version}; "
+                        f"mẫu phiên bản {L.TEMPLATE_VERSION}.",
+        })
+        identity = dict(zip((f.name for f in L.IDENTITY_FIELDS),
+                            (r.id, r.version, r.content_hash, L.TEMPLATE_VERSION, i.round_label, s.code if s else "")))
+        for name, value in identity.items():
+            self.wb.set_custom_property(name, value)
+        guide = self.sheet(L.SHEET_GUIDE, landscape=False)
+        info = self.sheet(L.SHEET_INFO, landscape=False)
+        groups = [self.sheet(L.group_sheet(g.id), landscape=True) for g in r.groups]
+        evidence = self.sheet(L.SHEET_EVIDENCE, landscape=True)
+        meta = self.wb.add_worksheet(L.SHEET_META)
+        self.write_meta(meta, identity)
+        self.write_guide(guide)
+        self.write_info(info)
+        for ws, g in zip(groups, r.groups):
+            self.write_group(ws, g)
+        self.write_evidence(evidence)
+
+    def sheet(self, name: str, landscape: bool) -> Any:
+        ws = self.wb.add_worksheet(name)
+        ws.set_paper(9)   # A4
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        ws.set_footer(self.footer)
+        # No password: the structure survives a normal edit, but nobody is locked out (field-notes 2a).
+        ws.protect("", {"format_columns": True, "format_rows": True})
+        return ws
+
+    def write_meta(self, ws: Any, identity: dict[str, str]) -> None:
+        ws.hide()
+        ws.protect("")
+        ws.write_row(0, 0, ["Khóa", "Giá trị"])
+        for n, f in enumerate(L.IDENTITY_FIELDS):
+            ws.write_string(L.META_FIRST_ROW + n, 0, f.name)
+            ws.write_string(L.META_FIRST_ROW + n, 1, identity[f.name])
+        # Option labels go into cells because a literal list cannot hold commas or exceed 255 chars.
+        col = L.META_LIST_FIRST_COL
+        codes = [c.code for g in self.rubric.groups for c in g.criteria]
+        ws.write_string(0, col, "Mã tiêu chí")
+        for n, code in enumerate(codes, start=1):
+            ws.write_string(n, col, code)
+        self.codes_range = f"='{L.SHEET_META}'!${a1(1, col)[:-1]}$2:${a1(1, col)[:-1]}${len(codes) + 1}"
+        for c in (c for g in self.rubric.groups for c in g.criteria if c.options):
+            col += 1
+            ws.write_string(0, col, c.code)
+            for n, o in enumerate(c.options, start=1):
+                ws.write_string(n, col, o.label)
+            letter = a1(0, col)[:-1]
+            self.lists[c.code] = f"='{L.SHEET_META}'!${letter}$2:${letter}${len(c.options) + 1}"
+
+    def write_guide(self, ws: Any) -> None:
+        # Narrow enough for portrait A4 at 100 %: LibreOffice does not shrink a one-column sheet to fit.
+        ws.set_column(0, 0, GUIDE_WIDTH)
+        for n, (style, line) in enumerate(guide_lines(self.rubric, self.school, self.issue)):
+            ws.write_string(n, 0, line, self.f[style])
+            ws.set_row(n, row_height((line, GUIDE_WIDTH)))
+
+    def write_info(self, ws: Any) -> None:
+        for col, width in enumerate(INFO_WIDTHS):
+            ws.set_column(col, col, width)
+        ws.write_string(0, 0, "THÔNG TIN CHUNG VỀ ĐƠN VỊ", self.f["title"])
+        note = "Điền hoặc kiểm tra các ô màu vàng. Ô đã ghi sẵn theo danh sách của Phòng GDĐT; nếu sai, hãy sửa lại."
+        ws.merge_range(1, 0, 1, 1, note, self.f["note"])
+        ws.set_row(1, row_height((note, sum(INFO_WIDTHS))))
+        ws.write_row(L.INFO_FIRST_ROW - 1, 0, ["Thông tin", "Nội dung"], self.f["head"])
+        for n, field in enumerate(L.SCHOOL_FIELDS):
+            row = L.INFO_FIRST_ROW + n
+            ws.write_string(row, L.INFO_LABEL_COL, field.label, self.f["bold"])
+            value = getattr(self.school, field.attr, "") if self.school and field.attr else ""
+            col = L.INFO_VALUE_COL
+            if field.name == "CDS_REPORT_DATE":
+                ws.write_blank(row, col, None, self.f["input_date"])
+                ws.data_validation(row, col, row, col, {
+                    "validate": "date", "criteria": "between", "minimum": L.DOCUMENT_DATE.replace(year=2020),
+                    "maximum": L.DOCUMENT_DATE.replace(year=2100), "input_title": "Ngày báo cáo",
+                    "input_message": "Ghi ngày theo dạng ngày/tháng/năm, ví dụ 15/10/2025.",
+                    "error_title": "Ngày không hợp lệ", "error_message": "Hãy ghi một ngày, ví dụ 15/10/2025."})
+                continue
+            ws.write_string(row, col, value, self.f["input_text"])
+            self.text_dv(ws, row, col, field.label, f"Ghi {field.label.lower()}.", 255)
+        row = L.INFO_FIRST_ROW + len(L.SCHOOL_FIELDS) + 1
+        r = self.rubric
+        for label, value in (("Bộ chỉ số", r.name), ("Phiên bản bộ chỉ số", f"{r.version} (mã băm {r.short_hash})"),
+                             ("Đợt báo cáo", self.issue.round_label), ("Hạn gửi", self.issue.deadline)):
+            ws.write_string(row, 0, label, self.f["bold"])
+            ws.write_string(row, 1, value, self.f["cell"])
+            ws.set_row(row, row_height((value, INFO_WIDTHS[1])))
+            row += 1
+        ws.freeze_panes(L.INFO_FIRST_ROW, 0)
+
+    def text_dv(self, ws: Any, row: int, col: int, title: str, message: str, limit: int, last_row: int = -1) -> None:
+        ws.data_validation(row, col, max(row, last_row), col, {
+            "validate": "length", "criteria": "<=", "value": limit, "input_title": title[:32],
+            "input_message": message[:255], "error_title": "Nội dung quá dài",
+            "error_message": f"Ô này ghi tối đa {limit} ký tự."})
+
+    def write_group(self, ws: Any, group: Group) -> None:
+        f, C = self.f, L.Col
+        for col, width in L.WIDTHS.items():
+            ws.set_column(col, col, width)
+        last = max(L.Col)
+        ws.merge_range(0, 0, 0, last, f"{group.id}. {group.name.upper()}", f["title"])
+        note = ("Điền vào các ô màu vàng: cột 'Kết quả tự đánh giá' (chọn trong danh sách hoặc ghi số điểm) và cột "
+                "'Ghi chú, minh chứng' (mã minh chứng trong trang 'Danh mục minh chứng'). Không đổi tên trang, "
+                "không chèn hoặc xóa cột.")
+        ws.merge_range(1, 0, 1, last, note, f["note"])
+        ws.set_row(1, row_height((note, sum(L.WIDTHS.values()))))
+        ws.merge_range(2, 0, 2, last, f"Bộ chỉ số: {self.rubric.name}", f["note"])
+        ws.set_row(L.HEADER_ROW, 34)
+        for col, label in L.HEADERS.items():
+            ws.write_string(L.HEADER_ROW, col, label, f["head"])
+        point_cells: dict[str, str] = {}
+        blank_values: dict[str, Fraction] = {}
+        stt = 0
+        for spec in L.group_rows(group):
+            c, row = spec.criterion, spec.row
+            value_ref = a1(row, C.VALUE)
+            ws.write_string(row, C.CODE, spec.key, f["points"])
+            if spec.kind is L.RowKind.ITEM:
+                item = c.items[spec.n - 1]
+                ws.write_blank(row, C.STT, None, f["cell"])
+                ws.write_string(row, C.NAME, f"+ {item.label}", f["cell"])
+                extra = f" ({fmt(item.points)} điểm nếu Có)" if item.points is not None else ""
+                ws.write_string(row, C.RULE, f"{ITEM_YES} / {ITEM_NO}{extra}", f["cell"])
+                ws.write_blank(row, C.NOTE, None, f["grey"])
+                ws.write_blank(row, C.POINTS, None, f["grey"])
+                ws.write_blank(row, C.VALUE, None, f["input"])
+                ws.set_row(row, row_height((f"+ {item.label}", L.WIDTHS[C.NAME])))
+                self.list_dv(ws, row, [ITEM_YES, ITEM_NO], f"Mục {spec.key}", "Chọn Có hoặc Không.")
+                self.flag_cf(ws, value_ref, (ITEM_YES, ITEM_NO))
+                continue
+            stt += 1
+            ws.write_number(row, C.STT, stt, f["points"])
+            ws.write_string(row, C.NAME, c.name, f["cell"])
+            rule = rule_text(c, group)
+            ws.write_string(row, C.RULE, rule, f["cell"])
+            ws.set_row(row, row_height((c.name, L.WIDTHS[C.NAME]), (rule, L.WIDTHS[C.RULE])))
+            ws.write_blank(row, C.NOTE, None, f["input"])
+            hint = "; ".join(c.evidence)
+            self.text_dv(ws, row, C.NOTE, f"Minh chứng {c.code}",
+                         f"Ghi mã minh chứng, ví dụ {L.evidence_code_example(c.code)}; nhiều mã cách nhau bởi dấu ;"
+                         + (f". Cần có: {hint}" if hint else ""), 2000)
+            self.answer(ws, spec, value_ref)
+            formula, blank = self.points_formula(c, spec)
+            if formula:
+                ws.write_formula(row, C.POINTS, formula, f["points"], _cached(blank))
+                point_cells[c.code], blank_values[c.code] = a1(row, C.POINTS), blank
+            else:
+                ws.write_blank(row, C.POINTS, None, f["grey"])
+        self.write_total(ws, group, point_cells, blank_values)
+        ws.freeze_panes(L.FIRST_ROW, 0)
+        ws.repeat_rows(L.HEADER_ROW)
+
+    def write_evidence(self, ws: Any) -> None:
+        f, top, last = self.f, L.EVIDENCE_HEADER_ROW, L.EVIDENCE_HEADER_ROW + L.EVIDENCE_ROWS
+        for col, width in enumerate(L.EVIDENCE_WIDTHS):
+            ws.set_column(col, col, width)
+        width = len(L.EVIDENCE_HEADERS) - 1
+        ws.merge_range(0, 0, 0, width, "DANH MỤC MINH CHỨNG", f["title"])
+        for n, text in enumerate((
+                f"Mỗi minh chứng ghi một dòng (có sẵn {L.EVIDENCE_ROWS} dòng). "
+                "Mã minh chứng = MC-<mã tiêu chí>-<số thứ tự hai chữ số>, ví dụ "
+                f"{L.evidence_code_example('1.3.1')}, {L.evidence_code_example('1.3.1', 2)}, "
+                f"{L.evidence_code_example('2.1')}.",
+                "Ghi cùng mã đó vào cột 'Ghi chú, minh chứng' của tiêu chí trên trang nhóm tương ứng.",
+                "Cột 'Tiêu chí': chọn mã tiêu chí trong danh sách. Cột 'Nơi lưu / đường link': thư mục, tủ hồ sơ "
+                "hoặc đường link chia sẻ (Google Drive, OneDrive, cổng thông tin…)."), start=1):
+            ws.merge_range(n, 0, n, width, text, f["note"])
+            ws.set_row(n, row_height((text, sum(L.EVIDENCE_WIDTHS))))
+        ws.write_row(top, 0, L.EVIDENCE_HEADERS, f["head"])
+        for row in range(top + 1, last + 1):
+            ws.write_row(row, 0, [""] * len(L.EVIDENCE_HEADERS), f["input"])
+        ws.data_validation(top + 1, 1, last, 1, {
+            "validate": "list", "source": self.codes_range, "input_title": "Tiêu chí",
+            "input_message": "Chọn mã tiêu chí mà minh chứng này chứng minh.",
+            "error_title": "Không có tiêu chí này", "error_message": "Hãy chọn mã tiêu chí trong danh sách."})
+        self.text_dv(ws, top + 1, 0, "Mã minh chứng", f"Ví dụ {L.evidence_code_example('1.3.1')}.", 50, last)
+        for col, (title, message) in enumerate((
+                ("Tên minh chứng", "Tên văn bản hoặc trích yếu nội dung."),
+                ("Số, ngày văn bản", "Ví dụ: 125/KH-THCS ngày 05/9/2025."),
+                ("Nơi lưu / đường link", "Nơi lưu hồ sơ hoặc đường link.")), start=2):
+            self.text_dv(ws, top + 1, col, title, message, 2000, last)
+        ws.freeze_panes(top + 1, 0)
+        ws.repeat_rows(top)
+
+    def answer(self, ws: Any, spec: L.RowSpec, ref: str) -> None:
+        c, row, col = spec.criterion, spec.row, L.Col.VALUE
+        if not spec.has_value:
+            ws.write_blank(row, col, None, self.f["grey"])
+            return
+        ws.write_blank(row, col, None, self.f["input"])
+        if c.kind is Kind.CONDITION:
+            self.list_dv(ws, row, [CONDITION_YES, CONDITION_NO], f"Tiêu chí {c.code}", "Chọn Đạt hoặc Không đạt.")
+            self.flag_cf(ws, ref, (CONDITION_YES, CONDITION_NO))
+        elif c.options:   # choice, or the base of a checklist
+            self.list_dv(ws, row, self.lists[c.code], f"Tiêu chí {c.code}", "Chọn một mức trong danh sách.")
+        else:
+            top = Fraction(100) if c.kind is Kind.PERCENTAGE else c.max_points if c.kind is Kind.POINTS else None
+            integer = c.kind is Kind.POINTS and c.step == 1
+            what = {Kind.POINTS: f"số điểm từ 0 đến {fmt(top)}", Kind.PERCENTAGE: "tỉ lệ phần trăm từ 0 đến 100",
+                    Kind.NUMBER: f"số lượng{f' ({c.unit})' if c.unit else ''}, không âm"}[c.kind]
+            step = f", bước {fmt(c.step)}" if c.step and c.step != 1 else ""
+            spec_dv: dict[str, Any] = {
+                "validate": "integer" if integer else "decimal",
+                "criteria": "between" if top is not None else ">=", "input_title": f"Tiêu chí {c.code}",
+                "input_message": f"Ghi {what}{step}.", "error_title": "Giá trị không hợp lệ",
+                "error_message": f"Tiêu chí {c.code}: hãy ghi {what}{step}."}
+            if top is None:
+                spec_dv["value"] = 0
+            else:
+                spec_dv.update(minimum=0, maximum=float(top) if top.denominator > 1 else int(top))
+            ws.data_validation(row, col, row, col, spec_dv)
+            upper = f",{ref}>{_num(top)}" if top is not None else ""
+            ws.conditional_format(ref, {"type": "formula", "format": self.f["bad"],
+                                        "criteria": f'=AND({ref}<>"",OR(NOT(ISNUMBER({ref})),{ref}<0{upper}))'})
+
+    def list_dv(self, ws: Any, row: int, source: list[str] | str, title: str, message: str) -> None:
+        col = L.Col.VALUE
+        ws.data_validation(row, col, row, col, {
+            "validate": "list", "source": source, "input_title": title[:32], "input_message": message,
+            "error_title": "Giá trị không có trong danh sách",
+            "error_message": message + " Bấm vào mũi tên bên phải ô."})
+
+    def flag_cf(self, ws: Any, ref: str, allowed: tuple[str, str]) -> None:
+        ok = ",".join(f"{ref}<>{_quote(a)}" for a in allowed)
+        ws.conditional_format(ref, {"type": "formula", "criteria": f'=AND({ref}<>"",{ok})', "format": self.f["bad"]})
+
+    def points_formula(self, c: Criterion, spec: L.RowSpec) -> tuple[str, Fraction]:
+        """The provisional points formula of a criterion row and its value on an empty sheet."""
+        v = a1(spec.row, L.Col.VALUE)
+        if c.kind is Kind.CONDITION:
+            return "", Fraction(0)
+        if c.kind is Kind.POINTS:
+            return f"=IF(AND(ISNUMBER({v}),{v}>=0,{v}<={_num(c.max_points)}),{v},0)", Fraction(0)
+        choice = "0"
+        for o in reversed(c.options):
+            choice = f"IF({v}={_quote(o.label)},{_num(o.points)},{choice})"
+        if c.kind is Kind.CHOICE:
+            return f"={choice}", Fraction(0)
+        if c.kind in (Kind.NUMBER, Kind.PERCENTAGE):
+            bands = "0"
+            for b in reversed(c.bands):
+                i = b.interval
+                lo, hi = (">=" if i.lo_inclusive else ">"), ("<=" if i.hi_inclusive else "<")
+                bands = f"IF(AND({v}{lo}{_num(i.lo)},{v}{hi}{_num(i.hi)}),{_num(b.points)},{bands})"
+            return f"=IF(ISNUMBER({v}),{bands},0)", Fraction(0)
+        first, last = a1(spec.row + 1, L.Col.VALUE), a1(spec.row + len(c.items), L.Col.VALUE)
+        if c.deduction is not None:   # checklist: base minus a deduction per item not marked Có
+            base = choice if c.options else _num(c.base or Fraction(0))
+            raw = f'{base}-{_num(c.deduction)}*({len(c.items)}-COUNTIF({first}:{last},"{ITEM_YES}"))'
+            blank = (Fraction(0) if c.options else c.base or Fraction(0)) - c.deduction * len(c.items)
+        else:
+            rows = range(spec.row + 1, spec.row + 1 + len(c.items))
+            raw = "+".join(f'IF({a1(r, L.Col.VALUE)}="{ITEM_YES}",{_num(i.points or Fraction(0))},0)'
+                           for r, i in zip(rows, c.items))
+            blank = Fraction(0)
+        formula, blank = f"MAX({_num(c.floor)},{raw})", max(c.floor, blank)
+        if c.cap is not None:
+            formula, blank = f"MIN({_num(c.cap)},{formula})", min(c.cap, blank)
+        return f"={formula}", blank
+
+    def write_total(self, ws: Any, group: Group, cells: dict[str, str], blank: dict[str, Fraction]) -> None:
+        row, f = L.total_row(group), self.f
+        sections = {s.code: s for s in group.sections}
+        loose = [cells[c.code] for c in group.criteria if c.code in cells and c.section not in sections]
+        parts = [f"SUM({','.join(loose)})"] if loose else []
+        value = sum((blank[c.code] for c in group.criteria if c.code in blank and c.section not in sections),
+                    Fraction(0))
+        for s in group.sections:
+            mine = [c.code for c in group.section_lines(s.code) if c.code in cells]
+            if mine:
+                parts.append(f"MIN({_num(s.cap)},SUM({','.join(cells[m] for m in mine)}))")
+                value += min(s.cap, sum((blank[m] for m in mine), Fraction(0)))
+        conditions = [a1(spec.row, L.Col.VALUE) for spec in L.group_rows(group)
+                      if spec.kind is L.RowKind.CRITERION and spec.criterion.kind is Kind.CONDITION
+                      and spec.criterion.on_fail is OnFail.ZERO_GROUP]
+        formula = "+".join(parts) or "0"
+        if conditions:   # a condition not marked Đạt (blank included) zeroes the group, as the tool does
+            failed = ",".join(f"{r}<>{_quote(CONDITION_YES)}" for r in conditions)
+            formula, value = f"IF(OR({failed}),0,{formula})", Fraction(0)
+        label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {fmt(group.effective_max)} điểm)"
+        ws.merge_range(row, 0, row, L.Col.RULE, label, f["bold"])
+        ws.set_row(row, 36)
+        ws.merge_range(row, L.Col.NOTE, row, L.Col.VALUE, "Chỉ để trường tham khảo: điểm chính thức do Phòng GDĐT "
+                       "tính lại bằng công cụ từ các ô đã điền.", f["note"])
+        ws.write_formula(row, L.Col.POINTS, "=" + formula, f["total"], _cached(value))
