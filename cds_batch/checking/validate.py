@@ -15,14 +15,15 @@ import math
 from fractions import Fraction
 from typing import Any, Iterable
 
+from cds_batch.core.numbers import decimal_text, value_text
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, Problem
 from cds_batch.core.findings import Code, Finding, finding
 from cds_batch.checking.identify import Identification
 from cds_batch.core.memo import per_object
 from cds_batch.reading.workbook import Cell, NoteKind, SchoolResponse
-from cds_batch.rubric.model import Criterion, Kind, OnFail, Rubric, fmt
+from cds_batch.rubric.model import Criterion, Kind, OnFail, Rubric
 from cds_batch.checking.score import SchoolResult
-from cds_batch.core.text import clean, fold
+from cds_batch.core.text import fold
 
 _NOTE_CODES: dict[str, Code] = {
     NoteKind.NAMES_MISSING_USED_CODES: Code.E101,
@@ -48,17 +49,6 @@ _PROBLEM_CODES: dict[Problem, Code] = {
 }
 
 
-def show(value: object) -> str:
-    """A cell value as the school would recognise it in a message."""
-    if value is None:
-        return "(trống)"
-    if isinstance(value, Fraction):
-        return fmt(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}".replace(".", ",")
-    return clean(str(getattr(value, "value", value)))
-
-
 def reading_findings(response: SchoolResponse, file: str) -> list[Finding]:
     """E1xx: what the reader had to do or saw, one finding per note; identity fields taken from the
     file properties are one finding, and a missing group sheet is not repeated for each answer."""
@@ -72,7 +62,7 @@ def reading_findings(response: SchoolResponse, file: str) -> list[Finding]:
                 note.kind == NoteKind.ANSWER_NOT_FOUND and note.sheet in missing_sheets):
             continue
         code = _NOTE_CODES[NoteKind(note.kind)]
-        value = show(note.raw) if note.raw is not None else note.sheet
+        value = value_text(note.raw) if note.raw is not None else note.sheet
         out.append(finding(code, file=file, sheet=note.sheet, cell=note.ref, value=value, detail=note.detail))
     return out
 
@@ -116,8 +106,8 @@ def expected_answer(c: Criterion, key: str) -> str:
     if c.options:
         return "một trong các lựa chọn: " + "; ".join(f"'{o.label}'" for o in c.options)
     if c.kind is Kind.POINTS:
-        step = f", theo bước {fmt(c.step)}" if c.step else ""
-        return f"một số điểm từ 0 đến {fmt(c.max)}{step}"
+        step = f", theo bước {decimal_text(c.step)}" if c.step else ""
+        return f"một số điểm từ 0 đến {decimal_text(c.max)}{step}"
     if c.kind is Kind.PERCENTAGE:
         return "một tỉ lệ phần trăm từ 0 đến 100"
     return "một số không âm"
@@ -136,7 +126,7 @@ def answer_findings(rubric: Rubric, result: SchoolResult, response: SchoolRespon
                 if cell is None:   # not found in the file: E104 already says so
                     continue
                 common: dict[str, Any] = {"file": file, "sheet": cell.sheet, "cell": cell.ref,
-                                          "value": show(cell.value), "detail": f"{issue.key} ({c.name})",
+                                          "value": value_text(cell.value), "detail": f"{issue.key} ({c.name})",
                                           "expected": expected_answer(c, issue.key)}
                 if issue.problem is not None:
                     out.append(finding(_PROBLEM_CODES[issue.problem], **common))
@@ -161,8 +151,8 @@ def total_findings(result: SchoolResult, response: SchoolResponse, file: str) ->
             continue   # text, or a total no formula shows (inf, nan): nothing to compare
         recomputed = result.group(gid).score
         if abs(Fraction(str(shown)) - recomputed) > Fraction(1, 100):
-            out.append(finding(Code.E208, file=file, sheet=cell.sheet, cell=cell.ref, value=show(shown),
-                               expected=fmt(recomputed), detail=str(gid)))
+            out.append(finding(Code.E208, file=file, sheet=cell.sheet, cell=cell.ref, value=value_text(shown),
+                               expected=decimal_text(recomputed), detail=str(gid)))
     return out
 
 
@@ -174,7 +164,7 @@ def evidence_findings(rubric: Rubric, result: SchoolResult, response: SchoolResp
     for row in response.evidence_rows:
         crit = row[1] if len(row) > 1 else None
         name = row[2] if len(row) > 2 else None
-        given = show(crit.value) if crit is not None and crit.value is not None else ""
+        given = value_text(crit.value) if crit is not None and crit.value is not None else ""
         code = codes.get(fold(given)) if given else None
         if code is not None:
             listed.add(code)
@@ -182,7 +172,7 @@ def evidence_findings(rubric: Rubric, result: SchoolResult, response: SchoolResp
             out.append(_at(Code.E302, crit, file, value=given))
         if name is None or name.value is None:
             place = name or row[0]
-            out.append(_at(Code.E303, place, file, value=given or show(row[0].value)))
+            out.append(_at(Code.E303, place, file, value=given or value_text(row[0].value)))
     scores = {c.code: c for c in result.criteria}
     for group in rubric.groups:
         for c in group.criteria:
@@ -191,7 +181,7 @@ def evidence_findings(rubric: Rubric, result: SchoolResult, response: SchoolResp
                 continue
             note = response.evidence_notes.get(c.code)
             cell = note or response.answers.get(c.code)
-            out.append(_at(Code.E301, cell, file, value=c.code, expected=fmt(scored.claimed), detail=c.name))
+            out.append(_at(Code.E301, cell, file, value=c.code, expected=decimal_text(scored.claimed), detail=c.name))
     return out
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+from cds_batch.core.numbers import json_number
 from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition
@@ -22,10 +22,6 @@ from cds_batch.checking.score import SchoolResult
 RESULTS_FORMAT = "cds_batch.results/1"
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def number(x: Fraction) -> int | float:
-    return x.numerator if x.denominator == 1 else round(float(x), 4)
 
 
 def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def school_object(row: SchoolRow, office: str = "", recognition: Recognition | N
         "provisional": row.provisional,
         "groups": _groups(result),
         "overall_level": result.overall_level if result is not None else None,
-        "criteria": {c.code: number(c.points) for c in result.criteria} if result is not None else {},
+        "criteria": {c.code: json_number(c.points) for c in result.criteria} if result is not None else {},
         "source": used.entry.source if used is not None else None,
         "sha256": used.entry.sha256 if used is not None else None,
         "received_at": used.entry.received_at.isoformat() if used is not None else None,
@@ -66,7 +62,8 @@ def _recognition_object(recognition: Recognition | None, code: str) -> dict[str,
 
 
 def _groups(result: SchoolResult | None) -> list[dict[str, Any]]:
-    return [{"id": g.id, "score": number(g.score), "max": number(g.max), "level": g.level, "level_name": g.level_name,
+    return [{"id": g.id, "score": json_number(g.score), "max": json_number(g.max),
+             "level": g.level, "level_name": g.level_name,
              "failed_conditions": list(g.failed_conditions)} for g in (result.groups if result is not None else ())]
 
 

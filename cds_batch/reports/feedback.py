@@ -17,6 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from cds_batch.core.numbers import sheet_number
 from cds_batch.core.atomic import atomic_path, bounded, distinct_names
 from cds_batch.district.consolidate import SchoolRow, Status
 from cds_batch.intake.containers import local_time
@@ -24,7 +25,7 @@ from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.recognition import SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, height
 from cds_batch.reports.review_tables import shown
-from cds_batch.reports.tables import TIME_SOURCE_LABELS, number, place
+from cds_batch.reports.tables import TIME_SOURCE_LABELS, place
 from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import SchoolResult
 from cds_batch.core.text import ascii_slug
@@ -227,8 +228,8 @@ class _Page:
             name = group.name if group else ""
             ws.write_number(self.r, 0, g.id, b.fmt("int"))
             ws.merge_range(self.r, 1, self.r, 2, name, b.fmt("wrap"))
-            ws.write_number(self.r, 3, number(g.score), b.fmt("score"))
-            ws.write_number(self.r, 4, number(g.max), b.fmt("score"))
+            ws.write_number(self.r, 3, sheet_number(g.score), b.fmt("score"))
+            ws.write_number(self.r, 4, sheet_number(g.max), b.fmt("score"))
             ws.write_string(self.r, 5, level, b.fmt("wrap"))
             ws.set_row(self.r, height((name, NAME_W, FONT_SIZE), (level, WIDTHS[5], FONT_SIZE)))
             self.r += 1

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from cds_batch.core.numbers import full_decimal_text, sheet_number
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES
 from cds_batch.district.recognition import Recognition, Value, decision_label
-from cds_batch.reports.tables import Cell, Column, Look, Table, group_ids, number
+from cds_batch.reports.tables import Cell, Column, Look, Table, group_ids
 from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import SchoolResult
 
@@ -56,12 +57,12 @@ def shown(value: Value | None) -> str:
         return ""
     if isinstance(value, bool):
         return CONDITION_YES if value else CONDITION_NO
-    return str(number(value)).replace(".", ",")
+    return full_decimal_text(value)
 
 
 def _result(result: SchoolResult, ids: Sequence[int]) -> list[Cell]:
     cells: list[Cell] = []
     for gid in ids:
         g = next((g for g in result.groups if g.id == gid), None)
-        cells += [number(g.score), g.level] if g is not None else [None, None]
+        cells += [sheet_number(g.score), g.level] if g is not None else [None, None]
     return [*cells, result.overall_level]

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
+from cds_batch.core.numbers import sheet_number
 from cds_batch.district.consolidate import District, SchoolRow, Status
 from cds_batch.rubric.model import Group, Kind, Rubric
-from cds_batch.reports.tables import NO_LEVEL_OF_EDUCATION, Cell, Column, Look, Table, number
+from cds_batch.reports.tables import NO_LEVEL_OF_EDUCATION, Cell, Column, Look, Table
 from cds_batch.checking.score import CriterionScore, SchoolResult
 
 COUNTED = (Status.VALID, Status.NEEDS_FIX)
@@ -156,14 +157,14 @@ def _part(group: Group, scored: list[_Scored]) -> CriterionPart:
         column = [vals[j] for vals in values if vals[j] is not None]
         averages.append(_average(column) if top is not None else None)
         shares.append(_share_full(column, top))
-    maxima = tuple(CONDITION_MAX if top is None else number(top) for top in tops)
+    maxima = tuple(CONDITION_MAX if top is None else sheet_number(top) for top in tops)
     return CriterionPart(group.id, group.name, Table(tuple(columns), rows), maxima, tuple(averages), tuple(shares))
 
 
 def _shown(v: Fraction | bool | None) -> Cell:
     if isinstance(v, bool):
         return MET if v else NOT_MET
-    return None if v is None else number(v)
+    return None if v is None else sheet_number(v)
 
 
 def _average(column: list[Fraction | bool | None]) -> Cell:

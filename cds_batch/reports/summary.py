@@ -17,6 +17,7 @@ from typing import Any, Iterator, Sequence
 
 from xlsxwriter.utility import xl_col_to_name, xl_range
 
+from cds_batch.core.numbers import decimal_text
 from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District, Status
 from cds_batch.reports.data_files import payload_chunks, school_object
@@ -29,7 +30,7 @@ from cds_batch.reports.tables import (
     PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table
 )
 from cds_batch.district.rounds import Change
-from cds_batch.rubric.model import Rubric, fmt
+from cds_batch.rubric.model import Rubric
 
 __all__ = ["overview_table", "write_summary"]
 
@@ -117,7 +118,7 @@ def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title:
 # --- "Tổng hợp" ---------------------------------------------------------------------------------
 
 def _maxima(rubrics: Sequence[Rubric]) -> str:
-    return "; ".join(f"{r.id}: " + ", ".join(f"nhóm {g.id} tối đa {fmt(g.effective_max)}" for g in r.groups)
+    return "; ".join(f"{r.id}: " + ", ".join(f"nhóm {g.id} tối đa {decimal_text(g.effective_max)}" for g in r.groups)
                      for r in rubrics)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from fractions import Fraction
 from typing import Sequence, Union
 
+from cds_batch.core.numbers import sheet_number
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Fate, TimeSource
@@ -77,11 +77,6 @@ UNSCORED_NOTE = "Chưa chấm được (xem trang Cần sửa)"
 NO_LEVEL_OF_EDUCATION = "Chưa rõ cấp học"
 
 
-def number(x: Fraction) -> int | float:
-    """A score as a spreadsheet number: whole points stay int."""
-    return x.numerator if x.denominator == 1 else float(x)
-
-
 def place(f: Finding) -> str:
     """'Nhóm 1!E7' (sheet!cell), or what part of it is known."""
     if f.sheet and f.cell:
@@ -123,7 +118,7 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
         scores: list[Cell] = []
         for gid in ids:
             g = next((g for g in result.groups if g.id == gid), None) if result is not None else None
-            scores += [number(g.score), g.level] if g is not None else [None, None]
+            scores += [sheet_number(g.score), g.level] if g is not None else [None, None]
         rows.append((n, info.code, info.name, info.level, info.commune, s.rubric_id if s else None, *scores,
                      result.overall_level if result is not None else None, row.status.label, note(row) or None,
                      s.errors if s else None, s.warnings if s else None,

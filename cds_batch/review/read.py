@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from cds_batch.core.numbers import decimal_text, value_text
 from cds_batch.review import write as B
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, parse_flag, parse_number
 from cds_batch.core.errors import CdsBatchError
@@ -31,9 +32,8 @@ from cds_batch.reading.locate import named_cell
 from cds_batch.reading.values import identity_text
 from cds_batch.district.recognition import CriterionReview, Decision, Review, SchoolDecision
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric.model import Criterion, Kind, Rubric, fmt
+from cds_batch.rubric.model import Criterion, Kind, Rubric
 from cds_batch.core.text import clean, fold
-from cds_batch.checking.validate import show
 
 HEADER_SCAN = 30   # the header row is looked for in this many rows from the top
 
@@ -247,7 +247,7 @@ class _Reader:
              expected: str = "") -> None:
         """A finding at the row's `header` cell; the value it names is then ignored."""
         self.findings.append(finding(CODES[problem], file=self.file, sheet=t.sheet, cell=t.ref(r, header),
-                                     value=show(raw), detail=detail, expected=expected or None))
+                                     value=value_text(raw), detail=detail, expected=expected or None))
 
     def criteria(self) -> list[CriterionReview]:
         t = self.table(B.SHEET_CRITERIA, (B.H_SCHOOL, B.H_CODE), (B.H_SCHOOL, B.H_CODE, B.H_POINTS, B.H_COMMENT))
@@ -289,7 +289,7 @@ class _Reader:
                 return base
             return CriterionReview(school, c.code, met=flag.value, comment=comment, sheet=t.sheet, cell=base.cell)
         top = c.max_points
-        expected = f"một số điểm từ 0 đến {fmt(top)}"
+        expected = f"một số điểm từ 0 đến {decimal_text(top)}"
         number = parse_number(raw)
         if number.value is None:
             self.flag(Problem.NOT_UNDERSTOOD, t, r, B.H_POINTS, raw, expected=expected, detail=detail)

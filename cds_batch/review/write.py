@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from cds_batch.core.numbers import decimal_text, sheet_number, value_text
 from cds_batch import __version__
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, item_key, parse_flag, parse_number
 from cds_batch.core.atomic import atomic_path
@@ -44,9 +45,8 @@ from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.cells import a1
 from cds_batch.district.recognition import Decision, Review
 from cds_batch.reports.book import FONT_SIZE, Book, height
-from cds_batch.reports.tables import Column, number
-from cds_batch.rubric.model import Criterion, Kind, Rubric, fmt
-from cds_batch.checking.validate import show
+from cds_batch.reports.tables import Column
+from cds_batch.rubric.model import Criterion, Kind, Rubric
 
 REVIEW_FILE = "danh-gia-ngoai.xlsx"
 KIND = "review"
@@ -184,7 +184,7 @@ class _Prior:
         if x.met is not None:
             value = CONDITION_YES if x.met else CONDITION_NO
         elif x.points is not None:
-            value = number(x.points)
+            value = sheet_number(x.points)
         return value, x.comment or None
 
     def school(self, code: str) -> list[object]:
@@ -197,14 +197,14 @@ class _Prior:
 def answer_text(c: Criterion, answers: Mapping[str, object]) -> str:
     """The school's answer as it typed it; a checklist as its base choice and the items marked Có."""
     if c.kind is Kind.CHECKLIST:
-        parts = [show(answers.get(c.code))] if c.options else []
+        parts = [value_text(answers.get(c.code))] if c.options else []
         yes = sum(parse_flag(answers.get(item_key(c.code, n)), (ITEM_YES, ITEM_NO)).value is True
                   for n in range(1, len(c.items) + 1))
         return "; ".join([*parts, f"{yes}/{len(c.items)} mục {ITEM_YES}"])
     raw = answers.get(c.code)
     if c.kind is Kind.PERCENTAGE and (parsed := parse_number(raw, percent=True)).value is not None:
-        return f"{fmt(parsed.value)}%"
-    return show(raw)
+        return f"{decimal_text(parsed.value)}%"
+    return value_text(raw)
 
 
 def criterion_rows(row: SchoolRow, by_id: Mapping[str, Rubric]) -> int:
@@ -226,8 +226,8 @@ def _lines(rows: Iterable[SchoolRow], by_id: Mapping[str, Rubric], prior: _Prior
             for c in group.criteria:
                 s = scores[c.code]
                 own: object = (CONDITION_YES if s.met else CONDITION_NO) if c.kind is Kind.CONDITION \
-                    else number(s.claimed)
-                top: object = CONDITION_MAX if c.kind is Kind.CONDITION else number(c.max_points)
+                    else sheet_number(s.claimed)
+                top: object = CONDITION_MAX if c.kind is Kind.CONDITION else sheet_number(c.max_points)
                 yield (row.info.code, row.info.name, group.id, c.code, c.name, answer_text(c, used.answers), own,
                        top, listed.get(c.code, ""), *prior.line(row.info.code, c.code))
 
@@ -429,5 +429,5 @@ def _school_cells(row: SchoolRow, ids: Sequence[int]) -> list[object]:
     cells: list[object] = [row.info.code, row.info.name, used.rubric_id, row.status.label]
     for gid in ids:
         g = next((g for g in used.result.groups if g.id == gid), None)
-        cells += [number(g.score), g.level] if g is not None else [None, None]
+        cells += [sheet_number(g.score), g.level] if g is not None else [None, None]
     return [*cells, used.result.overall_level]

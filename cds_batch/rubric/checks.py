@@ -11,8 +11,9 @@ from collections import Counter
 from fractions import Fraction
 from typing import Any, Iterator
 
+from cds_batch.core.numbers import decimal_text
 from cds_batch.core.findings import Code
-from cds_batch.rubric.model import Basis, Criterion, Group, Interval, Kind, Levels, OnFail, Rubric, fmt
+from cds_batch.rubric.model import Basis, Criterion, Group, Interval, Kind, Levels, OnFail, Rubric
 
 Check = tuple[str, Code, dict[str, Any]]
 
@@ -48,7 +49,7 @@ def _criterion_checks(c: Criterion, sections: set[str]) -> Iterator[Check]:
     if c.kind is Kind.POINTS and c.max is None:
         yield c.code, Code.R203, {"value": c.code, "expected": kind, "detail": _FIELD_NAMES["max"]}
     if c.kind is Kind.POINTS and c.max is not None and c.step is not None and (c.max / c.step).denominator != 1:
-        yield c.code, Code.R216, {"value": c.code, "expected": fmt(c.step), "detail": fmt(c.max)}
+        yield c.code, Code.R216, {"value": c.code, "expected": decimal_text(c.step), "detail": decimal_text(c.max)}
     if c.kind is Kind.CHOICE and not c.options:
         yield c.code, Code.R203, {"value": c.code, "expected": kind, "detail": _FIELD_NAMES["options"]}
     if c.kind is Kind.CHECKLIST:
@@ -100,9 +101,9 @@ def _level_checks(group: Group, levels: Levels) -> Iterator[Check]:
         if _overlap(ia, ib):
             yield key, Code.R207, {"detail": label, "value": f"{ia.describe()} và {ib.describe()}"}
         elif ia.hi < ib.lo or (ia.hi == ib.lo and not ia.hi_inclusive and not ib.lo_inclusive):
-            yield key, Code.R206, {"detail": label, "value": fmt(ia.hi), "expected": fmt(ib.lo)}
+            yield key, Code.R206, {"detail": label, "value": decimal_text(ia.hi), "expected": decimal_text(ib.lo)}
     if last.hi < top or (last.hi == top and not last.hi_inclusive):
-        yield key, Code.R208, {"detail": label, "value": f"khoảng cuối {last.describe()} không tới {fmt(top)}"}
+        yield key, Code.R208, {"detail": label, "value": f"khoảng cuối {last.describe()} không tới {decimal_text(top)}"}
 
 
 def _group_checks(group: Group) -> Iterator[Check]:
@@ -112,16 +113,18 @@ def _group_checks(group: Group) -> Iterator[Check]:
     for section in group.sections:
         lines = sum((c.max_points for c in group.section_lines(section.code)), Fraction(0))
         if lines != section.cap:
-            yield f"mục {section.code}", Code.R209, {"value": section.code, "expected": fmt(section.cap),
-                                                     "detail": fmt(lines)}
+            yield f"mục {section.code}", Code.R209, {"value": section.code, "expected": decimal_text(section.cap),
+                                                     "detail": decimal_text(lines)}
     raw = sum((c.max_points for c in group.criteria), Fraction(0))
     effective = group.effective_max
     if group.declared_max is not None and group.declared_max != effective:
-        yield key, Code.R211, {"value": group.id, "expected": fmt(group.declared_max), "detail": fmt(effective)}
+        yield key, Code.R211, {"value": group.id, "expected": decimal_text(group.declared_max),
+                               "detail": decimal_text(effective)}
     if effective != 100:
-        detail = fmt(effective) + (f" ({fmt(raw)} trước điểm trần của mục)" if raw != effective else "")
+        capped = f" ({decimal_text(raw)} trước điểm trần của mục)" if raw != effective else ""
+        detail = decimal_text(effective) + capped
         if group.levels.basis is Basis.PERCENT:
-            basis = f"; nhóm được xếp mức theo tỷ lệ phần trăm của {fmt(effective)} điểm"
+            basis = f"; nhóm được xếp mức theo tỷ lệ phần trăm của {decimal_text(effective)} điểm"
         else:
             basis = "; nhóm vẫn được xếp mức theo điểm thô trên các khoảng đã khai báo"
         yield key, Code.R210, {"value": group.id, "detail": detail, "expected": basis}

@@ -6,6 +6,7 @@ whenever anything that affects scoring changes, and only then.
 """
 from __future__ import annotations
 
+from cds_batch.core.numbers import decimal_text
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class Interval:
     def describe(self) -> str:
         left = "[" if self.lo_inclusive else "("
         right = "]" if self.hi_inclusive else ")"
-        return f"{left}{fmt(self.lo)}; {fmt(self.hi)}{right}"
+        return f"{left}{decimal_text(self.lo)}; {decimal_text(self.hi)}{right}"
 
 
 @dataclass(frozen=True)
@@ -197,15 +198,6 @@ class Rubric:
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
-
-
-def fmt(x: Fraction | None) -> str:
-    """A number as Vietnamese readers expect it: 7,5 rather than 15/2 or 7.5."""
-    if x is None:
-        return ""
-    if x.denominator == 1:
-        return str(x.numerator)
-    return f"{float(x):.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def _scoring_view(rubric: Rubric) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from cds_batch.core.numbers import decimal_text
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric, fmt
+from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric
 
 
 @dataclass(frozen=True)
@@ -32,23 +33,24 @@ def rule_text(c: Criterion, group: Group) -> str:
                       OnFail.ZERO_SECTION: f"Nếu không đạt thì không có điểm của mục {c.section}.",
                       OnFail.NONE: "Không tính điểm."}[c.on_fail])
     elif c.kind is Kind.POINTS:
-        step = f" (bước {fmt(c.step)})" if c.step and c.step != 1 else ""
-        lines.append(f"Tối đa: {fmt(c.max_points)} điểm{step}.")
+        step = f" (bước {decimal_text(c.step)})" if c.step and c.step != 1 else ""
+        lines.append(f"Tối đa: {decimal_text(c.max_points)} điểm{step}.")
     elif c.kind in (Kind.NUMBER, Kind.PERCENTAGE):
         lines.append("Ghi tỉ lệ % (0-100):" if c.kind is Kind.PERCENTAGE else
                      f"Ghi số lượng{f' ({c.unit})' if c.unit else ''}:")
-        lines += [f"- {b.interval.describe()}: {fmt(b.points)} điểm" for b in c.bands]
+        lines += [f"- {b.interval.describe()}: {decimal_text(b.points)} điểm" for b in c.bands]
     if c.options:
         lines.append("Chọn một mức:")
-        lines += [f"- {o.label}" + ("" if "điểm" in o.label else f" ({fmt(o.points)} điểm)") for o in c.options]
+        lines += [f"- {o.label}" + ("" if "điểm" in o.label else f" ({decimal_text(o.points)} điểm)")
+                  for o in c.options]
     if c.kind is Kind.CHECKLIST:
         lines.append(f"Từng mục bên dưới: chọn {ITEM_YES} / {ITEM_NO}.")
         if c.deduction is not None:
-            lines.append(f"Thiếu 1 mục trừ {fmt(c.deduction)} điểm.")
-        lines.append(f"Tối đa: {fmt(c.max_points)} điểm.")
+            lines.append(f"Thiếu 1 mục trừ {decimal_text(c.deduction)} điểm.")
+        lines.append(f"Tối đa: {decimal_text(c.max_points)} điểm.")
     section = next((s for s in group.sections if s.code == c.section), None)
     if section is not None:
-        lines.append(f"Tối đa phần {section.code}: {fmt(section.cap)} điểm.")
+        lines.append(f"Tối đa phần {section.code}: {decimal_text(section.cap)} điểm.")
     if c.evidence:
         lines.append("Minh chứng: " + "; ".join(c.evidence) + ".")
     return "\n".join(lines)

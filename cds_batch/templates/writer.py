@@ -17,13 +17,14 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import xlsxwriter
 
+from cds_batch.core.numbers import decimal_text, formula_literal, sheet_number
 from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from cds_batch.core.atomic import atomic_path, bounded, distinct_names, safe_stem
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric, fmt
+from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric
 from cds_batch.templates.text import Issue, guide_lines, row_height, rule_text
 from cds_batch.core.text import ascii_slug
 
@@ -157,16 +158,6 @@ def write_template(rubric: Rubric, target: Path, school: SchoolInfo | None = Non
 def _split(ref: str) -> tuple[str, str]:
     i = next(i for i, ch in enumerate(ref) if ch.isdigit())
     return ref[:i], ref[i:]
-
-
-def _num(x: Fraction) -> str:
-    """A number as an Excel formula writes it (always '.', never ',')."""
-    return str(x.numerator) if x.denominator == 1 else repr(float(x))
-
-
-def _cached(x: Fraction) -> int | float:
-    """A formula's stored result: what a reader that does not recalculate will show."""
-    return int(x) if x.denominator == 1 else float(x)
 
 
 def _quote(text: str) -> str:
@@ -337,7 +328,7 @@ class _Writer:
                 item = c.items[spec.n - 1]
                 ws.write_blank(row, C.STT, None, f["cell"])
                 ws.write_string(row, C.NAME, f"+ {item.label}", f["cell"])
-                extra = f" ({fmt(item.points)} điểm nếu Có)" if item.points is not None else ""
+                extra = f" ({decimal_text(item.points)} điểm nếu Có)" if item.points is not None else ""
                 ws.write_string(row, C.RULE, f"{ITEM_YES} / {ITEM_NO}{extra}", f["cell"])
                 ws.write_blank(row, C.NOTE, None, f["grey"])
                 ws.write_blank(row, C.POINTS, None, f["grey"])
@@ -360,7 +351,7 @@ class _Writer:
             self.answer(ws, spec, value_ref)
             formula, blank = self.points_formula(c, spec)
             if formula:
-                ws.write_formula(row, C.POINTS, formula, f["points"], _cached(blank))
+                ws.write_formula(row, C.POINTS, formula, f["points"], sheet_number(blank))
                 point_cells[c.code], blank_values[c.code] = a1(row, C.POINTS), blank
             else:
                 ws.write_blank(row, C.POINTS, None, f["grey"])
@@ -414,9 +405,10 @@ class _Writer:
         else:
             top = Fraction(100) if c.kind is Kind.PERCENTAGE else c.max_points if c.kind is Kind.POINTS else None
             integer = c.kind is Kind.POINTS and c.step == 1
-            what = {Kind.POINTS: f"số điểm từ 0 đến {fmt(top)}", Kind.PERCENTAGE: "tỉ lệ phần trăm từ 0 đến 100",
+            what = {Kind.POINTS: f"số điểm từ 0 đến {decimal_text(top)}",
+                    Kind.PERCENTAGE: "tỉ lệ phần trăm từ 0 đến 100",
                     Kind.NUMBER: f"số lượng{f' ({c.unit})' if c.unit else ''}, không âm"}[c.kind]
-            step = f", bước {fmt(c.step)}" if c.step and c.step != 1 else ""
+            step = f", bước {decimal_text(c.step)}" if c.step and c.step != 1 else ""
             spec_dv: dict[str, Any] = {
                 "validate": "integer" if integer else "decimal",
                 "criteria": "between" if top is not None else ">=", "input_title": f"Tiêu chí {c.code}",
@@ -427,7 +419,7 @@ class _Writer:
             else:
                 spec_dv.update(minimum=0, maximum=float(top) if top.denominator > 1 else int(top))
             ws.data_validation(row, col, row, col, spec_dv)
-            upper = f",{ref}>{_num(top)}" if top is not None else ""
+            upper = f",{ref}>{formula_literal(top)}" if top is not None else ""
             ws.conditional_format(ref, {"type": "formula", "format": self.f["bad"],
                                         "criteria": f'=AND({ref}<>"",OR(NOT(ISNUMBER({ref})),{ref}<0{upper}))'})
 
@@ -448,10 +440,10 @@ class _Writer:
         if c.kind is Kind.CONDITION:
             return "", Fraction(0)
         if c.kind is Kind.POINTS:
-            return f"=IF(AND(ISNUMBER({v}),{v}>=0,{v}<={_num(c.max_points)}),{v},0)", Fraction(0)
+            return f"=IF(AND(ISNUMBER({v}),{v}>=0,{v}<={formula_literal(c.max_points)}),{v},0)", Fraction(0)
         choice = "0"
         for o in reversed(c.options):
-            choice = f"IF({v}={_quote(o.label)},{_num(o.points)},{choice})"
+            choice = f"IF({v}={_quote(o.label)},{formula_literal(o.points)},{choice})"
         if c.kind is Kind.CHOICE:
             return f"={choice}", Fraction(0)
         if c.kind in (Kind.NUMBER, Kind.PERCENTAGE):
@@ -459,21 +451,22 @@ class _Writer:
             for b in reversed(c.bands):
                 i = b.interval
                 lo, hi = (">=" if i.lo_inclusive else ">"), ("<=" if i.hi_inclusive else "<")
-                bands = f"IF(AND({v}{lo}{_num(i.lo)},{v}{hi}{_num(i.hi)}),{_num(b.points)},{bands})"
+                test = f"AND({v}{lo}{formula_literal(i.lo)},{v}{hi}{formula_literal(i.hi)})"
+                bands = f"IF({test},{formula_literal(b.points)},{bands})"
             return f"=IF(ISNUMBER({v}),{bands},0)", Fraction(0)
         first, last = a1(spec.row + 1, L.Col.VALUE), a1(spec.row + len(c.items), L.Col.VALUE)
         if c.deduction is not None:   # checklist: base minus a deduction per item not marked Có
-            base = choice if c.options else _num(c.base or Fraction(0))
-            raw = f'{base}-{_num(c.deduction)}*({len(c.items)}-COUNTIF({first}:{last},"{ITEM_YES}"))'
+            base = choice if c.options else formula_literal(c.base or Fraction(0))
+            raw = f'{base}-{formula_literal(c.deduction)}*({len(c.items)}-COUNTIF({first}:{last},"{ITEM_YES}"))'
             blank = (Fraction(0) if c.options else c.base or Fraction(0)) - c.deduction * len(c.items)
         else:
             rows = range(spec.row + 1, spec.row + 1 + len(c.items))
-            raw = "+".join(f'IF({a1(r, L.Col.VALUE)}="{ITEM_YES}",{_num(i.points or Fraction(0))},0)'
+            raw = "+".join(f'IF({a1(r, L.Col.VALUE)}="{ITEM_YES}",{formula_literal(i.points or Fraction(0))},0)'
                            for r, i in zip(rows, c.items))
             blank = Fraction(0)
-        formula, blank = f"MAX({_num(c.floor)},{raw})", max(c.floor, blank)
+        formula, blank = f"MAX({formula_literal(c.floor)},{raw})", max(c.floor, blank)
         if c.cap is not None:
-            formula, blank = f"MIN({_num(c.cap)},{formula})", min(c.cap, blank)
+            formula, blank = f"MIN({formula_literal(c.cap)},{formula})", min(c.cap, blank)
         return f"={formula}", blank
 
     def write_total(self, ws: Any, group: Group, cells: dict[str, str], blank: dict[str, Fraction]) -> None:
@@ -486,7 +479,7 @@ class _Writer:
         for s in group.sections:
             mine = [c.code for c in group.section_lines(s.code) if c.code in cells]
             if mine:
-                parts.append(f"MIN({_num(s.cap)},SUM({','.join(cells[m] for m in mine)}))")
+                parts.append(f"MIN({formula_literal(s.cap)},SUM({','.join(cells[m] for m in mine)}))")
                 value += min(s.cap, sum((blank[m] for m in mine), Fraction(0)))
         conditions = [a1(spec.row, L.Col.VALUE) for spec in L.group_rows(group)
                       if spec.kind is L.RowKind.CRITERION and spec.criterion.kind is Kind.CONDITION
@@ -495,9 +488,9 @@ class _Writer:
         if conditions:   # a condition not marked Đạt (blank included) zeroes the group, as the tool does
             failed = ",".join(f"{r}<>{_quote(CONDITION_YES)}" for r in conditions)
             formula, value = f"IF(OR({failed}),0,{formula})", Fraction(0)
-        label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {fmt(group.effective_max)} điểm)"
+        label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {decimal_text(group.effective_max)} điểm)"
         ws.merge_range(row, 0, row, L.Col.RULE, label, f["bold"])
         ws.set_row(row, 36)
         ws.merge_range(row, L.Col.NOTE, row, L.Col.VALUE, "Chỉ để trường tham khảo: điểm chính thức do Phòng GDĐT "
                        "tính lại bằng công cụ từ các ô đã điền.", f["note"])
-        ws.write_formula(row, L.Col.POINTS, "=" + formula, f["total"], _cached(value))
+        ws.write_formula(row, L.Col.POINTS, "=" + formula, f["total"], sheet_number(value))

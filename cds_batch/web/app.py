@@ -17,10 +17,10 @@ from typing import IO
 from flask import Flask, Request, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from cds_batch.core.numbers import value_text
 from cds_batch import __version__
 from cds_batch.intake.discover import Limits
 from cds_batch.pipeline.failures import internal_error_message, write_crash_log
-from cds_batch.checking.validate import show
 from cds_batch.web.guard import Access, install
 from cds_batch.web.jobs import Jobs
 from cds_batch.web.uploads import clear_staging, size_text
@@ -111,7 +111,7 @@ def state() -> WebState:
 
 def number(value: object) -> str:
     """A score as Vietnamese writes it: 72,5 (a decimal comma); '' for none."""
-    return "" if value is None or value == "" else show(value)
+    return "" if value is None or value == "" else value_text(value)
 
 
 def moment(iso: str) -> str:
