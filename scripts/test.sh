@@ -22,4 +22,5 @@ fi
 bash scripts/setup.sh test
 .venv/bin/python -m mypy
 .venv/bin/python -m flake8 cds_batch tests benchmarks scripts
+.venv/bin/lint-imports --config setup.cfg
 .venv/bin/python -m pytest "$@"
