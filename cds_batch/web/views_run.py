@@ -12,7 +12,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, send_fil
 from werkzeug.wrappers import Response
 
 from cds_batch.pipeline.district_run import FEEDBACK
-from cds_batch.web.app import error_page, state
+from cds_batch.web.state import error_page, state
 from cds_batch.web.district import run_round
 from cds_batch.web.forms import receive, tell
 from cds_batch.web.jobs import Busy, Uploading
