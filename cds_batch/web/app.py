@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from cds_batch.core.numbers import value_text
 from cds_batch import __version__
 from cds_batch.pipeline.failures import internal_error_message, write_crash_log
+from cds_batch.reading.package import count
 from cds_batch.web.guard import install
 from cds_batch.web.state import MB, STATE_KEY, WebConfig, WebState, error_page, state
 from cds_batch.web.uploads import clear_staging, size_text
@@ -62,7 +63,7 @@ def create_app(config: WebConfig) -> Flask:
     install(app, config.access)
     for blueprint in (rounds, runs, province):
         app.register_blueprint(blueprint)
-    app.add_template_filter(number, "so")
+    app.add_template_filter(score_text, "so")
     app.add_template_filter(size_text, "dung_luong")
     app.add_template_filter(moment, "luc")
     app.jinja_env.globals["version"] = __version__
@@ -73,8 +74,8 @@ def create_app(config: WebConfig) -> Flask:
     return app
 
 
-def number(value: object) -> str:
-    """A score as Vietnamese writes it: 72,5 (a decimal comma); '' for none."""
+def score_text(value: object) -> str:
+    """The `so` filter: a score of results.json as `core.numbers` writes it (72,5: a decimal comma); '' for none."""
     return "" if value is None or value == "" else value_text(value)
 
 
@@ -97,8 +98,8 @@ def _too_large(_: RequestEntityTooLarge) -> Response:
     if (request.content_length or 0) > config.max_request:
         return error_page(f"Dữ liệu tải lên lớn hơn giới hạn {size_text(config.max_request)} của một lần tải; "
                           "không tệp nào được nhận. Hãy chia thành nhiều lần tải.", 413, "Tệp quá lớn")
-    return error_page(f"Quá nhiều tệp trong một lần tải (tối đa {config.max_parts:,} tệp)".replace(",", ".")
-                      + "; không tệp nào được nhận. Hãy chia thư mục thành nhiều lần tải.", 413, "Quá nhiều tệp")
+    return error_page(f"Quá nhiều tệp trong một lần tải (tối đa {count(config.max_parts)} tệp); không tệp nào "
+                      "được nhận. Hãy chia thư mục thành nhiều lần tải.", 413, "Quá nhiều tệp")
 
 
 _HTTP_MESSAGES = {
