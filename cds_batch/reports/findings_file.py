@@ -43,24 +43,19 @@ Key = tuple[int, str, int, int]
 def findings_rows(district: District) -> list[dict[str, Any]]:
     """Every row of findings.json, in order (see the module's docstring)."""
     order = {row.info.code: n for n, row in enumerate(district.schools)}
-    read: list[tuple[str, str, Fate, Submission]] = []   # code, name, fate, submission: the sheet's order
-    for row in district.schools:
-        if row.used is not None:
-            read.append((row.info.code, row.info.name, Fate.USED, row.used))
-            read += [(row.info.code, row.info.name, Fate.SUPERSEDED, s) for s in row.superseded]
-    for s in district.unplaced:
-        assert s.fate is not None   # consolidate gives every unplaced submission its fate
-        read.append((s.school_code or "", s.school_fields.get("CDS_SCHOOL_NAME", ""), s.fate, s))
+
+    def school(code: str) -> int:   # the school's place on the sheet; files of no known school last
+        return order.get(code, len(order)) if code else len(order)
+
     keyed: list[tuple[Key, dict[str, Any]]] = []
     names: dict[str, str] = {}
     listed_alone: set[str] = set()   # unplaced files with no error: their ledger reason is their fix row
-    for code, name, fate, s in read:
-        school = order.get(code, len(order)) if code else len(order)
+    for code, name, fate, s in _submissions(district):
         names[s.entry.source] = name
         on_fix_list = fate is not Fate.SUPERSEDED
         for seq, f in enumerate(s.findings):
             file = f.file or s.entry.source
-            keyed.append(((school, file, _RANK[f.severity], seq), {
+            keyed.append(((school(code), file, _RANK[f.severity], seq), {
                 "kind": "finding", "school_code": code, "school_name": name, "file": file, "sheet": f.sheet,
                 "cell": f.cell, "code": f.code.name, "severity": f.severity.name.lower(), "message": f.message,
                 "value": f.value, "fate": fate.value, "reason": None,
@@ -71,30 +66,40 @@ def findings_rows(district: District) -> list[dict[str, Any]]:
         if r.fate is Fate.USED:
             continue
         source = r.entry.source
-        code = r.school_code
-        school = order.get(code, len(order)) if code else len(order)
         alone = source in listed_alone
-        keyed.append(((school, source, 0 if alone else _LEDGER_RANK, -1 if alone else 0), {
-            "kind": "ledger", "school_code": code, "school_name": names.get(source, ""), "file": source,
+        keyed.append(((school(r.school_code), source, 0 if alone else _LEDGER_RANK, -1 if alone else 0), {
+            "kind": "ledger", "school_code": r.school_code, "school_name": names.get(source, ""), "file": source,
             "sheet": None, "cell": None, "code": None, "severity": None, "message": None, "value": None,
             "fate": r.fate.value, "reason": r.reason, "to_fix": alone}))
     keyed.sort(key=lambda pair: pair[0])   # stable: ties keep the order above, which is the sheet's
     return [row for _, row in keyed]
 
 
+def _submissions(district: District) -> list[tuple[str, str, Fate, Submission]]:
+    """(school code, school name, fate, submission) of every workbook read, in the sheet's order:
+    each school's used file then the ones it superseded, then the files placed at no school."""
+    read: list[tuple[str, str, Fate, Submission]] = []
+    for row in district.schools:
+        if row.used is not None:
+            read.append((row.info.code, row.info.name, Fate.USED, row.used))
+            read += [(row.info.code, row.info.name, Fate.SUPERSEDED, s) for s in row.superseded]
+    for s in district.unplaced:
+        assert s.fate is not None   # consolidate gives every unplaced submission its fate
+        read.append((s.school_code or "", s.school_fields.get("CDS_SCHOOL_NAME", ""), s.fate, s))
+    return read
+
+
 def fix_cells(row: dict[str, Any]) -> tuple[str, str, str, str, str, str, str]:
     """A `to_fix` row as the "Cần sửa" sheet prints it: school code, school name, file, place
     ('Nhóm 1!E7'), code, severity label, message (a ledger row: its fate's label and reason, an error)."""
-    code, name, file = str(row.get("school_code") or ""), str(row.get("school_name") or ""), str(row.get("file") or "")
+    code, name, file = (str(row.get(k) or "") for k in ("school_code", "school_name", "file"))
     if row.get("kind") == "ledger":
-        fate = str(row.get("fate") or "")
-        label = FATE_LABELS.get(Fate(fate), fate) if fate in Fate._value2member_map_ else fate
-        reason = str(row.get("reason") or "")
+        fate, reason = str(row.get("fate") or ""), str(row.get("reason") or "")
+        label = next((text for f, text in FATE_LABELS.items() if f.value == fate), fate)
         return code, name, file, "", "", Severity.ERROR.value, f"{label}: {reason}" if reason else label
-    sheet, cell = str(row.get("sheet") or ""), str(row.get("cell") or "")
-    place = f"{sheet}!{cell}" if sheet and cell else sheet or cell
-    severity = str(row.get("severity") or "").upper()
-    label = Severity[severity].value if severity in Severity.__members__ else severity
+    sheet, cell, severity = (str(row.get(k) or "") for k in ("sheet", "cell", "severity"))
+    place = f"{sheet}!{cell}" if sheet and cell else sheet or cell   # as `tables.place` writes it
+    label = next((s.value for s in Severity if s.name.lower() == severity), severity)
     return code, name, file, place, str(row.get("code") or ""), label, str(row.get("message") or "")
 
 
