@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 import pytest
 
 import cds_batch.web.uploads as uploads
-from cds_batch.web.app import state
+from cds_batch.web.state import state
 from cds_batch.web.uploads import safe_relative
 
 from .web_helpers import client_with_token, create_round, make_app, small_roster

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.web.app import WebConfig, create_app
+from cds_batch.web.app import create_app
+from cds_batch.web.state import WebConfig
 from cds_batch.web.guard import Access
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,7 @@ def upload_inbox(client, slug: str, folder: Path = INBOX):
 
 def wait_done(app, slug: str, timeout: float = 300):
     with app.app_context():
-        from cds_batch.web.app import state
+        from cds_batch.web.state import state
         return state().jobs.wait(slug, timeout)
 
 

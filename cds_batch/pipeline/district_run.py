@@ -34,6 +34,7 @@ from cds_batch.district.pool import Workers, examine_all, worker_pool
 from cds_batch.reports.data_files import ledger, read_results, results, write_csv, write_json
 from cds_batch.district.recognition import Decision, Recognition, Review, recognise
 from cds_batch.reports.feedback import feedback_names, write_feedback_many
+from cds_batch.reports.findings_file import write_findings
 from cds_batch.reports.summary import overview_table, write_summary
 from cds_batch.review.read import read_reviews
 from cds_batch.rubric.roster import SchoolInfo
@@ -145,6 +146,7 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
         # Made here, not held through the writing: every school's object is about 1.8 KB (80 MB at 45,000).
         write_json(opts.out / RESULTS, results(district, opts.office, recognition))
         write_json(opts.out / LEDGER, ledger(district))
+        write_findings(opts.out, district)
         made = write_recognition(recognition, district, opts.out, office=opts.office, round_label=opts.round_label) \
             if recognition is not None else ()
         if reviewer is None:

@@ -1,8 +1,9 @@
 """What the result page shows, read back from a run's output folder (by the page or by `cds-batch run`).
 
-In: a run's output folder: results.json (the Tổng hợp table and the missing schools), the 'Cần sửa'
-sheet of tong-hop.xlsx (every error and warning, as the office prints it), ledger.json (the files
-that could not be used), and the names of the files there to download.
+In: a run's output folder: results.json (the Tổng hợp table and the missing schools), findings.json
+(its rows on the office's fix list are the summary's 'Cần sửa' sheet: every error and warning, as
+the office prints it), ledger.json (the files that could not be used), and the names of the files
+there to download. No workbook the tool wrote is parsed back.
 Out: a `RunView` of plain values for the template. Nothing is recomputed: the page shows exactly
 what the run wrote, so a run typed on the command line shows the same way.
 """
@@ -15,19 +16,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from python_calamine import CalamineWorkbook
-
 from cds_batch.district.consolidate import Status
 from cds_batch.reports.data_files import read_results
 from cds_batch.pipeline.use_cases import UNUSABLE
 from cds_batch.reports.page import PAGE_FILE
 from cds_batch.reports.recognition_list import RECOGNITION_FILE
-from cds_batch.reports.summary import SHEET_FIX
-from cds_batch.reports.tables import FATE_LABELS, FIX_COLUMNS
+from cds_batch.reports.findings_file import FINDINGS_FILE, fix_cells
+from cds_batch.reports.tables import FATE_LABELS
 from cds_batch.pipeline.district_run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
 from cds_batch.pipeline.review_outputs import OUR_NAMES as REVIEW_NAMES
 
-FIX_HEADER = tuple(c.header for c in FIX_COLUMNS)
 DOWNLOADABLE = (SUMMARY, CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
 
 
@@ -95,7 +93,7 @@ def load_view(out: Path) -> RunView:
     fixes: dict[str, list[FixLine]] = defaultdict(list)
     loose: list[FixLine] = []
     known = {s.code for s in schools}
-    for line in fix_lines(out / SUMMARY):
+    for line in fix_lines(out):
         (fixes[line.code] if line.code in known else loose).append(line)
     written = datetime.fromtimestamp((out / RESULTS).stat().st_mtime)
     feedback = sorted((out / FEEDBACK).glob("*.xlsx")) if (out / FEEDBACK).is_dir() else []
@@ -117,31 +115,14 @@ def may_download(name: str) -> bool:
     return name in DOWNLOADABLE or REVIEW_NAMES.fullmatch(name) is not None
 
 
-def fix_lines(summary: Path) -> list[FixLine]:
-    """The rows of the summary's 'Cần sửa' sheet; none when the workbook or the sheet cannot be read."""
+def fix_lines(out: Path) -> list[FixLine]:
+    """The rows of the summary's 'Cần sửa' sheet, from the run's findings.json; none when it cannot be read."""
     try:
-        rows = CalamineWorkbook.from_path(str(summary)).get_sheet_by_name(SHEET_FIX).to_python()
-    except Exception:   # calamine raises several types; a summary still being written is simply not shown yet
+        rows = json.loads((out / FINDINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return []
-    for top, row in enumerate(rows[:20]):
-        header = [str(v).strip() for v in row]
-        if all(h in header for h in FIX_HEADER):
-            at = [header.index(h) for h in FIX_HEADER]
-            break
-    else:
-        return []
-    lines = []
-    for row in rows[top + 1:]:
-        cells = [_text(row[i]) if i < len(row) else "" for i in at]
-        if cells[6]:
-            lines.append(FixLine(*cells))
-    return lines
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value).strip()
+    return [FixLine(*fix_cells(r)) for r in rows if isinstance(r, dict) and r.get("to_fix")] \
+        if isinstance(rows, list) else []
 
 
 def _line(s: dict[str, Any]) -> SchoolLine:

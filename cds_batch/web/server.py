@@ -23,7 +23,8 @@ from typing import Any
 from flask import Flask
 from waitress import create_server
 
-from cds_batch.web.app import MAX_PARTS, MAX_REQUEST, WebConfig, create_app, state
+from cds_batch.web.app import create_app
+from cds_batch.web.state import MAX_PARTS, MAX_REQUEST, WebConfig, state
 from cds_batch.web.guard import TOKEN_PARAM, Access, is_loopback, new_token
 
 THREADS = 8   # a page and its polling, a long upload and a few downloads at once

@@ -22,7 +22,7 @@ from cds_batch.pipeline.use_cases import province_roll_up
 from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
 from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, RESULTS
 from cds_batch.core.text import clean
-from cds_batch.web.app import error_page, state
+from cds_batch.web.state import error_page, state
 from cds_batch.web.forms import receive, tell
 
 province = Blueprint("province", __name__)
@@ -32,12 +32,12 @@ _RUNNING = threading.Lock()   # one of: a roll-up, an upload of inputs, their re
 
 @province.get("/tinh")
 def page() -> str:
-    folder = state().workspace.province
-    inputs = sorted((p for p in (folder / "dau-vao").rglob("*") if p.is_file()), key=lambda p: str(p).casefold()) \
-        if (folder / "dau-vao").is_dir() else []
-    files = [(p.relative_to(folder / "dau-vao").as_posix(), p.stat().st_size) for p in inputs]
-    summary = folder / "ket-qua" / PROVINCE_SUMMARY
-    return render_template("tinh.html", files=files, districts=_districts(folder / "ket-qua" / RESULTS),
+    folder, out = state().workspace.province_inputs, state().workspace.province_out
+    inputs = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p).casefold()) \
+        if folder.is_dir() else []
+    files = [(p.relative_to(folder).as_posix(), p.stat().st_size) for p in inputs]
+    summary = out / PROVINCE_SUMMARY
+    return render_template("tinh.html", files=files, districts=_districts(out / RESULTS),
                            done=summary.is_file(), findings=state().province_findings,
                            title=state().province_title or DEFAULT_TITLE)
 
@@ -47,7 +47,7 @@ def upload() -> Response:
     if not _RUNNING.acquire(blocking=False):   # the roll-up is reading the inputs
         return _busy()
     try:
-        tell(receive(state().workspace.province / "dau-vao", state().config.max_file))
+        tell(receive(state().workspace.province_inputs, state().config.max_file))
     finally:
         _RUNNING.release()
     return redirect(url_for("province.page"), 303)
@@ -55,8 +55,8 @@ def upload() -> Response:
 
 @province.post("/tinh/chay")
 def run() -> Response:
-    folder = state().workspace.province
-    inputs = folder / "dau-vao"
+    ws = state().workspace
+    inputs, out = ws.province_inputs, ws.province_out
     if not inputs.is_dir() or not any(p.is_file() for p in inputs.rglob("*")):
         flash("Chưa có tệp nào: hãy tải lên kết quả của các Phòng (thư mục kết quả, tệp tong-hop.xlsx hoặc tệp nén).",
               "loi")
@@ -65,12 +65,12 @@ def run() -> Response:
         return _busy()
     title = clean(request.form.get("title", "")) or DEFAULT_TITLE
     try:
-        rolled = province_roll_up([inputs], (), (), folder / "ket-qua", title)
+        rolled = province_roll_up([inputs], (), (), out, title)
     except (CdsBatchError, OSError) as cannot:
         return error_page(cannot_run_message(cannot), 400)
     except Exception as bug:  # noqa: BLE001 - a bug: logged, and the page names the log
-        log = write_crash_log(["province", str(inputs), "--title", title, "--out", str(folder / "ket-qua")],
-                              [folder / "ket-qua", folder])
+        log = write_crash_log(["province", str(inputs), "--title", title, "--out", str(out)],
+                              [out, ws.province])
         return error_page(internal_error_message(bug, log), 500, "Lỗi nội bộ")
     finally:
         _RUNNING.release()
@@ -86,7 +86,7 @@ def clear() -> Response:
     if not _RUNNING.acquire(blocking=False):
         return _busy()
     try:
-        shutil.rmtree(state().workspace.province / "dau-vao", ignore_errors=True)
+        shutil.rmtree(state().workspace.province_inputs, ignore_errors=True)
     finally:
         _RUNNING.release()
     state().province_findings = []
@@ -96,7 +96,7 @@ def clear() -> Response:
 
 @province.get("/tinh/tai-ve/tong-hop-tinh.xlsx")
 def download() -> Response:
-    path = state().workspace.province / "ket-qua" / PROVINCE_SUMMARY
+    path = state().workspace.province_out / PROVINCE_SUMMARY
     if not path.is_file():
         abort(404)
     return send_file(path, as_attachment=True, download_name=PROVINCE_SUMMARY)

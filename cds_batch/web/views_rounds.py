@@ -25,7 +25,7 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.templates.text import Issue
 from cds_batch.templates.writer import write_school_templates
 from cds_batch.core.text import clean
-from cds_batch.web.app import state
+from cds_batch.web.state import state
 from cds_batch.web.uploads import TooLarge, save_file, size_text, staging
 from cds_batch.web.workspace import ROSTER_STEM, RUBRIC_STEM, Round, RoundSettings
 from cds_batch.web.zips import zip_files

@@ -11,13 +11,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response
 
-from cds_batch.pipeline.district_run import FEEDBACK
-from cds_batch.web.app import error_page, state
+from cds_batch.pipeline.district_run import FEEDBACK, RESULTS
+from cds_batch.web.state import error_page, state
 from cds_batch.web.district import run_round
 from cds_batch.web.forms import receive, tell
 from cds_batch.web.jobs import Busy, Uploading
 from cds_batch.web.results import has_results, load_view, may_download
 from cds_batch.web.views_rounds import get_round
+from cds_batch.web.workspace import OUT
 from cds_batch.web.zips import zip_files
 
 runs = Blueprint("runs", __name__)
@@ -73,7 +74,7 @@ def result(slug: str) -> str:
         try:
             view = load_view(r.out)
         except (OSError, ValueError):
-            problem = "Không đọc được kết quả trong thư mục ket-qua (results.json hỏng); hãy chạy lại đợt này."
+            problem = f"Không đọc được kết quả trong thư mục {OUT} ({RESULTS} hỏng); hãy chạy lại đợt này."
     return render_template("ket-qua.html", r=r, job=state().jobs.get(r.slug), view=view, problem=problem)
 
 

@@ -29,7 +29,7 @@ from cds_batch.core.text import ascii_slug, fold
 
 SETTINGS, ROSTER_STEM, RUBRIC_STEM = "dot.json", "danh-sach-truong", "bo-chi-so"
 TEMPLATES, INBOX, OUT, DOWNLOADS = "phieu", "hop-thu", "ket-qua", "tai-ve"
-PROVINCE = "_tinh"
+PROVINCE, PROVINCE_INPUTS = "_tinh", "dau-vao"   # the province's outputs go to its OUT folder too
 SETTINGS_FORMAT = "cds_batch.round/1"
 _SLUG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,79}")
 
@@ -113,6 +113,16 @@ class Workspace:
     @property
     def province(self) -> Path:
         return self.root / PROVINCE
+
+    @property
+    def province_inputs(self) -> Path:
+        """The districts' results uploaded for the roll-up (`cds-batch province INPUTS`)."""
+        return self.province / PROVINCE_INPUTS
+
+    @property
+    def province_out(self) -> Path:
+        """The roll-up's outputs (`cds-batch province --out`)."""
+        return self.province / OUT
 
     def rounds(self) -> list[Round]:
         """Every round, the newest first."""
