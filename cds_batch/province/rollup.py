@@ -27,6 +27,7 @@ from cds_batch.intake.discover import Entry, discover, private_workdir
 from cds_batch.core.findings import Code, Finding, finding
 from cds_batch.checking.examine import Context
 from cds_batch.district.pool import examine_all
+from cds_batch.reports.contract import RESULTS
 from cds_batch.reports.data_files import RESULTS_FORMAT, results
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric.model import Rubric
@@ -144,13 +145,13 @@ def district_name(schools: Sequence[School], fallback: str) -> str:
 
 
 def _result_folders(path: Path) -> list[Path]:
-    if (path / "results.json").is_file():
+    if (path / RESULTS).is_file():
         return [path]
-    return sorted(p.parent for p in path.rglob("results.json")) if path.is_dir() else []
+    return sorted(p.parent for p in path.rglob(RESULTS)) if path.is_dir() else []
 
 
 def _folder_report(folder: Path) -> DistrictReport:
-    results = folder / "results.json"
+    results = folder / RESULTS
     schools = json.loads(results.read_text(encoding="utf-8"))
     return DistrictReport(district_name(schools, folder.name), str(folder),
                           datetime.fromtimestamp(results.stat().st_mtime, timezone.utc).isoformat(), tuple(schools))

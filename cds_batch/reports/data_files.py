@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from cds_batch.core.numbers import json_number
+from cds_batch.reports import contract
+from cds_batch.reports.contract import GroupRecord, RecognitionRecord, SchoolRecord
 from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition
@@ -24,7 +26,7 @@ RESULTS_FORMAT = "cds_batch.results/1"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> dict[str, Any]:
+def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> SchoolRecord:
     """One school of results.json; `office` is the unit that ran the job (the province groups by it);
     with a `recognition` (a run with --review), the school's evaluated result and the office's decision."""
     used = row.used
@@ -51,7 +53,7 @@ def school_object(row: SchoolRow, office: str = "", recognition: Recognition | N
     }
 
 
-def _recognition_object(recognition: Recognition | None, code: str) -> dict[str, Any] | None:
+def _recognition_object(recognition: Recognition | None, code: str) -> RecognitionRecord | None:
     school = recognition.by_code.get(code) if recognition is not None else None
     if recognition is None or school is None:
         return None
@@ -61,13 +63,13 @@ def _recognition_object(recognition: Recognition | None, code: str) -> dict[str,
             "review_file": recognition.file}
 
 
-def _groups(result: SchoolResult | None) -> list[dict[str, Any]]:
+def _groups(result: SchoolResult | None) -> list[GroupRecord]:
     return [{"id": g.id, "score": json_number(g.score), "max": json_number(g.max),
              "level": g.level, "level_name": g.level_name,
              "failed_conditions": list(g.failed_conditions)} for g in (result.groups if result is not None else ())]
 
 
-def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[dict[str, Any]]:
+def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[SchoolRecord]:
     return [school_object(row, office, recognition) for row in district.schools]
 
 
@@ -156,8 +158,5 @@ def csv_cell(value: object) -> object:
 
 
 def read_results(folder: Path) -> list[dict[str, Any]]:
-    """The school objects of an earlier run's results.json (for --previous and the province)."""
-    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    if not isinstance(data, list):
-        raise ValueError("results.json is not a list")
-    return data
+    """`contract.read_results` as plain dicts, for the web page (which reads them as such)."""
+    return [dict(record) for record in contract.read_results(folder)]
