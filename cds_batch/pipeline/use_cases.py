@@ -22,7 +22,8 @@ from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.limits import RunLimits
 from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
 from cds_batch.reports.data_files import write_json
-from cds_batch.province.rollup import Province, load_reports, roll_up
+from cds_batch.province.load import load_reports
+from cds_batch.province.rollup import Province, roll_up
 from cds_batch.province.report import write_province
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric import builtin_ids, load_rubric

@@ -23,7 +23,7 @@ from cds_batch.district.recognition import Decision
 from cds_batch.reports.book import TextSheet, header_text
 from cds_batch.reports.contract import (
     PROVINCE_SHEET_CRITERIA, PROVINCE_SHEET_DISTRICTS, PROVINCE_SHEET_FINDINGS, PROVINCE_SHEET_RECOGNITION,
-    PROVINCE_SHEET_SCHOOLS
+    PROVINCE_SHEET_SCHOOLS, SchoolRecord
 )
 from cds_batch.rubric.model import Rubric
 
@@ -174,7 +174,7 @@ def describe_status(value: str) -> str:
     return Status(value).label if value in Status._value2member_map_ else value
 
 
-def _review_cells(s: dict[str, Any]) -> list[object]:
+def _review_cells(s: SchoolRecord) -> list[object]:
     """Quyết định and Mức công nhận of one school; empty when it was not reviewed."""
     review = s.get("recognition")
     if not isinstance(review, dict):   # null, or absent in an older results.json

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Sequence
 
 from cds_batch.core.numbers import json_number
 from cds_batch.reports import contract
@@ -21,7 +21,6 @@ from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition
 from cds_batch.checking.score import SchoolResult
 
-RESULTS_FORMAT = "cds_batch.results/1"
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,27 +70,6 @@ def _groups(result: SchoolResult | None) -> list[GroupRecord]:
 
 def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[SchoolRecord]:
     return [school_object(row, office, recognition) for row in district.schools]
-
-
-def payload_chunks(schools: Iterable[dict[str, Any]], chunk: int = 30_000) -> Iterator[str]:
-    """The cells of the summary's hidden results sheet: the format tag, then compact JSON in `chunk`-sized pieces.
-
-    The same strings as `province.payload_rows(list(schools), chunk)`, made one school at a time, so
-    neither the list of objects nor the whole text (about 100 MB in memory at 45,000 schools) is held.
-    """
-    yield RESULTS_FORMAT
-    parts, size = ["["], 1
-    for n, school in enumerate(schools):
-        piece = ("," if n else "") + json.dumps(school, ensure_ascii=False, separators=(",", ":"))
-        parts.append(piece)
-        size += len(piece)
-        if size >= chunk:
-            text = "".join(parts)
-            full = len(text) - len(text) % chunk
-            yield from (text[i:i + chunk] for i in range(0, full, chunk))
-            parts, size = [text[full:]], len(text) - full
-    text = "".join(parts) + "]"
-    yield from (text[i:i + chunk] for i in range(0, len(text), chunk))
 
 
 def ledger(district: District) -> list[dict[str, Any]]:
