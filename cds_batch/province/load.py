@@ -21,7 +21,9 @@ from cds_batch.district.pool import examine_all
 from cds_batch.intake.discover import Entry, discover, private_workdir
 from cds_batch.province.rollup import DistrictReport
 from cds_batch.reading.sheet_rows import sheet_rows
-from cds_batch.reports.contract import PAYLOAD_SHEET, RESULTS, SchoolRecord, read_results, records_from_payload
+from cds_batch.reports.contract import (
+    PAYLOAD_SHEET, RECORD_VERSION, RESULTS, RecordVersionError, SchoolRecord, read_results, records_from_payload
+)
 from cds_batch.reports.data_files import results
 from cds_batch.rubric.model import Rubric
 from cds_batch.rubric.roster import SchoolInfo
@@ -56,26 +58,39 @@ def _folder_report(folder: Path) -> DistrictReport:
     return DistrictReport(district_name(schools, folder.name), str(folder), received, tuple(schools))
 
 
+def _too_new(source: str, error: RecordVersionError) -> Finding:
+    """P104: results a newer cds-batch wrote; that district's report is left out, the others rolled up."""
+    return finding(Code.P104, file=source, value=error.version, detail=RECORD_VERSION)
+
+
 def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: Sequence[Rubric],
                  jobs: int | None = None) -> tuple[list[DistrictReport], list[Finding]]:
     """Every district report in `inputs`; school workbooks among them are run like a district job
     with the province `roster` and grouped by its 'Quận/Huyện' column (P103 without a roster)."""
     reports: list[DistrictReport] = []
     files: list[Path] = []
+    findings: list[Finding] = []
     for path in inputs:
         folders = _result_folders(path)
-        reports += [_folder_report(f) for f in folders]
+        for folder in folders:
+            try:
+                reports.append(_folder_report(folder))
+            except RecordVersionError as too_new:
+                findings.append(_too_new(str(folder), too_new))
         if path.is_dir():   # the other files of a run's output folder are that run's own outputs
             files += [p for p in sorted(path.rglob("*"))
                       if p.is_file() and not any(f == p.parent or f in p.parents for f in folders)]
         elif not folders:
             files.append(path)
-    findings: list[Finding] = []
     with private_workdir() as work:
         entries = discover(files, work)
         school_files: list[Entry] = []
         for e in entries:
-            payload = read_payload(e.path) if e.fate is None and e.path is not None else None
+            try:
+                payload = read_payload(e.path) if e.fate is None and e.path is not None else None
+            except RecordVersionError as too_new:
+                findings.append(_too_new(e.source, too_new))
+                continue
             if payload is not None:
                 reports.append(DistrictReport(district_name(payload, Path(e.name).stem), e.source,
                                               e.received_at.isoformat(), tuple(payload)))

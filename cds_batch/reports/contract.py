@@ -113,8 +113,8 @@ class RecordVersionError(ValueError):
     """Records written by a newer cds-batch (or not records at all); the message is Vietnamese."""
 
     def __init__(self, version: object) -> None:
-        super().__init__(render(Code.P104, {"value": version, "detail": RECORD_VERSION}))
-        self.version = version
+        self.version = version if type(version) is int else repr(version)   # '2' (a text) is not 2
+        super().__init__(render(Code.P104, {"value": self.version, "detail": RECORD_VERSION}))
 
 
 def _checked(data: object) -> list[SchoolRecord]:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from cds_batch.core.numbers import json_number
 from cds_batch.reports import contract
-from cds_batch.reports.contract import GroupRecord, RecognitionRecord, SchoolRecord
+from cds_batch.reports.contract import RECORD_VERSION, GroupRecord, RecognitionRecord, SchoolRecord
 from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition
@@ -49,6 +49,7 @@ def school_object(row: SchoolRow, office: str = "", recognition: Recognition | N
         "errors": used.errors if used is not None else 0,
         "warnings": used.warnings if used is not None else 0,
         "recognition": _recognition_object(recognition, row.info.code),
+        "record_version": RECORD_VERSION,   # last, so a version-1 reader's view of the rest is unchanged
     }
 
 
