@@ -110,7 +110,7 @@ class SchoolRecord(_EveryVersion, total=False):
 
 
 class RecordVersionError(ValueError):
-    """Records written by a newer cds-batch (or not records at all); the message is Vietnamese."""
+    """A record version this code does not know (a newer cds-batch wrote it); the message is Vietnamese (P104)."""
 
     def __init__(self, version: object) -> None:
         self.version = version if type(version) is int else repr(version)   # '2' (a text) is not 2
