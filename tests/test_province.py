@@ -9,7 +9,9 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from cds_batch.core.findings import Code
-from cds_batch.province.rollup import DistrictReport, load_reports, payload_rows, read_payload, roll_up
+from cds_batch.province.load import load_reports, read_payload
+from cds_batch.province.rollup import DistrictReport, roll_up
+from cds_batch.reports.contract import PAYLOAD_SHEET, payload_cells
 from cds_batch.province.report import write_province
 from cds_batch.rubric import load_rubric
 
@@ -64,8 +66,8 @@ def test_a_district_that_sent_twice_is_counted_once_with_the_later_report():
 def _summary_with_payload(path: Path, schools: list[dict[str, object]]) -> None:
     wb = xlsxwriter.Workbook(str(path))
     wb.add_worksheet("Tổng hợp").write(0, 0, "Tổng hợp")
-    hidden = wb.add_worksheet("_cds_ket_qua")
-    hidden.write_column(0, 0, payload_rows(schools, chunk=100))
+    hidden = wb.add_worksheet(PAYLOAD_SHEET)
+    hidden.write_column(0, 0, list(payload_cells(schools, chunk=100)))
     hidden.hide()
     wb.close()
 

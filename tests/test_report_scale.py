@@ -11,8 +11,8 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_batch.reports.data_files import payload_chunks, results, write_json
-from cds_batch.province.rollup import payload_rows
+from cds_batch.reports.contract import PAYLOAD_FORMAT, payload_cells
+from cds_batch.reports.data_files import results, write_json
 from cds_batch.reports.book import lines, wrapped_lines
 from cds_batch.reports.stats import exact_sum
 
@@ -38,11 +38,13 @@ def test_write_json_of_the_district_results(tmp_path):
         schools, ensure_ascii=False, indent=1) + "\n"
 
 
-def test_payload_chunks_are_the_province_payload_rows():
+def test_payload_cells_are_the_whole_json_text_cut_in_chunks():
     schools = results(district(), OFFICE)
     for chunk in (1, 7, 100, 1000, 30_000):
         for n in (0, 1, 2, len(schools)):
-            assert list(payload_chunks(iter(schools[:n]), chunk)) == payload_rows(schools[:n], chunk)
+            text = json.dumps(schools[:n], ensure_ascii=False, separators=(",", ":"))
+            plain = [PAYLOAD_FORMAT] + [text[i:i + chunk] for i in range(0, len(text), chunk)]
+            assert list(payload_cells(iter(schools[:n]), chunk)) == plain
 
 
 @given(st.lists(st.fractions(max_denominator=8), max_size=40))

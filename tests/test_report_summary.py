@@ -19,7 +19,8 @@ from cds_batch.reports import book as report_book
 from cds_batch.district.consolidate import District, consolidate
 from cds_batch.form.layout import DOCUMENT_DATE
 from cds_batch.reports.data_files import results
-from cds_batch.province.rollup import PAYLOAD_SHEET, read_payload
+from cds_batch.province.load import read_payload
+from cds_batch.reports.contract import PAYLOAD_SHEET
 from cds_batch.reports.summary import overview_table, write_summary
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.district.rounds import Change, ChangeKind

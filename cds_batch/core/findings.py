@@ -99,6 +99,7 @@ class Code(Enum):
     P101 = (W, "Trường có mã {value} được hai đơn vị báo cáo ({detail}); hãy xác định trường thuộc đơn vị nào.")
     P102 = (W, "{value} gửi hơn một bảng tổng hợp; dùng bản nhận sau, không dùng {detail}.")
     P103 = (W, "Tệp này không phải bảng tổng hợp của Phòng GDĐT (không có dữ liệu kết quả của cds-batch). Nếu là phiếu của trường, hãy chạy lại với --roster danh sách trường của tỉnh.")
+    P104 = (E, "Kết quả ghi theo phiên bản {value} của định dạng results.json, mới hơn phiên bản cds-batch này đọc được (đến {detail}); hãy cập nhật cds-batch rồi chạy lại. Kết quả này không được dùng.")
     # Rosters (danh sách trường) for `cds-batch template` and `run`.
     T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")
     T102 = (E, "Không tìm thấy dòng tiêu đề của danh sách trường: cần ít nhất hai cột 'Mã trường' và 'Tên trường'.{hint}")

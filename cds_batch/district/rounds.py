@@ -1,6 +1,7 @@
 """Rounds: what changed since an earlier run (round 1 → round 2 → round 3).
 
-In: the school objects of the earlier run's results.json (as loaded from JSON) and this run's.
+In: the records of the earlier run's results.json (read by `reports.contract.read_results`) and this
+run's. Typed as mappings read by key: this stage sits below `reports`, which defines `SchoolRecord`.
 Out: one `Change` per school whose situation changed, in this run's school order: newly
 submitted, fixed, still to fix, level changed, no longer submitted; and for each school the earlier
 run's external review returned for more evidence, whether it sent another file since. Pure: no I/O.

@@ -31,7 +31,13 @@ from cds_batch.core.findings import Finding
 from cds_batch.checking.examine import SERIAL_BELOW, Context, Submission, default_jobs
 from cds_batch.district.limits import RunLimits
 from cds_batch.district.pool import Workers, examine_all, worker_pool
-from cds_batch.reports.data_files import ledger, read_results, results, write_csv, write_json
+from cds_batch.reports.data_files import ledger, results, write_csv, write_json
+from cds_batch.reports.contract import FEEDBACK_SUFFIX, SUMMARY_CSV, SchoolRecord, read_results
+# The output names, imported from here by cli and the web page (the contract defines them).
+from cds_batch.reports.contract import (  # noqa: F401
+    FEEDBACK as FEEDBACK, LEDGER as LEDGER, PROVINCE_SUMMARY as PROVINCE_SUMMARY, RESULTS as RESULTS,
+    SUMMARY as SUMMARY
+)
 from cds_batch.district.recognition import Decision, Recognition, Review, recognise
 from cds_batch.reports.feedback import feedback_names, write_feedback_many
 from cds_batch.reports.findings_file import write_findings
@@ -46,8 +52,7 @@ from cds_batch.pipeline.review_outputs import ReviewBooks, ReviewPlan, plan_revi
 # The submissions live until the run ends. Frozen every so many, the garbage collector stops walking them
 # again: a province's 43,650 cost this process 7 s of collections, as long as a worker takes for 1,800 files.
 FREEZE_EVERY = 1000
-SUMMARY, CSV, RESULTS, LEDGER, FEEDBACK = "tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json", "phan-hoi"
-PROVINCE_SUMMARY = "tong-hop-tinh.xlsx"
+CSV = SUMMARY_CSV   # the web page's name for it
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
         gc.unfreeze()   # what the run froze is collected again: `serve` runs round after round in one process
 
 
-def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[str, object]] | None,
+def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[SchoolRecord] | None,
          review: Review | None, progress: Progress | None) -> RunReport:
     remove_leftovers(opts.out, opts.out / FEEDBACK)   # from a run killed while writing
     with tempfile.TemporaryFile(dir=opts.out):   # not writable: say so now, not after reading every file
@@ -142,7 +147,7 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[dict[st
         write_summary(district, opts.rubrics, opts.out / SUMMARY, office=opts.office, round_label=opts.round_label,
                       changes=changes, recognition=recognition)
         header, rows = overview_table(district, opts.rubrics)
-        write_csv(opts.out / CSV, header, rows)
+        write_csv(opts.out / SUMMARY_CSV, header, rows)
         # Made here, not held through the writing: every school's object is about 1.8 KB (80 MB at 45,000).
         write_json(opts.out / RESULTS, results(district, opts.office, recognition))
         write_json(opts.out / LEDGER, ledger(district))
@@ -204,7 +209,7 @@ def _count_files(inputs: Sequence[Path], enough: int) -> int:
     return count
 
 
-def _previous(folder: Path | None) -> list[dict[str, object]] | None:
+def _previous(folder: Path | None) -> list[SchoolRecord] | None:
     if folder is None:
         return None
     try:
@@ -247,7 +252,7 @@ class _FeedbackPlan:
     def done(self, cache: RunCache, written: list[Path]) -> None:
         cache.written(list(zip(written, (inputs for _, inputs in self.todo))))
         keep = set(self.paths)
-        for stale in self.folder.glob("*_phan-hoi.xlsx"):   # a school's file from an earlier run into this folder
+        for stale in self.folder.glob(f"*{FEEDBACK_SUFFIX}"):   # a school's file from an earlier run into this folder
             if stale not in keep:
                 stale.unlink()
 

@@ -20,13 +20,15 @@ from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import Fate
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.limits import RunLimits
+from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
 from cds_batch.reports.data_files import write_json
-from cds_batch.province.rollup import Province, load_reports, roll_up
+from cds_batch.province.load import load_reports
+from cds_batch.province.rollup import Province, roll_up
 from cds_batch.province.report import write_province
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Rubric
-from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, RESULTS, RunOptions, RunReport, default_rubrics
+from cds_batch.pipeline.district_run import RunOptions, RunReport, default_rubrics
 from cds_batch.core.text import clean
 
 

@@ -21,6 +21,10 @@ from cds_batch.district.consolidate import Status
 from cds_batch.province.rollup import Province, RecognitionCounts, combined
 from cds_batch.district.recognition import Decision
 from cds_batch.reports.book import TextSheet, header_text
+from cds_batch.reports.contract import (
+    PROVINCE_SHEET_CRITERIA, PROVINCE_SHEET_DISTRICTS, PROVINCE_SHEET_FINDINGS, PROVINCE_SHEET_RECOGNITION,
+    PROVINCE_SHEET_SCHOOLS, SchoolRecord
+)
 from cds_batch.rubric.model import Rubric
 
 
@@ -90,7 +94,7 @@ def _districts(book: _Book, p: Province) -> None:
     levels = [f"{g} M{n}" for g in ("Nhóm 1", "Nhóm 2", "Chung") for n in (1, 2, 3)]
     header = ["Hạng", "Đơn vị", "Số trường", "Đã nộp", "Hợp lệ", "Cần sửa", "Chưa nộp", *levels,
               "Chưa xếp mức", "Điểm TB (% tối đa)"]
-    ws = book.sheet("Theo đơn vị", [6, 26] + [8] * (len(header) - 3) + [11], header)
+    ws = book.sheet(PROVINCE_SHEET_DISTRICTS, [6, 26] + [8] * (len(header) - 3) + [11], header)
     r = 3
     for d in p.districts:
         counts = [d.levels[k][n] for k in ("g1", "g2", "overall") for n in (1, 2, 3)]
@@ -105,8 +109,8 @@ def _districts(book: _Book, p: Province) -> None:
                               "nhóm); mức của trường Cần sửa là mức tạm tính.", book.text)
     if p.districts:
         chart = book.wb.add_chart({"type": "bar"})
-        chart.add_series({"name": "Điểm TB (% tối đa)", "categories": ["Theo đơn vị", 3, 1, r - 1, 1],
-                          "values": ["Theo đơn vị", 3, len(header) - 1, r - 1, len(header) - 1]})
+        chart.add_series({"name": "Điểm TB (% tối đa)", "categories": [PROVINCE_SHEET_DISTRICTS, 3, 1, r - 1, 1],
+                          "values": [PROVINCE_SHEET_DISTRICTS, 3, len(header) - 1, r - 1, len(header) - 1]})
         chart.set_legend({"none": True})
         chart.set_title({"name": "Điểm trung bình theo đơn vị"})
         ws.insert_chart(r + 4, 1, chart, {"x_scale": 1.6, "y_scale": 1.2})
@@ -121,7 +125,7 @@ RECOGNITION_NOTE = ("Đã chấm: trường đã nộp và có điểm tự đá
 
 
 def _recognition(book: _Book, p: Province) -> None:
-    ws = book.sheet("Công nhận", [26] + [10] * 8 + [14, 11], RECOGNITION_HEADER)
+    ws = book.sheet(PROVINCE_SHEET_RECOGNITION, [26] + [10] * 8 + [14, 11], RECOGNITION_HEADER)
     for r, d in enumerate(p.districts, start=3):
         _recognition_row(book, ws, r, d.name, d.recognition)
     total = 3 + len(p.districts)
@@ -138,7 +142,8 @@ def _recognition_row(book: _Book, ws: Any, r: int, name: str, c: RecognitionCoun
 def _criteria(book: _Book, p: Province, rubrics: Sequence[Rubric]) -> None:
     names = {(r.id, c.code): c.name for r in rubrics for g in r.groups for c in g.criteria}
     districts = [d.name for d in p.districts]
-    ws = book.sheet("Tiêu chí", [18, 8, 40] + [10] * len(districts), ["Bộ chỉ số", "Mã", "Tiêu chí", *districts])
+    ws = book.sheet(PROVINCE_SHEET_CRITERIA, [18, 8, 40] + [10] * len(districts),
+                    ["Bộ chỉ số", "Mã", "Tiêu chí", *districts])
     for r, ((rid, code), by) in enumerate(sorted(p.criteria.items(), key=lambda kv: (kv[0][0], _code_key(kv[0][1]))),
                                           start=3):
         book.row(ws, r, [rid, code, names.get((rid, code), ""), *(by.get(d) for d in districts)])
@@ -152,7 +157,8 @@ def _schools(book: _Book, p: Province) -> None:
     reviewed = p.has_recognition
     header = ["Đơn vị", "Mã trường", "Tên trường", "Cấp học", "Điểm N1", "Mức N1", "Điểm N2", "Mức N2",
               "Mức chung", "Trạng thái"] + (["Quyết định", "Mức công nhận"] if reviewed else [])
-    ws = book.sheet("Các trường", [22, 10, 34, 12, 8, 7, 8, 7, 8, 14] + ([16, 10] if reviewed else []), header)
+    widths = [22, 10, 34, 12, 8, 7, 8, 7, 8, 14] + ([16, 10] if reviewed else [])
+    ws = book.sheet(PROVINCE_SHEET_SCHOOLS, widths, header)
     for r, s in enumerate(p.schools, start=3):
         groups = {g["id"]: g for g in s.get("groups") or []}
         cells: list[object] = [s["district"], s.get("school_code"), s.get("school_name"), s.get("level_of_education")]
@@ -168,7 +174,7 @@ def describe_status(value: str) -> str:
     return Status(value).label if value in Status._value2member_map_ else value
 
 
-def _review_cells(s: dict[str, Any]) -> list[object]:
+def _review_cells(s: SchoolRecord) -> list[object]:
     """Quyết định and Mức công nhận of one school; empty when it was not reviewed."""
     review = s.get("recognition")
     if not isinstance(review, dict):   # null, or absent in an older results.json
@@ -184,7 +190,7 @@ def describe_decision(value: object) -> str:
 
 
 def _findings(book: _Book, p: Province) -> None:
-    ws = book.sheet("Cần xem", [40, 8, 12, 80], ["Tệp / thư mục", "Mã", "Mức độ", "Nội dung"])
+    ws = book.sheet(PROVINCE_SHEET_FINDINGS, [40, 8, 12, 80], ["Tệp / thư mục", "Mã", "Mức độ", "Nội dung"])
     if not p.findings:
         ws.write_string(3, 0, "Không có vấn đề nào cần xem.", book.text)
     for r, f in enumerate(p.findings, start=3):

@@ -1,39 +1,22 @@
-"""Province roll-up: districts' run outputs (or a province-wide inbox of school files) → one picture.
+"""Province roll-up: the districts' reports → one picture. Pure: no I/O (`province.load` reads the reports).
 
-In: what districts send the province: their output folders (results.json), their summary
-workbooks as they arrive by mail (tong-hop.xlsx carries its results in a hidden sheet, so a
-renamed, zipped or mailed copy still reads), or school workbooks with a province roster whose
-'Quận/Huyện' column groups them.
+In: `DistrictReport`s, each a district's results records (`reports.contract.SchoolRecord`), and the
+findings of loading them.
 Out: `Province`: every school with its district, per-district counts per level and average
 scores, the external review's outcome per district (recognised levels, other decisions, schools
 recognised at a level other than their own), a ranking, per-criterion averages per district, and
-findings (a school reported by two districts, a district that sent two summaries, a file that is
-neither). Loading does I/O; the roll-up itself (`roll_up`) is pure.
+findings (a school reported by two districts, a district that sent two summaries, and loading's).
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from fractions import Fraction
-from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from python_calamine import CalamineWorkbook
-
-from cds_batch.district.consolidate import consolidate
-from cds_batch.intake.discover import Entry, discover, private_workdir
 from cds_batch.core.findings import Code, Finding, finding
-from cds_batch.checking.examine import Context
-from cds_batch.district.pool import examine_all
-from cds_batch.reports.data_files import RESULTS_FORMAT, results
-from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric.model import Rubric
 from cds_batch.core.text import fold
-
-PAYLOAD_SHEET = "_cds_ket_qua"   # hidden sheet of tong-hop.xlsx: the format tag, then results.json in chunks
-School = dict[str, Any]
+from cds_batch.reports.contract import SchoolRecord
 
 
 @dataclass(frozen=True)
@@ -41,7 +24,7 @@ class DistrictReport:
     name: str
     source: str
     received: str                    # ISO time, to prefer the later of two reports of one district
-    schools: tuple[School, ...]
+    schools: tuple[SchoolRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -103,7 +86,7 @@ class DistrictStats:
 @dataclass(frozen=True)
 class Province:
     districts: tuple[DistrictStats, ...]     # in ranking order
-    schools: tuple[School, ...]              # every school, with 'district'
+    schools: tuple[SchoolRecord, ...]              # every school, with 'district'
     criteria: dict[tuple[str, str], dict[str, Fraction]]   # (rubric id, code) → district → average points
     findings: tuple[Finding, ...]
 
@@ -111,87 +94,6 @@ class Province:
     def has_recognition(self) -> bool:
         """Whether any school carries an external review (the province workbook then shows it)."""
         return any(isinstance(s.get("recognition"), dict) for s in self.schools)
-
-
-def payload_rows(schools: Sequence[School], chunk: int = 30_000) -> list[str]:
-    """The hidden-sheet column written into tong-hop.xlsx: format tag, then the JSON in cell-sized chunks."""
-    text = json.dumps(list(schools), ensure_ascii=False, separators=(",", ":"))
-    return [RESULTS_FORMAT] + [text[i:i + chunk] for i in range(0, len(text), chunk)]
-
-
-def read_payload(path: Path) -> list[School] | None:
-    """The results a summary workbook carries, or None when the workbook is not one of ours."""
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        if PAYLOAD_SHEET not in wb.sheet_names:
-            return None
-        rows = wb.get_sheet_by_name(PAYLOAD_SHEET).to_python()
-    except Exception:   # calamine raises several error types for files that are not workbooks
-        return None
-    column = [str(r[0]) for r in rows if r and r[0] not in ("", None)]
-    if not column or column[0] != RESULTS_FORMAT:
-        return None
-    data = json.loads("".join(column[1:]))
-    return data if isinstance(data, list) else None
-
-
-def district_name(schools: Sequence[School], fallback: str) -> str:
-    for key in ("office", "district"):
-        names = {str(s.get(key) or "") for s in schools} - {""}
-        if len(names) == 1:
-            return names.pop()
-    return fallback
-
-
-def _result_folders(path: Path) -> list[Path]:
-    if (path / "results.json").is_file():
-        return [path]
-    return sorted(p.parent for p in path.rglob("results.json")) if path.is_dir() else []
-
-
-def _folder_report(folder: Path) -> DistrictReport:
-    results = folder / "results.json"
-    schools = json.loads(results.read_text(encoding="utf-8"))
-    return DistrictReport(district_name(schools, folder.name), str(folder),
-                          datetime.fromtimestamp(results.stat().st_mtime, timezone.utc).isoformat(), tuple(schools))
-
-
-def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: Sequence[Rubric],
-                 jobs: int | None = None) -> tuple[list[DistrictReport], list[Finding]]:
-    """Every district report in `inputs`; school workbooks among them are run like a district job
-    with the province `roster` and grouped by its 'Quận/Huyện' column (P103 without a roster)."""
-    reports: list[DistrictReport] = []
-    files: list[Path] = []
-    for path in inputs:
-        folders = _result_folders(path)
-        reports += [_folder_report(f) for f in folders]
-        if path.is_dir():   # the other files of a run's output folder are that run's own outputs
-            files += [p for p in sorted(path.rglob("*"))
-                      if p.is_file() and not any(f == p.parent or f in p.parents for f in folders)]
-        elif not folders:
-            files.append(path)
-    findings: list[Finding] = []
-    with private_workdir() as work:
-        entries = discover(files, work)
-        school_files: list[Entry] = []
-        for e in entries:
-            payload = read_payload(e.path) if e.fate is None and e.path is not None else None
-            if payload is not None:
-                reports.append(DistrictReport(district_name(payload, Path(e.name).stem), e.source,
-                                              e.received_at.isoformat(), tuple(payload)))
-            elif e.fate is None:
-                school_files.append(e)
-        if school_files and not roster:
-            findings += [finding(Code.P103, file=e.source) for e in school_files]
-        elif school_files:
-            submissions = examine_all(school_files, Context(tuple(rubrics), tuple(roster)), jobs)
-            district = consolidate(school_files, submissions, roster)
-            by_district: dict[str, list[School]] = defaultdict(list)
-            for row, school in zip(district.schools, results(district)):
-                by_district[row.info.district or "Ngoài danh sách"].append({**school, "district": row.info.district})
-            reports += [DistrictReport(name, "hộp thư của tỉnh", "", tuple(schools))
-                        for name, schools in sorted(by_district.items())]
-    return reports, findings
 
 
 def roll_up(reports: Sequence[DistrictReport], extra: Sequence[Finding] = ()) -> Province:
@@ -203,7 +105,7 @@ def roll_up(reports: Sequence[DistrictReport], extra: Sequence[Finding] = ()) ->
             findings.append(finding(Code.P102, file=r.source, value=r.name, detail=latest[fold(r.name)].source))
         latest[fold(r.name)] = r
     seen: dict[str, str] = {}
-    schools: list[School] = []
+    schools: list[SchoolRecord] = []
     for r in sorted(latest.values(), key=lambda r: fold(r.name)):
         for s in r.schools:
             code = str(s.get("school_code"))
@@ -218,11 +120,11 @@ def roll_up(reports: Sequence[DistrictReport], extra: Sequence[Finding] = ()) ->
     return Province(tuple(ranked), tuple(schools), _criteria(schools), tuple(findings))
 
 
-def _scored(s: School) -> bool:
+def _scored(s: SchoolRecord) -> bool:
     return s.get("status") in ("valid", "needs_fix", "unlisted") and bool(s.get("groups"))
 
 
-def _stats(name: str, schools: list[School]) -> DistrictStats:
+def _stats(name: str, schools: list[SchoolRecord]) -> DistrictStats:
     levels: dict[str, dict[int, int]] = {k: {0: 0, 1: 0, 2: 0, 3: 0} for k in ("g1", "g2", "overall")}
     percents: list[Fraction] = []
     for s in schools:
@@ -245,7 +147,7 @@ def _stats(name: str, schools: list[School]) -> DistrictStats:
                          recognition=_recognition(schools))
 
 
-def _recognition(schools: Sequence[School]) -> RecognitionCounts:
+def _recognition(schools: Sequence[SchoolRecord]) -> RecognitionCounts:
     scored = [s for s in schools if _scored(s)]   # a school without a score has nothing to review
     outcomes: Counter[str | int] = Counter(_outcome(s) for s in scored)
     return RecognitionCounts({n: outcomes[n] for n in (0, 1, 2, 3)}, outcomes["more_evidence"],
@@ -253,7 +155,7 @@ def _recognition(schools: Sequence[School]) -> RecognitionCounts:
                              sum(1 for s in scored if _differs(s)))
 
 
-def _outcome(s: School) -> str | int:
+def _outcome(s: SchoolRecord) -> str | int:
     """The school's recognised level, or the name of the count it falls in."""
     review = s.get("recognition")
     if not isinstance(review, dict):   # null, or absent in a results.json older than the key
@@ -265,13 +167,13 @@ def _outcome(s: School) -> str | int:
     return decision if decision in ("more_evidence", "not_recognised") else "undecided"
 
 
-def _differs(s: School) -> bool:
+def _differs(s: SchoolRecord) -> bool:
     review = s.get("recognition")
     return (isinstance(review, dict) and review.get("decision") == "recognised"
             and review.get("recognised_level") != s.get("overall_level"))
 
 
-def _criteria(schools: Sequence[School]) -> dict[tuple[str, str], dict[str, Fraction]]:
+def _criteria(schools: Sequence[SchoolRecord]) -> dict[tuple[str, str], dict[str, Fraction]]:
     sums: dict[tuple[str, str], dict[str, list[Fraction]]] = defaultdict(lambda: defaultdict(list))
     for s in schools:
         if not _scored(s):

@@ -11,20 +11,21 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Sequence
 
 from cds_batch.core.numbers import json_number
+from cds_batch.reports import contract
+from cds_batch.reports.contract import RECORD_VERSION, GroupRecord, RecognitionRecord, SchoolRecord
 from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition
 from cds_batch.checking.score import SchoolResult
 
-RESULTS_FORMAT = "cds_batch.results/1"
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> dict[str, Any]:
+def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> SchoolRecord:
     """One school of results.json; `office` is the unit that ran the job (the province groups by it);
     with a `recognition` (a run with --review), the school's evaluated result and the office's decision."""
     used = row.used
@@ -48,10 +49,11 @@ def school_object(row: SchoolRow, office: str = "", recognition: Recognition | N
         "errors": used.errors if used is not None else 0,
         "warnings": used.warnings if used is not None else 0,
         "recognition": _recognition_object(recognition, row.info.code),
+        "record_version": RECORD_VERSION,   # last, so a version-1 reader's view of the rest is unchanged
     }
 
 
-def _recognition_object(recognition: Recognition | None, code: str) -> dict[str, Any] | None:
+def _recognition_object(recognition: Recognition | None, code: str) -> RecognitionRecord | None:
     school = recognition.by_code.get(code) if recognition is not None else None
     if recognition is None or school is None:
         return None
@@ -61,35 +63,14 @@ def _recognition_object(recognition: Recognition | None, code: str) -> dict[str,
             "review_file": recognition.file}
 
 
-def _groups(result: SchoolResult | None) -> list[dict[str, Any]]:
+def _groups(result: SchoolResult | None) -> list[GroupRecord]:
     return [{"id": g.id, "score": json_number(g.score), "max": json_number(g.max),
              "level": g.level, "level_name": g.level_name,
              "failed_conditions": list(g.failed_conditions)} for g in (result.groups if result is not None else ())]
 
 
-def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[dict[str, Any]]:
+def results(district: District, office: str = "", recognition: Recognition | None = None) -> list[SchoolRecord]:
     return [school_object(row, office, recognition) for row in district.schools]
-
-
-def payload_chunks(schools: Iterable[dict[str, Any]], chunk: int = 30_000) -> Iterator[str]:
-    """The cells of the summary's hidden results sheet: the format tag, then compact JSON in `chunk`-sized pieces.
-
-    The same strings as `province.payload_rows(list(schools), chunk)`, made one school at a time, so
-    neither the list of objects nor the whole text (about 100 MB in memory at 45,000 schools) is held.
-    """
-    yield RESULTS_FORMAT
-    parts, size = ["["], 1
-    for n, school in enumerate(schools):
-        piece = ("," if n else "") + json.dumps(school, ensure_ascii=False, separators=(",", ":"))
-        parts.append(piece)
-        size += len(piece)
-        if size >= chunk:
-            text = "".join(parts)
-            full = len(text) - len(text) % chunk
-            yield from (text[i:i + chunk] for i in range(0, full, chunk))
-            parts, size = [text[full:]], len(text) - full
-    text = "".join(parts) + "]"
-    yield from (text[i:i + chunk] for i in range(0, len(text), chunk))
 
 
 def ledger(district: District) -> list[dict[str, Any]]:
@@ -156,8 +137,5 @@ def csv_cell(value: object) -> object:
 
 
 def read_results(folder: Path) -> list[dict[str, Any]]:
-    """The school objects of an earlier run's results.json (for --previous and the province)."""
-    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    if not isinstance(data, list):
-        raise ValueError("results.json is not a list")
-    return data
+    """`contract.read_results` as plain dicts, for the web page (which reads them as such)."""
+    return [dict(record) for record in contract.read_results(folder)]

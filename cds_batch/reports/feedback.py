@@ -30,7 +30,7 @@ from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import SchoolResult
 from cds_batch.core.text import ascii_slug
 
-SHEET = "Phản hồi"
+from cds_batch.reports.contract import FEEDBACK_SHEET as SHEET, FEEDBACK_SUFFIX as SUFFIX
 VALID_LINE = "Hồ sơ hợp lệ, không cần sửa."
 WIDTHS = (6, 11, 18, 9, 9, 46)       # A..F; tables merge B:C, D:F or E:F where a cell needs room
 LABEL_W, VALUE_W, NAME_W, TEXT_W = sum(WIDTHS[:3]), sum(WIDTHS[3:]), sum(WIDTHS[1:3]), sum(WIDTHS[4:])
@@ -39,7 +39,6 @@ _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 # "spawn" workers paid off from about 250 files (4 ms each) on the 2-core Linux VM
 # (benchmarks/bench_reports.py); Windows starts processes several times slower, hence the margin.
 SERIAL_BELOW = 500
-SUFFIX = "_phan-hoi.xlsx"
 CODE_MAX = 60   # characters of the code part of a file name; a longer code is cut and gets a hash
 
 

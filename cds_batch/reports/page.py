@@ -22,7 +22,7 @@ from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition
 from cds_batch.reports.recognition_list import LEVELS, Listed, Section, sections, summary
 
-PAGE_FILE = "ket-qua-cong-nhan.html"
+from cds_batch.reports.contract import PAGE_FILE as PAGE_FILE  # noqa: F401  (imported from here)
 TITLE = "Kết quả công nhận mức độ chuyển đổi số"
 NOT_RECOGNISED = "Chưa công nhận"
 NONE = "—"   # a level the office did not recognise

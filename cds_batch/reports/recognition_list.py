@@ -23,8 +23,7 @@ from cds_batch.reports.tables import Cell, Column, Look
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.checking.score import SchoolResult
 
-RECOGNITION_FILE = "danh-sach-cong-nhan.xlsx"
-SHEET = "Danh sách công nhận"
+from cds_batch.reports.contract import RECOGNITION_FILE as RECOGNITION_FILE, RECOGNITION_SHEET as SHEET  # noqa: F401
 TITLE = "DANH SÁCH TRƯỜNG ĐƯỢC CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI SỐ"
 SIGNER = "TRƯỞNG PHÒNG"
 LEVELS = (3, 2, 1)   # the order of the sections: the highest level first, as the decisions list them

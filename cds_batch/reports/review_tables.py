@@ -17,7 +17,8 @@ from cds_batch.reports.tables import Cell, Column, Look, Table, group_ids
 from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import SchoolResult
 
-SHEET_RECOGNITION, SHEET_DIFFERENCES = "Công nhận", "Điều chỉnh đánh giá ngoài"
+from cds_batch.reports.contract import SHEET_DIFFERENCES as SHEET_DIFFERENCES  # noqa: F401  (imported from here)
+from cds_batch.reports.contract import SHEET_RECOGNITION as SHEET_RECOGNITION  # noqa: F401
 
 
 def recognition_table(recognition: Recognition, rubrics: Sequence[Rubric]) -> Table:

@@ -20,11 +20,14 @@ from xlsxwriter.utility import xl_col_to_name, xl_range
 from cds_batch.core.numbers import decimal_text
 from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District, Status
-from cds_batch.reports.data_files import payload_chunks, school_object
-from cds_batch.province.rollup import PAYLOAD_SHEET
+from cds_batch.reports.contract import (
+    PAYLOAD_SHEET, SHEET_CHANGES, SHEET_CRITERIA, SHEET_DIFFERENCES, SHEET_FIX, SHEET_LEDGER, SHEET_MISSING,
+    SHEET_OVERVIEW, SHEET_RECOGNITION, SHEET_STATS, payload_cells
+)
+from cds_batch.reports.data_files import school_object
 from cds_batch.reports.book import Book, TextSheet
 from cds_batch.district.recognition import Recognition
-from cds_batch.reports.review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION, differences_table, recognition_table
+from cds_batch.reports.review_tables import differences_table, recognition_table
 from cds_batch.reports.summary_sheets import write_criteria, write_stats
 from cds_batch.reports.tables import (
     PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table
@@ -32,11 +35,7 @@ from cds_batch.reports.tables import (
 from cds_batch.district.rounds import Change
 from cds_batch.rubric.model import Rubric
 
-__all__ = ["overview_table", "write_summary"]
-
-SHEET_OVERVIEW, SHEET_STATS, SHEET_CRITERIA = "Tổng hợp", "Thống kê", "Chi tiết tiêu chí"
-SHEET_FIX, SHEET_MISSING, SHEET_CHANGES, SHEET_LEDGER = ("Cần sửa", "Chưa nộp", "Thay đổi so với đợt trước",
-                                                         "Sổ nhận file")
+__all__ = ["SHEET_FIX", "overview_table", "write_summary"]   # the web page imports SHEET_FIX from here
 
 
 def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *, office: str, round_label: str,
@@ -99,12 +98,12 @@ def _write_payload(book: Book, district: District, office: str, recognition: Rec
 
 
 def payload_rows(district: District, office: str, recognition: Recognition | None = None) -> Iterator[str]:
-    """The cells of the hidden results sheet: `province.payload_rows(results(district, office, recognition))`.
+    """The cells of the hidden results sheet: `contract.payload_cells` of `data_files.results(district, ...)`.
 
     Made one school at a time, not from the list of every school's object and the whole JSON text
     (together about 200 MB at 45,000 schools).
     """
-    return payload_chunks(school_object(row, office, recognition) for row in district.schools)
+    return payload_cells(school_object(row, office, recognition) for row in district.schools)
 
 
 def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title: str, note: str, empty: str) -> None:

@@ -48,7 +48,7 @@ from cds_batch.reports.book import FONT_SIZE, Book, height
 from cds_batch.reports.tables import Column
 from cds_batch.rubric.model import Criterion, Kind, Rubric
 
-REVIEW_FILE = "danh-gia-ngoai.xlsx"
+from cds_batch.reports.contract import REVIEW_FILE as REVIEW_FILE  # noqa: F401  (imported from here)
 KIND = "review"
 LAYOUT_VERSION = "1"
 SHEET_CRITERIA, SHEET_SCHOOLS, SHEET_META = "Đánh giá tiêu chí", "Kết luận", "_cds_review"
