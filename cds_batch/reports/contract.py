@@ -20,6 +20,7 @@ SUMMARY = "tong-hop.xlsx"                # the summary workbook leaders read and
 SUMMARY_CSV = "tong-hop.csv"             # its overview sheet, UTF-8 with BOM for Excel
 RESULTS = "results.json"                 # one `SchoolRecord` per school
 LEDGER = "ledger.json"                   # one object per input entry
+FINDINGS = "findings.json"               # one `FindingRow` per finding and per ledger entry not used
 FEEDBACK = "phan-hoi"                    # folder of the schools' feedback workbooks
 FEEDBACK_SUFFIX = "_phan-hoi.xlsx"       # '<mã trường>_phan-hoi.xlsx'
 REVIEW_FILE = "danh-gia-ngoai.xlsx"      # the evaluators' workbook (split: danh-gia-ngoai-<n>.xlsx)
@@ -138,6 +139,65 @@ def read_results(folder: Path) -> list[SchoolRecord]:
         (`RecordVersionError`, with the Vietnamese reason, for a newer version).
     """
     return _checked(json.loads((folder / RESULTS).read_text(encoding="utf-8")))
+
+
+# --- The ledger.json entry ------------------------------------------------------------------------
+class LedgerRecord(TypedDict):
+    """One input entry of ledger.json, as `reports.data_files.ledger` writes it."""
+
+    source: str
+    name: str
+    parent: str | None
+    kind: str
+    size: int
+    sha256: str
+    received_at: str          # ISO 8601 with its offset
+    time_source: str          # an `intake.discover.TimeSource` value
+    sender: str | None
+    fate: str                 # an `intake.discover.Fate` value
+    school_code: str | None
+    reason: str
+
+
+def read_ledger(folder: Path) -> list[LedgerRecord]:
+    """The entries of the ledger.json in `folder`.
+
+    :raises OSError: the file cannot be read; ValueError: it is not a list of entries.
+    """
+    data = json.loads((folder / LEDGER).read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        raise ValueError(f"{LEDGER} không phải danh sách các tệp")
+    return data
+
+
+# --- The findings.json row ------------------------------------------------------------------------
+class FindingRow(TypedDict):
+    """One row of findings.json (`reports.findings_file` writes them; the keys are explained there)."""
+
+    kind: str                  # "finding" | "ledger"
+    school_code: str
+    school_name: str
+    file: str
+    sheet: str | None
+    cell: str | None
+    code: str | None
+    severity: str | None       # "error" | "warning" | "info"
+    message: str | None
+    value: Any
+    fate: str
+    reason: str | None
+    to_fix: bool
+
+
+def read_findings(folder: Path) -> list[FindingRow]:
+    """The rows of the findings.json in `folder` (a run's output folder).
+
+    :raises OSError: the file cannot be read; ValueError: it is not a list of rows.
+    """
+    data = json.loads((folder / FINDINGS).read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ValueError(f"{FINDINGS} không phải danh sách các dòng")
+    return data
 
 
 # --- The payload sheet ---------------------------------------------------------------------------

@@ -23,16 +23,15 @@ Rows are in the sheet's order (school, file, severity, position), the others slo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from cds_batch.checking.examine import Submission
 from cds_batch.core.findings import Severity
 from cds_batch.district.consolidate import District
 from cds_batch.intake.discover import Fate
+from cds_batch.reports.contract import FINDINGS, FindingRow
 from cds_batch.reports.data_files import write_json
 from cds_batch.reports.tables import FATE_LABELS
 
-FINDINGS_FILE = "findings.json"
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}   # errors first, as on the sheet
 _ON_SHEET = (Severity.ERROR, Severity.WARNING)                        # what the "Cần sửa" sheet lists
 _LEDGER_RANK = 3                                                     # an entry's own row after its findings
@@ -40,14 +39,14 @@ _LEDGER_RANK = 3                                                     # an entry'
 Key = tuple[int, str, int, int]
 
 
-def findings_rows(district: District) -> list[dict[str, Any]]:
+def findings_rows(district: District) -> list[FindingRow]:
     """Every row of findings.json, in order (see the module's docstring)."""
     order = {row.info.code: n for n, row in enumerate(district.schools)}
 
     def school(code: str) -> int:   # the school's place on the sheet; files of no known school last
         return order.get(code, len(order)) if code else len(order)
 
-    keyed: list[tuple[Key, dict[str, Any]]] = []
+    keyed: list[tuple[Key, FindingRow]] = []
     names: dict[str, str] = {}
     listed_alone: set[str] = set()   # unplaced files with no error: their ledger reason is their fix row
     for code, name, fate, s in _submissions(district):
@@ -89,7 +88,7 @@ def _submissions(district: District) -> list[tuple[str, str, Fate, Submission]]:
     return read
 
 
-def fix_cells(row: dict[str, Any]) -> tuple[str, str, str, str, str, str, str]:
+def fix_cells(row: FindingRow) -> tuple[str, str, str, str, str, str, str]:
     """A `to_fix` row as the "Cần sửa" sheet prints it: school code, school name, file, place
     ('Nhóm 1!E7'), code, severity label, message (a ledger row: its fate's label and reason, an error)."""
     code, name, file = (str(row.get(k) or "") for k in ("school_code", "school_name", "file"))
@@ -105,4 +104,4 @@ def fix_cells(row: dict[str, Any]) -> tuple[str, str, str, str, str, str, str]:
 
 def write_findings(out: Path, district: District) -> None:
     """findings.json in the run's output folder, atomically, in the style of the run's other JSON."""
-    write_json(out / FINDINGS_FILE, findings_rows(district))
+    write_json(out / FINDINGS, findings_rows(district))

@@ -9,24 +9,22 @@ what the run wrote, so a run typed on the command line shows the same way.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
 
 from cds_batch.district.consolidate import Status
-from cds_batch.reports.data_files import read_results
 from cds_batch.pipeline.use_cases import UNUSABLE
-from cds_batch.reports.page import PAGE_FILE
-from cds_batch.reports.recognition_list import RECOGNITION_FILE
-from cds_batch.reports.findings_file import FINDINGS_FILE, fix_cells
+from cds_batch.reports.contract import (
+    FEEDBACK, PAGE_FILE, RECOGNITION_FILE, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_findings, read_ledger,
+    read_results,
+)
+from cds_batch.reports.findings_file import fix_cells
 from cds_batch.reports.tables import FATE_LABELS
-from cds_batch.pipeline.district_run import CSV, FEEDBACK, LEDGER, RESULTS, SUMMARY
 from cds_batch.pipeline.review_outputs import OUR_NAMES as REVIEW_NAMES
 
-DOWNLOADABLE = (SUMMARY, CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
+DOWNLOADABLE = (SUMMARY, SUMMARY_CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def has_results(out: Path) -> bool:
 def load_view(out: Path) -> RunView:
     """The view of the run in `out`; OSError or ValueError when its results.json is not readable."""
     data = read_results(out)
-    schools = [_line(s) for s in data if isinstance(s, dict)]
+    schools = [_line(s) for s in data]
     counts = Counter(s.status for s in schools)
     fixes: dict[str, list[FixLine]] = defaultdict(list)
     loose: list[FixLine] = []
@@ -99,7 +97,7 @@ def load_view(out: Path) -> RunView:
     feedback = sorted((out / FEEDBACK).glob("*.xlsx")) if (out / FEEDBACK).is_dir() else []
     return RunView(written, schools, sorted({gid for s in schools for gid in s.groups}),
                    {status.value: counts[status.value] for status in Status}, dict(fixes), loose,
-                   _unusable(out / LEDGER), downloads(out), len(feedback))
+                   _unusable(out), downloads(out), len(feedback))
 
 
 def downloads(out: Path) -> list[str]:
@@ -118,14 +116,13 @@ def may_download(name: str) -> bool:
 def fix_lines(out: Path) -> list[FixLine]:
     """The rows of the summary's 'Cần sửa' sheet, from the run's findings.json; none when it cannot be read."""
     try:
-        rows = json.loads((out / FINDINGS_FILE).read_text(encoding="utf-8"))
+        rows = read_findings(out)
     except (OSError, ValueError):
         return []
-    return [FixLine(*fix_cells(r)) for r in rows if isinstance(r, dict) and r.get("to_fix")] \
-        if isinstance(rows, list) else []
+    return [FixLine(*fix_cells(r)) for r in rows if r.get("to_fix")]
 
 
-def _line(s: dict[str, Any]) -> SchoolLine:
+def _line(s: SchoolRecord) -> SchoolLine:
     status = str(s.get("status") or "")
     label = Status(status).label if status in Status._value2member_map_ else status
     groups = {}
@@ -140,12 +137,12 @@ def _line(s: dict[str, Any]) -> SchoolLine:
                       int(s.get("warnings") or 0), str(s.get("source") or ""))
 
 
-def _unusable(ledger: Path) -> list[dict[str, str]]:
+def _unusable(out: Path) -> list[dict[str, str]]:
     try:
-        entries: Sequence[Any] = json.loads(ledger.read_text(encoding="utf-8"))
+        entries = read_ledger(out)
     except (OSError, ValueError):
         return []
     labels = {fate.value: label for fate, label in FATE_LABELS.items()}
     return [{"source": str(e.get("source")), "fate": labels.get(str(e.get("fate")), str(e.get("fate"))),
              "reason": str(e.get("reason") or "")}
-            for e in entries if isinstance(e, dict) and e.get("fate") in {f.value for f in UNUSABLE}]
+            for e in entries if e.get("fate") in {f.value for f in UNUSABLE}]

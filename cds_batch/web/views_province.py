@@ -6,12 +6,10 @@ through `prepare.province_roll_up`, the command's own code: reading summaries ta
 """
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
@@ -20,6 +18,7 @@ from cds_batch.core.errors import CdsBatchError
 from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
 from cds_batch.pipeline.use_cases import province_roll_up
 from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
+from cds_batch.reports.contract import SchoolRecord, read_results
 from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, RESULTS
 from cds_batch.core.text import clean
 from cds_batch.web.state import error_page, state
@@ -109,11 +108,10 @@ def _busy() -> Response:
 def _districts(results: Path) -> list[DistrictStats]:
     """The ranking of the last roll-up, from the results.json it wrote (grouped again by district)."""
     try:
-        schools = json.loads(results.read_text(encoding="utf-8"))
+        schools = read_results(results.parent)
     except (OSError, ValueError):
         return []
-    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for s in schools if isinstance(schools, list) else []:
-        if isinstance(s, dict):
-            by[str(s.get("district") or "")].append(s)
+    by: dict[str, list[SchoolRecord]] = defaultdict(list)
+    for s in schools:
+        by[str(s.get("district") or "")].append(s)
     return list(roll_up([DistrictReport(name, name, "", tuple(group)) for name, group in sorted(by.items())]).districts)
