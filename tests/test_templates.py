@@ -279,12 +279,13 @@ def test_a_pool_writes_the_same_files_in_the_same_order_as_one_process(tmp_path)
 
 
 def test_short_rosters_are_written_without_starting_workers(tmp_path, monkeypatch):
+    import cds_batch.core.parallel as parallel
     import cds_batch.templates.writer as T
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started")
 
-    monkeypatch.setattr(T, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
     rubric = load_rubric("quan7-mamnon-2023")
     wanted = [("r", None)] + [("r", SCHOOL.__class__(code=str(79001 + i), name="A"))
                               for i in range(T.SERIAL_BELOW - 2)]

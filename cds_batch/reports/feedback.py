@@ -10,15 +10,13 @@ A4 portrait, one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from cds_batch.core.numbers import sheet_number
 from cds_batch.core.atomic import atomic_path, bounded, distinct_names
+from cds_batch.core.parallel import pool_size, spawn_map
 from cds_batch.district.consolidate import SchoolRow, Status
 from cds_batch.intake.containers import local_time
 from cds_batch.core.findings import Finding, Severity
@@ -102,22 +100,13 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     """
     todo = [(row, (names or {}).get(row.info.code), (returned or {}).get(row.info.code))
             for row in rows if row.used is not None]
-    if jobs is None:
-        jobs = 1 if len(todo) < SERIAL_BELOW else os.cpu_count() or 1
-    if jobs == 1 or len(todo) < 2:
+    workers = pool_size(jobs, len(todo), SERIAL_BELOW)
+    if workers == 1:
         return [_write_one(row, rubrics, folder, office, round_label, name, back) for row, name, back in todo]
-    workers = min(jobs, len(todo))
-    # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare; at least 4 chunks per
-    # worker, so that the workers finish together.
-    chunk = max(1, min(64, len(todo) // (4 * workers)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(dict(rubrics), folder, office, round_label)) as pool:
-        try:
-            return list(pool.map(_write_in_worker, [(_slim(row), name, back) for row, name, back in todo],
-                                 chunksize=chunk))
-        except BaseException:
-            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
-            raise
+    # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare.
+    slim = [(_slim(row), name, back) for row, name, back in todo]
+    return list(spawn_map(_write_in_worker, slim, workers=workers, max_chunk=64, initializer=_init_worker,
+                          initargs=(dict(rubrics), folder, office, round_label)))
 
 
 def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str,

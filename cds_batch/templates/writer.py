@@ -8,12 +8,9 @@ Deterministic: the same inputs give byte-identical files (fixed document date, f
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import xlsxwriter
 
@@ -23,6 +20,7 @@ from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from cds_batch.core.atomic import atomic_path, bounded, distinct_names, safe_stem
 from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.parallel import pool_size, spawn_map
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric
 from cds_batch.templates.text import Issue, guide_lines, row_height, rule_text
@@ -85,25 +83,17 @@ def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple
         _contract(rubric)
     names = template_names(rubrics, wanted, issue.round_label)
     jobs_named = [(key, school, name) for (key, school), name in zip(wanted, names)]
-    if jobs is None:
-        jobs = 1 if len(wanted) < SERIAL_BELOW else os.cpu_count() or 1
-    written: Iterator[Path]
-    if jobs == 1 or len(wanted) < 2:
+    workers = pool_size(jobs, len(wanted), SERIAL_BELOW)
+    written: Iterable[Path]
+    if workers == 1:
         written = (write_school_template(rubrics[key], out_dir, school, issue, name)
                    for key, school, name in jobs_named)
-        return [_report(p, on_done) for p in written]
-    workers = min(jobs, len(wanted))
-    # Chunks of a few files: each costs ~30 ms, so the round trip per chunk is noise, and small
-    # chunks keep both workers busy to the end and the progress bar moving.
-    chunk = max(1, min(8, len(wanted) // (4 * workers)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(dict(rubrics), out_dir, issue)) as pool:
-        try:
-            written = pool.map(_write_in_worker, jobs_named, chunksize=chunk)
-            return [_report(p, on_done) for p in written]
-        except BaseException:
-            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
-            raise
+    else:
+        # Chunks of a few files: each costs ~30 ms, so the round trip per chunk is noise, and small
+        # chunks keep both workers busy to the end and the progress bar moving.
+        written = spawn_map(_write_in_worker, jobs_named, workers=workers, max_chunk=8, initializer=_init_worker,
+                            initargs=(dict(rubrics), out_dir, issue))
+    return [_report(p, on_done) for p in written]
 
 
 def _report(path: Path, on_done: Callable[[Path], None] | None) -> Path:
