@@ -31,7 +31,7 @@ from cds_batch.rubric.roster import SchoolInfo, check_roster
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
 from cds_batch.pipeline.district_run import FEEDBACK, PROVINCE_SUMMARY, SUMMARY, Progress, RunReport, run_district
 from cds_batch.templates.text import Issue
-from cds_batch.templates.writer import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
+from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
 from cds_batch.core.text import clean
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70

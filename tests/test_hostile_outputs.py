@@ -33,7 +33,9 @@ from cds_batch.reports.book import Book, header_text, small
 from cds_batch.reports.feedback import SUFFIX, feedback_filename, feedback_names
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.text import Issue
-from cds_batch.templates.writer import template_filename, write_school_templates, write_template
+from cds_batch.templates.batch import write_school_templates
+from cds_batch.templates.naming import template_filename
+from cds_batch.templates.writer import write_template
 
 from .hostile_helpers import (AT, COMMAND, HOSTILE, HOSTILE_FILE, HYPERLINK, MINUS, NATIONAL, PLUS, ROOT, ROSTER,
                               SENDER, Inbox, build_inbox, check_inputs_safe, copy_of, digests, write_roster)
