@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from cds_batch.review import write as B
+from cds_batch.review import layout as B
+from cds_batch.review.spool import Spool
+from cds_batch.review.write import reviewed_rows, write_review
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.findings import render
 from cds_batch.core.cells import a1
@@ -72,7 +74,7 @@ def district(tmp_path_factory):
 @pytest.fixture(scope="module")
 def review_file(district, tmp_path_factory):
     path = tmp_path_factory.mktemp("review") / B.REVIEW_FILE
-    B.write_review(B.reviewed_rows(district.district), district.rubrics, path, office=OFFICE, round_label=ROUND)
+    write_review(reviewed_rows(district.district), district.rubrics, path, office=OFFICE, round_label=ROUND)
     return path
 
 
@@ -81,7 +83,7 @@ def read(path, district, *, rubrics=None, round_label=ROUND):
 
 
 def scored(district):
-    return {row.info.code: row for row in B.reviewed_rows(district.district)}
+    return {row.info.code: row for row in reviewed_rows(district.district)}
 
 
 def expected_result(district, code, typed_values):
@@ -149,23 +151,24 @@ def test_the_yellow_columns_are_yellow_in_the_table_only(review_file):
 
 def test_the_same_district_gives_the_same_bytes(district, review_file, tmp_path):
     again = tmp_path / B.REVIEW_FILE
-    B.write_review(B.reviewed_rows(district.district), district.rubrics, again, office=OFFICE, round_label=ROUND)
+    write_review(reviewed_rows(district.district), district.rubrics, again, office=OFFICE, round_label=ROUND)
     assert again.read_bytes() == review_file.read_bytes()
 
 
 def test_a_spool_of_the_schools_gives_the_same_bytes(district, review_file, tmp_path):
     """A province's workbook process reads its schools back from a spool, one at a time."""
-    rows = B.reviewed_rows(district.district)
-    spool = B.Spool.write(rows, {r.id: r for r in district.rubrics}, tmp_path / "schools.pickle")
+    rows = reviewed_rows(district.district)
+    spool = Spool.write(rows, {r.id: r for r in district.rubrics}, tmp_path / "schools.pickle")
     assert spool.schools == len(rows) and list(spool) == rows
     again = tmp_path / B.REVIEW_FILE
-    B.write_review(spool, district.rubrics, again, office=OFFICE, round_label=ROUND)
+    write_review(spool, district.rubrics, again, office=OFFICE, round_label=ROUND)
     assert again.read_bytes() == review_file.read_bytes()
 
 
 def test_the_identity_is_stored_as_named_cells_and_as_properties(district, review_file):
     names = read_names(review_file)
-    assert {k: names[k][0] for k in B.SCALAR_KEYS} == {k: B.SHEET_META for k in B.SCALAR_KEYS}
+    scalars = (B.K_KIND, B.K_VERSION, B.K_ROUND, B.K_OFFICE, B.K_TOOL)
+    assert {k: names[k][0] for k in scalars} == {k: B.SHEET_META for k in scalars}
     props = {p.name: p.value for p in openpyxl.load_workbook(review_file).custom_doc_props.props}
     assert props[B.K_KIND] == "review" and props[B.K_ROUND] == ROUND and props[B.K_OFFICE] == OFFICE
     assert {k: v for k, v in props.items() if k.startswith(B.RUBRIC_PROPERTY)} == {

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from cds_batch.core.numbers import decimal_text, value_text
-from cds_batch.review import write as B
+from cds_batch.review import layout as B
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, parse_flag, parse_number
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.findings import Code, Finding, finding
