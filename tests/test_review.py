@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from cds_batch.reports.labels import CONDITION_MAX
 from cds_batch.review import layout as B
 from cds_batch.review.spool import Spool
 from cds_batch.review.write import reviewed_rows, write_review
@@ -115,7 +116,7 @@ def test_one_row_per_criterion_of_every_scored_school_with_its_own_points_and_ev
         claimed = ("Đạt" if c.met else "Không đạt") if c.kind is Kind.CONDITION else c.claimed
         assert (own if isinstance(own, str) else Fraction(str(own))) == claimed, key
     assert got[("79909", "1.3.1")][cols[B.H_EVIDENCE]].startswith("MC-1.3.1-01: Tên phần mềm, đường link (")
-    assert got[("79909", "1.1")][cols[B.H_MAX]] == B.CONDITION_MAX
+    assert got[("79909", "1.1")][cols[B.H_MAX]] == CONDITION_MAX
 
 
 def test_sorting_is_allowed_because_every_body_cell_is_unlocked_and_only_titles_and_headers_are_locked(review_file):

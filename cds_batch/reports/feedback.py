@@ -22,6 +22,7 @@ from cds_batch.intake.containers import local_time
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.recognition import SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, height
+from cds_batch.reports.labels import ROW_NO
 from cds_batch.reports.review_tables import shown
 from cds_batch.reports.tables import TIME_SOURCE_LABELS, place
 from cds_batch.rubric.model import Rubric
@@ -187,7 +188,7 @@ class _Page:
         detail = f"{s.errors} lỗi, {s.warnings} cảnh báo"
         if self.row.status is Status.UNLISTED:
             detail += "; mã trường không có trong danh sách của Phòng"
-        self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(status))
+        self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(self.row.status))
         r = self.rubric
         self.pair("Bộ chỉ số", f"{r.name} ({r.id}, phiên bản {r.version})" if r else s.rubric_id or "Không rõ")
         if self.row.superseded:
@@ -235,7 +236,7 @@ class _Page:
         ws, b = self.ws, self.book
         b.line(ws, self.r, "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT (ĐÁNH GIÁ NGOÀI)", 5, "subtitle", sum(WIDTHS))
         self.r += 1
-        self.pair("Kết luận", decision_label(returned.decision), b.coloured(decision_label(returned.decision)))
+        self.pair("Kết luận", decision_label(returned.decision), b.coloured())   # decisions are not coloured
         if returned.reviewer:
             self.pair("Người đánh giá", returned.reviewer)
         if returned.comment:
@@ -246,7 +247,7 @@ class _Page:
         if not returned.remarks:
             return
         head = b.fmt("head")
-        for col, text in enumerate(("STT", "Mã tiêu chí", "Tiêu chí", "Tự đánh giá", "Đánh giá ngoài", "Nhận xét")):
+        for col, text in enumerate((ROW_NO, "Mã tiêu chí", "Tiêu chí", "Tự đánh giá", "Đánh giá ngoài", "Nhận xét")):
             ws.write_string(self.r, col, text, head)
         self.r += 1
         for n, x in enumerate(returned.remarks, start=1):
@@ -275,7 +276,7 @@ class _Page:
         b.line(ws, self.r + 1, note, 5, "note", sum(WIDTHS))
         self.r += 2
         head = b.fmt("head")
-        for col, text in enumerate(("STT", "Mức độ", "Vị trí", "Mã")):
+        for col, text in enumerate((ROW_NO, "Mức độ", "Vị trí", "Mã")):
             ws.write_string(self.r, col, text, head)
         ws.merge_range(self.r, 4, self.r, 5, "Nội dung", head)
         ws.repeat_rows(self.r)
@@ -287,7 +288,7 @@ class _Page:
         ws, b = self.ws, self.book
         where = place(f) or f.file
         ws.write_number(self.r, 0, n, b.fmt("int"))
-        ws.write_string(self.r, 1, f.severity.value, b.coloured(f.severity.value))
+        ws.write_string(self.r, 1, f.severity.value, b.coloured(f.severity))
         ws.write_string(self.r, 2, where, b.fmt("wrap"))
         ws.write_string(self.r, 3, f.code.name, b.fmt("code"))
         ws.merge_range(self.r, 4, self.r, 5, f.message, b.fmt("wrap"))

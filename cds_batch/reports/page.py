@@ -20,6 +20,7 @@ from typing import Iterator, Sequence
 from cds_batch.core.atomic import write_text_atomic
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition
+from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.recognition_list import LEVELS, Listed, Section, sections, summary
 
 PAGE_FILE = "ket-qua-cong-nhan.html"
@@ -27,7 +28,7 @@ TITLE = "Kết quả công nhận mức độ chuyển đổi số"
 NOT_RECOGNISED = "Chưa công nhận"
 NONE = "—"   # a level the office did not recognise
 # (header, sorts as numbers); the table's columns in order.
-HEADERS = (("STT", True), ("Mã trường", False), ("Tên trường", False), ("Xã/Phường", False),
+HEADERS = ((ROW_NO, True), (SCHOOL_CODE, False), (SCHOOL_NAME, False), ("Xã/Phường", False),
            ("Nhóm 1 (dạy, học)", True), ("Nhóm 2 (quản trị)", True), ("Mức chung", True), ("Kết quả", False))
 NAME_COLUMN = 2
 

@@ -19,6 +19,7 @@ from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, RowLook, height
+from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.tables import Cell, Column, Look
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.checking.score import SchoolResult
@@ -29,7 +30,7 @@ TITLE = "DANH SÁCH TRƯỜNG ĐƯỢC CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI 
 SIGNER = "TRƯỞNG PHÒNG"
 LEVELS = (3, 2, 1)   # the order of the sections: the highest level first, as the decisions list them
 ROMAN = ("I", "II", "III", "IV")
-COLUMNS = (Column("STT", 5, Look.INT), Column("Mã trường", 9, Look.CODE), Column("Tên trường", 34, Look.WRAP),
+COLUMNS = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 34, Look.WRAP),
            Column("Xã/Phường", 21, Look.WRAP), Column("Nhóm 1 (dạy, học)", 9, Look.LEVEL),
            Column("Nhóm 2 (quản trị)", 9, Look.LEVEL), Column("Chung", 8, Look.LEVEL),
            Column("Ghi chú", 21, Look.WRAP))

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from cds_batch.core.numbers import sheet_number
 from cds_batch.district.consolidate import District, SchoolRow, Status
 from cds_batch.rubric.model import Group, Kind, Rubric
+from cds_batch.reports.labels import CONDITION_MAX_SHORT, MET, NOT_MET, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.tables import NO_LEVEL_OF_EDUCATION, Cell, Column, Look, Table
 from cds_batch.checking.score import CriterionScore, SchoolResult
 
@@ -22,7 +23,6 @@ COUNTED_NOTE = ("Chỉ tính các trường trong danh sách đã nộp: trạng
                 "sửa là mức tạm tính). Không tính trường chưa nộp và trường ngoài danh sách. 'Chưa xếp mức': "
                 "tệp chưa chấm được.")
 UNRATED = "Chưa xếp mức"
-MET, NOT_MET, CONDITION_MAX = "Đạt", "Không đạt", "ĐK"
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class _Scored:
 
 
 def _part(group: Group, scored: list[_Scored]) -> CriterionPart:
-    columns = [Column("Mã trường", 9, Look.CODE), Column("Tên trường", 22, Look.WRAP),
+    columns = [Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 22, Look.WRAP),
                Column("Trạng thái", 9, Look.STATUS)]
     tops: list[Fraction | None] = []   # None: a condition
     values: list[list[Fraction | bool | None]] = [[] for _ in scored]
@@ -157,7 +157,7 @@ def _part(group: Group, scored: list[_Scored]) -> CriterionPart:
         column = [vals[j] for vals in values if vals[j] is not None]
         averages.append(_average(column) if top is not None else None)
         shares.append(_share_full(column, top))
-    maxima = tuple(CONDITION_MAX if top is None else sheet_number(top) for top in tops)
+    maxima = tuple(CONDITION_MAX_SHORT if top is None else sheet_number(top) for top in tops)
     return CriterionPart(group.id, group.name, Table(tuple(columns), rows), maxima, tuple(averages), tuple(shares))
 
 

@@ -8,6 +8,7 @@ Out: the constants, and the two notes that tell evaluators how to fill the sheet
 from __future__ import annotations
 
 from cds_batch.district.recognition import Decision
+from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.tables import Column
 
 REVIEW_FILE = "danh-gia-ngoai.xlsx"
@@ -16,12 +17,11 @@ LAYOUT_VERSION = "1"
 SHEET_CRITERIA, SHEET_SCHOOLS, SHEET_META = "Đánh giá tiêu chí", "Kết luận", "_cds_review"
 
 # Header texts: the reader finds the header row and every column by them.
-H_SCHOOL, H_NAME, H_GROUP, H_CODE, H_CRITERION = "Mã trường", "Tên trường", "Nhóm", "Mã tiêu chí", "Tiêu chí"
+H_SCHOOL, H_NAME, H_GROUP, H_CODE, H_CRITERION = SCHOOL_CODE, SCHOOL_NAME, "Nhóm", "Mã tiêu chí", "Tiêu chí"
 H_ANSWER, H_SELF, H_MAX, H_EVIDENCE = "Trường tự đánh giá", "Điểm tự đánh giá", "Điểm tối đa", "Minh chứng trường nêu"
 H_POINTS, H_COMMENT = "Điểm đánh giá ngoài", "Nhận xét của người đánh giá"
 H_RUBRIC, H_STATUS, H_OVERALL = "Bộ chỉ số", "Tình trạng hồ sơ", "Mức chung tự đánh giá"
 H_DECISION, H_REVIEWER, H_NOTE = "Quyết định", "Người đánh giá", "Nhận xét"
-CONDITION_MAX = "Điều kiện"   # the maximum cell of a condition row: its value is Đạt / Không đạt
 
 # Identity: key in column A of the hidden sheet, values from column B on; a defined name on each value.
 K_KIND, K_VERSION, K_ROUND, K_OFFICE, K_TOOL = ("CDS_REVIEW_KIND", "CDS_REVIEW_VERSION", "CDS_ROUND", "CDS_OFFICE",

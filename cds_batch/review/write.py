@@ -44,9 +44,10 @@ from cds_batch.district.consolidate import District, SchoolRow, Status
 from cds_batch.district.recognition import Decision, Review
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, item_key, parse_flag, parse_number
 from cds_batch.reports.book import FONT_SIZE, Book, height
+from cds_batch.reports.labels import CONDITION_MAX
 from cds_batch.reports.tables import Column
 from cds_batch.review.layout import (
-    CONDITION_MAX, CRITERIA_COLUMNS, CRITERIA_NOTE, H_CODE, H_DECISION, H_MAX, H_NAME, H_NOTE, H_OVERALL, H_POINTS,
+    CRITERIA_COLUMNS, CRITERIA_NOTE, H_CODE, H_DECISION, H_MAX, H_NAME, H_NOTE, H_OVERALL, H_POINTS,
     H_REVIEWER, H_RUBRIC, H_SCHOOL, H_SELF, H_STATUS, K_CRITERION, K_KIND, K_OFFICE, K_ROUND, K_RUBRIC, K_SCHOOL,
     K_TOOL, K_VERSION, KIND, LAYOUT_VERSION, N_CRITERIA, N_SCHOOLS, RUBRIC_PROPERTY, SCHOOLS_NOTE, SHEET_CRITERIA,
     SHEET_META, SHEET_SCHOOLS)
