@@ -24,11 +24,11 @@ from cds_batch.review import layout as B
 from cds_batch.review.spool import Spool
 from cds_batch.review.write import reviewed_rows, write_review
 from cds_batch.core.errors import CdsBatchError
-from cds_batch.core.findings import render
+from cds_batch.core.findings import Code, render
 from cds_batch.core.cells import a1
 from cds_batch.reading.defined_names import read_names
 from cds_batch.district.recognition import CriterionReview, Decision, Review, SchoolDecision, recognise
-from cds_batch.review.read import CODES, Problem, read_review
+from cds_batch.review.read import read_review
 from cds_batch.rubric.model import Kind, compute_hash
 from cds_batch.checking.score import score
 from cds_batch.core.text import fold
@@ -50,11 +50,11 @@ POINTS = """
 """
 # Values that cannot be used: each is a finding and is ignored.
 UNUSABLE = """
-| Mã trường | Mã tiêu chí | Điểm đánh giá ngoài | problem        |
-| 79801     | 1.3.1       | 7                   | OUT_OF_RANGE   |
-| 79801     | 1.4         | nhiều               | NOT_UNDERSTOOD |
-| 79803     | 1.5.1       | -1                  | OUT_OF_RANGE   |
-| 79801     | 1.1         | Có lẽ               | NOT_UNDERSTOOD |
+| Mã trường | Mã tiêu chí | Điểm đánh giá ngoài | finding        |
+| 79801     | 1.3.1       | 7                   | V102           |
+| 79801     | 1.4         | nhiều               | V101           |
+| 79803     | 1.5.1       | -1                  | V102           |
+| 79801     | 1.1         | Có lẽ               | V101           |
 """
 DECISIONS = """
 | Mã trường | Quyết định      | Người đánh giá | Nhận xét                             |
@@ -221,11 +221,11 @@ def test_a_key_that_is_no_criterion_of_the_school_or_repeats_a_row_is_a_finding(
     review = read(edited(review_file, tmp_path, change), district)
     col = marks["col"]
     assert [(f.sheet, f.cell, f.code, f.message) for f in review.findings] == [
-        (B.SHEET_CRITERIA, f"{col}{marks['unknown']}", CODES[Problem.UNKNOWN_CRITERION],
-         render(CODES[Problem.UNKNOWN_CRITERION], {"value": "9.9", "detail": "bộ chỉ số qd4725-phothong của trường "
-                                                   "79901 không có tiêu chí này"})),
-        (B.SHEET_CRITERIA, f"{col}{marks['again']}", CODES[Problem.DUPLICATE],
-         render(CODES[Problem.DUPLICATE], {"detail": f"Trường 79901, tiêu chí 1.3.3 đã có ở dòng {marks['first']}"}))]
+        (B.SHEET_CRITERIA, f"{col}{marks['unknown']}", Code.V104,
+         render(Code.V104, {"value": "9.9", "detail": "bộ chỉ số qd4725-phothong của trường "
+                                     "79901 không có tiêu chí này"})),
+        (B.SHEET_CRITERIA, f"{col}{marks['again']}", Code.V105,
+         render(Code.V105, {"detail": f"Trường 79901, tiêu chí 1.3.3 đã có ở dòng {marks['first']}"}))]
     assert {(c.code, c.points) for c in review.criteria if c.school_code == "79901" and c.value is not None} == {
         ("1.3.3", Fraction(1))}
 
@@ -395,15 +395,15 @@ def test_unusable_values_are_findings_at_their_cells_and_are_ignored(district, e
     path = evaluated[0]
     review = read(path, district)
     expected = []   # (sheet, cell, code, value), the cells where the values are after the sort
-    for school, code, value, problem in table_rows(UNUSABLE):
+    for school, code, value, found in table_rows(UNUSABLE):
         _, cols, r = find_row(path, B.SHEET_CRITERIA, {B.H_SCHOOL: school, B.H_CODE: code})
-        expected.append((B.SHEET_CRITERIA, a1(r, cols[fold(B.H_POINTS)]), CODES[Problem[problem]], value))
+        expected.append((B.SHEET_CRITERIA, a1(r, cols[fold(B.H_POINTS)]), Code[found], value))
     _, cols, r = find_row(path, B.SHEET_SCHOOLS, {B.H_SCHOOL: "79801"})
-    expected.append((B.SHEET_SCHOOLS, a1(r, cols[fold(B.H_DECISION)]), CODES[Problem.UNKNOWN_DECISION], "Đồng ý"))
+    expected.append((B.SHEET_SCHOOLS, a1(r, cols[fold(B.H_DECISION)]), Code.V103, "Đồng ý"))
     got = [(f.sheet, f.cell, f.code, f.value) for f in review.findings]
     assert sorted(got, key=str) == sorted(expected, key=str)
     out_of_range = next(f for f in review.findings if f.value == "7")
-    assert out_of_range.message == render(CODES[Problem.OUT_OF_RANGE], {
+    assert out_of_range.message == render(Code.V102, {
         "value": "7", "detail": "1.3.1 (trường 79801)", "expected": "một số điểm từ 0 đến 6"})
     school = recognise(district.district, review, district.rubrics).school("79801")
     assert school.differences == () and school.result.groups == school.self_result.groups

@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 from cds_batch.core.atomic import encodable
 from cds_batch.form.layout import DOCUMENT_DATE
 from cds_batch.reports.labels import COLOURS, Word, label
-from cds_batch.reports.tables import Cell, Column, Look, Table
+from cds_batch.reports.tables import Column, Look, Table, TableCell
 
 FONT_SIZE = 12
 HEAD_BG, TOTAL_BG = "#D9E1F2", "#EDEDED"
@@ -131,7 +131,7 @@ class RowLook:
                              for i, c in enumerate(columns) if c.look in _WRAPPED)
         self.looks = tuple(c.look.value for c in columns)
 
-    def height(self, cells: Sequence[Cell]) -> float:
+    def height(self, cells: Sequence[TableCell]) -> float:
         """The height (points) of a row of `cells` that shows all its wrapped text."""
         n = len(cells)
         return height(*((v, w, size) for i, w, size in self.wrapped if i < n and isinstance(v := cells[i], str)))
@@ -234,7 +234,7 @@ class Book:
         ws.set_row(row, tall)
         return tall
 
-    def write_row(self, ws: Any, row: int, columns: Sequence[Column] | RowLook, cells: Sequence[Cell],
+    def write_row(self, ws: Any, row: int, columns: Sequence[Column] | RowLook, cells: Sequence[TableCell],
                   total: bool = False) -> float:
         """One row of cells, each in its column's look, as tall as its longest wrapped text; returns the height.
 

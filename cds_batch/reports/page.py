@@ -21,7 +21,7 @@ from cds_batch.core.atomic import write_text_atomic
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
-from cds_batch.reports.recognition_list import LEVELS, Listed, Section, sections, summary
+from cds_batch.reports.recognition_list import LEVELS, Listed, ListPart, sections, summary
 
 PAGE_FILE = "ket-qua-cong-nhan.html"
 TITLE = "Kết quả công nhận mức độ chuyển đổi số"
@@ -137,7 +137,7 @@ def write_publication_page(recognition: Recognition, district: District, target:
     write_text_atomic(target, page(sections(recognition, district), office=office, round_label=round_label))
 
 
-def page(parts: Sequence[Section], *, office: str, round_label: str) -> str:
+def page(parts: Sequence[ListPart], *, office: str, round_label: str) -> str:
     """The whole HTML document. Pure: the same parts, office and round give the same text."""
     title = f"{TITLE} - {round_label}" if round_label else TITLE
     return "\n".join([
@@ -172,7 +172,7 @@ def _digest(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _top(parts: Sequence[Section], office: str, round_label: str) -> Iterator[str]:
+def _top(parts: Sequence[ListPart], office: str, round_label: str) -> Iterator[str]:
     """The heading, the schools per level and the search box (shown by the script, so never dead)."""
     yield "<header>"
     if office:
@@ -193,7 +193,7 @@ def _top(parts: Sequence[Section], office: str, round_label: str) -> Iterator[st
     yield '<span role="status" id="dem"></span></p>'
 
 
-def _table(parts: Sequence[Section]) -> Iterator[str]:
+def _table(parts: Sequence[ListPart]) -> Iterator[str]:
     """The table of every school, numbered in the annex's order; a click on a header sorts it."""
     yield '<table id="ds">'
     yield "<caption>Danh sách trường và mức độ chuyển đổi số được công nhận</caption>"

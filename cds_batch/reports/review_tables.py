@@ -14,7 +14,7 @@ from cds_batch.core.numbers import full_decimal_text, sheet_number
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES
 from cds_batch.district.recognition import Recognition, Value, decision_label
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
-from cds_batch.reports.tables import Cell, Column, Look, Table, group_ids
+from cds_batch.reports.tables import Column, Look, Table, TableCell, group_ids
 from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import SchoolResult
 
@@ -61,8 +61,8 @@ def shown(value: Value | None) -> str:
     return full_decimal_text(value)
 
 
-def _result(result: SchoolResult, ids: Sequence[int]) -> list[Cell]:
-    cells: list[Cell] = []
+def _result(result: SchoolResult, ids: Sequence[int]) -> list[TableCell]:
+    cells: list[TableCell] = []
     for gid in ids:
         g = next((g for g in result.groups if g.id == gid), None)
         cells += [sheet_number(g.score), g.level] if g is not None else [None, None]

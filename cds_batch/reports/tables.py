@@ -22,7 +22,7 @@ from cds_batch.district.rounds import Change
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.rubric.model import Rubric
 
-Cell = Union[str, int, float, datetime, None]
+TableCell = Union[str, int, float, datetime, None]
 
 
 class Look(Enum):
@@ -50,7 +50,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
+    rows: tuple[tuple[TableCell, ...], ...]
 
     @property
     def header(self) -> list[str]:
@@ -116,7 +116,7 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
     for n, row in enumerate(district.schools, start=1):
         s, info = row.used, row.info
         result = s.result if s is not None else None
-        scores: list[Cell] = []
+        scores: list[TableCell] = []
         for gid in ids:
             g = next((g for g in result.groups if g.id == gid), None) if result is not None else None
             scores += [sheet_number(g.score), g.level] if g is not None else [None, None]
@@ -156,7 +156,7 @@ def fix_table(district: District) -> Table:
     """
     columns = FIX_COLUMNS
     order = {row.info.code: n for n, row in enumerate(district.schools)}
-    keyed: list[tuple[tuple[int, str, int, int], tuple[Cell, ...]]] = []
+    keyed: list[tuple[tuple[int, str, int, int], tuple[TableCell, ...]]] = []
     placed = [(row.info.code, row.info.name, row.used) for row in district.schools if row.used is not None]
     loose = [(s.school_code or "", s.school_fields.get("CDS_SCHOOL_NAME", ""), s) for s in district.unplaced]
     for code, name, s in placed + loose:
