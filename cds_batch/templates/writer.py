@@ -21,9 +21,9 @@ from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.numbers import decimal_text, formula_literal, sheet_number
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
-from cds_batch.rubric.model import Group, Kind, OnFail, Rubric
+from cds_batch.rubric.model import Group, Kind, Rubric
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.templates.formulas import points_formula, quote
+from cds_batch.templates.formulas import points_formula, quote, total_formula
 from cds_batch.templates.naming import template_filename
 from cds_batch.templates.text import Issue, guide_lines, row_height, rule_text
 
@@ -349,23 +349,7 @@ class _Writer:
 
     def write_total(self, ws: Any, group: Group, cells: dict[str, str], blank: dict[str, Fraction]) -> None:
         row, f = L.total_row(group), self.f
-        sections = {s.code: s for s in group.sections}
-        loose = [cells[c.code] for c in group.criteria if c.code in cells and c.section not in sections]
-        parts = [f"SUM({','.join(loose)})"] if loose else []
-        value = sum((blank[c.code] for c in group.criteria if c.code in blank and c.section not in sections),
-                    Fraction(0))
-        for s in group.sections:
-            mine = [c.code for c in group.section_lines(s.code) if c.code in cells]
-            if mine:
-                parts.append(f"MIN({formula_literal(s.cap)},SUM({','.join(cells[m] for m in mine)}))")
-                value += min(s.cap, sum((blank[m] for m in mine), Fraction(0)))
-        conditions = [a1(spec.row, L.Col.VALUE) for spec in L.group_rows(group)
-                      if spec.kind is L.RowKind.CRITERION and spec.criterion.kind is Kind.CONDITION
-                      and spec.criterion.on_fail is OnFail.ZERO_GROUP]
-        formula = "+".join(parts) or "0"
-        if conditions:   # a condition not marked Đạt (blank included) zeroes the group, as the tool does
-            failed = ",".join(f"{r}<>{quote(CONDITION_YES)}" for r in conditions)
-            formula, value = f"IF(OR({failed}),0,{formula})", Fraction(0)
+        formula, value = total_formula(group, cells, blank)
         label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {decimal_text(group.effective_max)} điểm)"
         ws.merge_range(row, 0, row, L.Col.RULE, label, f["bold"])
         ws.set_row(row, 36)
