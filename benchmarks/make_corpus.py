@@ -43,7 +43,7 @@ from cds_batch.rubric.roster import SchoolInfo  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
 from cds_batch.rubric.model import Rubric  # noqa: E402
 from cds_batch.templates.text import Issue  # noqa: E402
-from cds_batch.templates.writer import template_filename  # noqa: E402
+from cds_batch.templates.naming import template_filename  # noqa: E402
 from cds_batch.core.text import ascii_slug  # noqa: E402
 
 import corpus_fill  # noqa: E402  (the sibling module; spawned workers import it by this name)

@@ -84,7 +84,7 @@ def test_the_progress_bar_shows_counts_on_a_terminal_only(monkeypatch):
     import io
     import sys
 
-    from cds_batch import cli
+    from cds_batch.cli import console
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -92,13 +92,13 @@ def test_the_progress_bar_shows_counts_on_a_terminal_only(monkeypatch):
 
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    with cli._progress() as progress:
+    with console.progress() as progress:
         progress.start(3)
         for _ in range(3):
             progress.step(None)
     assert "Đang đọc các tệp" in screen.getvalue() and "3/3" in screen.getvalue()
     quiet = io.StringIO()
     monkeypatch.setattr(sys, "stderr", quiet)
-    with cli._progress() as progress:
+    with console.progress() as progress:
         assert progress.start is None and progress.step is None
     assert quiet.getvalue() == ""

@@ -26,6 +26,7 @@ import openpyxl
 import pytest
 
 from cds_batch import __version__, cli
+from cds_batch.cli import commands
 from cds_batch.core.atomic import atomic_path, distinct_names, encodable, remove_leftovers, safe_stem
 from cds_batch.pipeline.failures import LOG_NAME
 from cds_batch.reports.data_files import csv_cell, write_csv
@@ -33,7 +34,9 @@ from cds_batch.reports.book import Book, header_text, small
 from cds_batch.reports.feedback import SUFFIX, feedback_filename, feedback_names
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.text import Issue
-from cds_batch.templates.writer import template_filename, write_school_templates, write_template
+from cds_batch.templates.batch import write_school_templates
+from cds_batch.templates.naming import template_filename
+from cds_batch.templates.writer import write_template
 
 from .hostile_helpers import (AT, COMMAND, HOSTILE, HOSTILE_FILE, HYPERLINK, MINUS, NATIONAL, PLUS, ROOT, ROSTER,
                               SENDER, Inbox, build_inbox, check_inputs_safe, copy_of, digests, write_roster)
@@ -428,7 +431,7 @@ def test_with_debug_the_traceback_is_also_on_the_console(inbox, capsys, monkeypa
 def test_without_a_usable_output_folder_the_log_goes_to_the_temporary_folder(inbox, capsys, monkeypatch, tmp_path):
     import tempfile
 
-    monkeypatch.setattr(cli, "check_roster", _boom)   # before the run, which would stop on the folder itself
+    monkeypatch.setattr(commands, "check_roster", _boom)   # before the run, which would stop on the folder itself
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "he-thong"))
     (tmp_path / "he-thong").mkdir()
     blocker = tmp_path / "tep"

@@ -161,10 +161,10 @@ def test_many_at_once_gives_an_unknown_rubric_the_same_page(schools, tmp_path):
 
 
 def test_a_small_batch_starts_no_worker(schools, tmp_path, monkeypatch):
-    import cds_batch.reports.feedback as F
+    import cds_batch.core.parallel as parallel
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started")
 
-    monkeypatch.setattr(F, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
     assert len(write_feedback_many(list(schools.values()), BY_ID, tmp_path, office=OFFICE, round_label=ROUND)) == 6

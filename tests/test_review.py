@@ -19,13 +19,16 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from cds_batch.review import write as B
+from cds_batch.reports.labels import CONDITION_MAX
+from cds_batch.review import layout as B
+from cds_batch.review.spool import Spool
+from cds_batch.review.write import reviewed_rows, write_review
 from cds_batch.core.errors import CdsBatchError
-from cds_batch.core.findings import render
+from cds_batch.core.findings import Code, render
 from cds_batch.core.cells import a1
 from cds_batch.reading.defined_names import read_names
 from cds_batch.district.recognition import CriterionReview, Decision, Review, SchoolDecision, recognise
-from cds_batch.review.read import CODES, Problem, read_review
+from cds_batch.review.read import read_review
 from cds_batch.rubric.model import Kind, compute_hash
 from cds_batch.checking.score import score
 from cds_batch.core.text import fold
@@ -47,11 +50,11 @@ POINTS = """
 """
 # Values that cannot be used: each is a finding and is ignored.
 UNUSABLE = """
-| Mã trường | Mã tiêu chí | Điểm đánh giá ngoài | problem        |
-| 79801     | 1.3.1       | 7                   | OUT_OF_RANGE   |
-| 79801     | 1.4         | nhiều               | NOT_UNDERSTOOD |
-| 79803     | 1.5.1       | -1                  | OUT_OF_RANGE   |
-| 79801     | 1.1         | Có lẽ               | NOT_UNDERSTOOD |
+| Mã trường | Mã tiêu chí | Điểm đánh giá ngoài | finding        |
+| 79801     | 1.3.1       | 7                   | V102           |
+| 79801     | 1.4         | nhiều               | V101           |
+| 79803     | 1.5.1       | -1                  | V102           |
+| 79801     | 1.1         | Có lẽ               | V101           |
 """
 DECISIONS = """
 | Mã trường | Quyết định      | Người đánh giá | Nhận xét                             |
@@ -72,7 +75,7 @@ def district(tmp_path_factory):
 @pytest.fixture(scope="module")
 def review_file(district, tmp_path_factory):
     path = tmp_path_factory.mktemp("review") / B.REVIEW_FILE
-    B.write_review(B.reviewed_rows(district.district), district.rubrics, path, office=OFFICE, round_label=ROUND)
+    write_review(reviewed_rows(district.district), district.rubrics, path, office=OFFICE, round_label=ROUND)
     return path
 
 
@@ -81,7 +84,7 @@ def read(path, district, *, rubrics=None, round_label=ROUND):
 
 
 def scored(district):
-    return {row.info.code: row for row in B.reviewed_rows(district.district)}
+    return {row.info.code: row for row in reviewed_rows(district.district)}
 
 
 def expected_result(district, code, typed_values):
@@ -113,7 +116,7 @@ def test_one_row_per_criterion_of_every_scored_school_with_its_own_points_and_ev
         claimed = ("Đạt" if c.met else "Không đạt") if c.kind is Kind.CONDITION else c.claimed
         assert (own if isinstance(own, str) else Fraction(str(own))) == claimed, key
     assert got[("79909", "1.3.1")][cols[B.H_EVIDENCE]].startswith("MC-1.3.1-01: Tên phần mềm, đường link (")
-    assert got[("79909", "1.1")][cols[B.H_MAX]] == B.CONDITION_MAX
+    assert got[("79909", "1.1")][cols[B.H_MAX]] == CONDITION_MAX
 
 
 def test_sorting_is_allowed_because_every_body_cell_is_unlocked_and_only_titles_and_headers_are_locked(review_file):
@@ -149,23 +152,24 @@ def test_the_yellow_columns_are_yellow_in_the_table_only(review_file):
 
 def test_the_same_district_gives_the_same_bytes(district, review_file, tmp_path):
     again = tmp_path / B.REVIEW_FILE
-    B.write_review(B.reviewed_rows(district.district), district.rubrics, again, office=OFFICE, round_label=ROUND)
+    write_review(reviewed_rows(district.district), district.rubrics, again, office=OFFICE, round_label=ROUND)
     assert again.read_bytes() == review_file.read_bytes()
 
 
 def test_a_spool_of_the_schools_gives_the_same_bytes(district, review_file, tmp_path):
     """A province's workbook process reads its schools back from a spool, one at a time."""
-    rows = B.reviewed_rows(district.district)
-    spool = B.Spool.write(rows, {r.id: r for r in district.rubrics}, tmp_path / "schools.pickle")
+    rows = reviewed_rows(district.district)
+    spool = Spool.write(rows, {r.id: r for r in district.rubrics}, tmp_path / "schools.pickle")
     assert spool.schools == len(rows) and list(spool) == rows
     again = tmp_path / B.REVIEW_FILE
-    B.write_review(spool, district.rubrics, again, office=OFFICE, round_label=ROUND)
+    write_review(spool, district.rubrics, again, office=OFFICE, round_label=ROUND)
     assert again.read_bytes() == review_file.read_bytes()
 
 
 def test_the_identity_is_stored_as_named_cells_and_as_properties(district, review_file):
     names = read_names(review_file)
-    assert {k: names[k][0] for k in B.SCALAR_KEYS} == {k: B.SHEET_META for k in B.SCALAR_KEYS}
+    scalars = (B.K_KIND, B.K_VERSION, B.K_ROUND, B.K_OFFICE, B.K_TOOL)
+    assert {k: names[k][0] for k in scalars} == {k: B.SHEET_META for k in scalars}
     props = {p.name: p.value for p in openpyxl.load_workbook(review_file).custom_doc_props.props}
     assert props[B.K_KIND] == "review" and props[B.K_ROUND] == ROUND and props[B.K_OFFICE] == OFFICE
     assert {k: v for k, v in props.items() if k.startswith(B.RUBRIC_PROPERTY)} == {
@@ -217,11 +221,11 @@ def test_a_key_that_is_no_criterion_of_the_school_or_repeats_a_row_is_a_finding(
     review = read(edited(review_file, tmp_path, change), district)
     col = marks["col"]
     assert [(f.sheet, f.cell, f.code, f.message) for f in review.findings] == [
-        (B.SHEET_CRITERIA, f"{col}{marks['unknown']}", CODES[Problem.UNKNOWN_CRITERION],
-         render(CODES[Problem.UNKNOWN_CRITERION], {"value": "9.9", "detail": "bộ chỉ số qd4725-phothong của trường "
-                                                   "79901 không có tiêu chí này"})),
-        (B.SHEET_CRITERIA, f"{col}{marks['again']}", CODES[Problem.DUPLICATE],
-         render(CODES[Problem.DUPLICATE], {"detail": f"Trường 79901, tiêu chí 1.3.3 đã có ở dòng {marks['first']}"}))]
+        (B.SHEET_CRITERIA, f"{col}{marks['unknown']}", Code.V104,
+         render(Code.V104, {"value": "9.9", "detail": "bộ chỉ số qd4725-phothong của trường "
+                                     "79901 không có tiêu chí này"})),
+        (B.SHEET_CRITERIA, f"{col}{marks['again']}", Code.V105,
+         render(Code.V105, {"detail": f"Trường 79901, tiêu chí 1.3.3 đã có ở dòng {marks['first']}"}))]
     assert {(c.code, c.points) for c in review.criteria if c.school_code == "79901" and c.value is not None} == {
         ("1.3.3", Fraction(1))}
 
@@ -391,15 +395,15 @@ def test_unusable_values_are_findings_at_their_cells_and_are_ignored(district, e
     path = evaluated[0]
     review = read(path, district)
     expected = []   # (sheet, cell, code, value), the cells where the values are after the sort
-    for school, code, value, problem in table_rows(UNUSABLE):
+    for school, code, value, found in table_rows(UNUSABLE):
         _, cols, r = find_row(path, B.SHEET_CRITERIA, {B.H_SCHOOL: school, B.H_CODE: code})
-        expected.append((B.SHEET_CRITERIA, a1(r, cols[fold(B.H_POINTS)]), CODES[Problem[problem]], value))
+        expected.append((B.SHEET_CRITERIA, a1(r, cols[fold(B.H_POINTS)]), Code[found], value))
     _, cols, r = find_row(path, B.SHEET_SCHOOLS, {B.H_SCHOOL: "79801"})
-    expected.append((B.SHEET_SCHOOLS, a1(r, cols[fold(B.H_DECISION)]), CODES[Problem.UNKNOWN_DECISION], "Đồng ý"))
+    expected.append((B.SHEET_SCHOOLS, a1(r, cols[fold(B.H_DECISION)]), Code.V103, "Đồng ý"))
     got = [(f.sheet, f.cell, f.code, f.value) for f in review.findings]
     assert sorted(got, key=str) == sorted(expected, key=str)
     out_of_range = next(f for f in review.findings if f.value == "7")
-    assert out_of_range.message == render(CODES[Problem.OUT_OF_RANGE], {
+    assert out_of_range.message == render(Code.V102, {
         "value": "7", "detail": "1.3.1 (trường 79801)", "expected": "một số điểm từ 0 đến 6"})
     school = recognise(district.district, review, district.rubrics).school("79801")
     assert school.differences == () and school.result.groups == school.self_result.groups

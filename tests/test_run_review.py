@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cds_batch.review import write as B
+from cds_batch.review import layout as B
 from cds_batch.reports.page import PAGE_FILE
 from cds_batch.reports.recognition_list import RECOGNITION_FILE
 from cds_batch.reports.review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION

@@ -110,7 +110,7 @@ def test_a_review_workbook_written_by_its_own_process_is_the_same_bytes(outputs,
     summary; here every size is big, so the samples' workbook goes that way."""
     import cds_batch.pipeline.district_run as run
     from cds_batch import cli
-    from cds_batch.review.write import REVIEW_FILE
+    from cds_batch.review.layout import REVIEW_FILE
 
     monkeypatch.setattr(run, "BIG_ROWS", 1)
     started, pool = [], run.ProcessPoolExecutor

@@ -22,7 +22,9 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Kind
 from cds_batch.checking.score import score
 from cds_batch.templates.text import Issue
-from cds_batch.templates.writer import template_filename, write_school_template, write_school_templates, write_template
+from cds_batch.templates.batch import write_school_templates
+from cds_batch.templates.naming import template_filename
+from cds_batch.templates.writer import write_school_template, write_template
 from .template_helpers import SCHOOL, dv_at
 
 REPO = Path(__file__).resolve().parents[1]
@@ -279,12 +281,13 @@ def test_a_pool_writes_the_same_files_in_the_same_order_as_one_process(tmp_path)
 
 
 def test_short_rosters_are_written_without_starting_workers(tmp_path, monkeypatch):
-    import cds_batch.templates.writer as T
+    import cds_batch.core.parallel as parallel
+    import cds_batch.templates.batch as T
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started")
 
-    monkeypatch.setattr(T, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
     rubric = load_rubric("quan7-mamnon-2023")
     wanted = [("r", None)] + [("r", SCHOOL.__class__(code=str(79001 + i), name="A"))
                               for i in range(T.SERIAL_BELOW - 2)]

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from cds_batch import cli
+from cds_batch.cli import commands
 
 from .web_helpers import ROOT, start_serve, stop
 
@@ -71,7 +72,7 @@ def test_serve_opens_the_browser_unless_told_not_to(tmp_path, monkeypatch):
     import cds_batch.web.server as server
 
     monkeypatch.setattr(server, "make_server", lambda *a, **k: Fake())
-    monkeypatch.setattr(cli.webbrowser, "open", opened.append)
+    monkeypatch.setattr(commands.webbrowser, "open", opened.append)
     cli.main(["serve", "--data", str(tmp_path)])
     assert opened == ["http://127.0.0.1:1234/?token=abc"]
     cli.main(["serve", "--no-browser", "--data", str(tmp_path)])

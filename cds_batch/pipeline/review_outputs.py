@@ -24,7 +24,9 @@ from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition, Review
 from cds_batch.reports.page import PAGE_FILE, write_publication_page
 from cds_batch.reports.recognition_list import RECOGNITION_FILE, write_recognition_list
-from cds_batch.review.write import REVIEW_FILE, Spool, criterion_rows, reviewed_rows, write_review
+from cds_batch.reports.contract import REVIEW_FILE
+from cds_batch.review.spool import Spool, criterion_rows
+from cds_batch.review.write import reviewed_rows, write_review
 from cds_batch.rubric.model import Rubric
 
 ROWS_PER_BOOK = 1_000_000   # criterion rows of one review workbook: Excel's sheet holds 1,048,576

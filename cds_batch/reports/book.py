@@ -18,19 +18,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from cds_batch.core.atomic import encodable
 from cds_batch.form.layout import DOCUMENT_DATE
-from cds_batch.reports.tables import Cell, Column, Look, Table
+from cds_batch.reports.labels import COLOURS, Word, label
+from cds_batch.reports.tables import Column, Look, Table, TableCell
 
 FONT_SIZE = 12
 HEAD_BG, TOTAL_BG = "#D9E1F2", "#EDEDED"
-# Status and severity labels → (fill, text colour), the usual Excel "good / bad / neutral" pairs.
-COLOURS: dict[str, tuple[str, str]] = {
-    "Hợp lệ": ("#C6EFCE", "#006100"),
-    "Cần sửa": ("#FFC7CE", "#9C0006"),
-    "Chưa nộp": ("#FFEB9C", "#9C5700"),
-    "Ngoài danh sách": ("#DDEBF7", "#1F4E78"),
-    "Lỗi": ("#FFC7CE", "#9C0006"),
-    "Cảnh báo": ("#FFEB9C", "#9C5700"),
-}
 _CELL = {"border": 1, "valign": "top"}
 _LOOKS: dict[Look, dict[str, Any]] = {
     Look.TEXT: _CELL,
@@ -139,7 +131,7 @@ class RowLook:
                              for i, c in enumerate(columns) if c.look in _WRAPPED)
         self.looks = tuple(c.look.value for c in columns)
 
-    def height(self, cells: Sequence[Cell]) -> float:
+    def height(self, cells: Sequence[TableCell]) -> float:
         """The height (points) of a row of `cells` that shows all its wrapped text."""
         n = len(cells)
         return height(*((v, w, size) for i, w, size in self.wrapped if i < n and isinstance(v := cells[i], str)))
@@ -242,7 +234,7 @@ class Book:
         ws.set_row(row, tall)
         return tall
 
-    def write_row(self, ws: Any, row: int, columns: Sequence[Column] | RowLook, cells: Sequence[Cell],
+    def write_row(self, ws: Any, row: int, columns: Sequence[Column] | RowLook, cells: Sequence[TableCell],
                   total: bool = False) -> float:
         """One row of cells, each in its column's look, as tall as its longest wrapped text; returns the height.
 
@@ -289,25 +281,26 @@ class Book:
         ws.repeat_rows(top)
         for col, c in enumerate(cols):
             if c.look is Look.STATUS and table.rows:
-                self.colour_by_label(ws, top + 1, col, end, col)
+                self.colour_by_word(ws, top + 1, col, end, col)
         return end + 1
 
-    def colour_by_label(self, ws: Any, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
-        """Fill status and severity cells in their colour (a conditional format, so it survives sorting)."""
-        for label, (fill, font) in COLOURS.items():
-            key = f"cf:{label}"
+    def colour_by_word(self, ws: Any, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        """Fill status and severity cells in their colour (a conditional format on the word the cell shows,
+        so it survives sorting)."""
+        for word, (fill, font) in COLOURS.items():
+            key = f"cf:{label(word)}"
             if key not in self._formats:
                 self._formats[key] = self.wb.add_format({"bg_color": fill, "font_color": font})
             ws.conditional_format(first_row, first_col, last_row, last_col, {
-                "type": "cell", "criteria": "==", "value": f'"{label}"', "format": self._formats[key]})
+                "type": "cell", "criteria": "==", "value": f'"{label(word)}"', "format": self._formats[key]})
 
-    def coloured(self, label: str) -> Any:
-        """A bordered, centred cell in the colour of a status or severity label (plain when it has none)."""
-        key = f"label:{label}"
+    def coloured(self, word: Word | None = None) -> Any:
+        """A bordered, centred cell in the colour of a status or severity (plain for None or a word without one)."""
+        key = f"label:{label(word) if word is not None else ''}"
         if key not in self._formats:
             spec = dict(_LOOKS[Look.STATUS])
-            if label in COLOURS:
-                spec.update(bg_color=COLOURS[label][0], font_color=COLOURS[label][1])
+            if word in COLOURS:
+                spec.update(bg_color=COLOURS[word][0], font_color=COLOURS[word][1])
             self._formats[key] = self.wb.add_format(spec)
         return self._formats[key]
 

@@ -10,20 +10,19 @@ A4 portrait, one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from cds_batch.core.numbers import sheet_number
 from cds_batch.core.atomic import atomic_path, bounded, distinct_names
+from cds_batch.core.parallel import pool_size, spawn_map
 from cds_batch.district.consolidate import SchoolRow, Status
 from cds_batch.intake.containers import local_time
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.recognition import SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, height
+from cds_batch.reports.labels import ROW_NO
 from cds_batch.reports.review_tables import shown
 from cds_batch.reports.tables import TIME_SOURCE_LABELS, place
 from cds_batch.rubric.model import Rubric
@@ -101,22 +100,13 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     """
     todo = [(row, (names or {}).get(row.info.code), (returned or {}).get(row.info.code))
             for row in rows if row.used is not None]
-    if jobs is None:
-        jobs = 1 if len(todo) < SERIAL_BELOW else os.cpu_count() or 1
-    if jobs == 1 or len(todo) < 2:
+    workers = pool_size(jobs, len(todo), SERIAL_BELOW)
+    if workers == 1:
         return [_write_one(row, rubrics, folder, office, round_label, name, back) for row, name, back in todo]
-    workers = min(jobs, len(todo))
-    # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare; at least 4 chunks per
-    # worker, so that the workers finish together.
-    chunk = max(1, min(64, len(todo) // (4 * workers)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(dict(rubrics), folder, office, round_label)) as pool:
-        try:
-            return list(pool.map(_write_in_worker, [(_slim(row), name, back) for row, name, back in todo],
-                                 chunksize=chunk))
-        except BaseException:
-            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
-            raise
+    # A file takes ~4 ms, so chunks of up to 64 rows keep the round trips rare.
+    slim = [(_slim(row), name, back) for row, name, back in todo]
+    return list(spawn_map(_write_in_worker, slim, workers=workers, max_chunk=64, initializer=_init_worker,
+                          initargs=(dict(rubrics), folder, office, round_label)))
 
 
 def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str,
@@ -197,7 +187,7 @@ class _Page:
         detail = f"{s.errors} lỗi, {s.warnings} cảnh báo"
         if self.row.status is Status.UNLISTED:
             detail += "; mã trường không có trong danh sách của Phòng"
-        self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(status))
+        self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(self.row.status))
         r = self.rubric
         self.pair("Bộ chỉ số", f"{r.name} ({r.id}, phiên bản {r.version})" if r else s.rubric_id or "Không rõ")
         if self.row.superseded:
@@ -245,7 +235,7 @@ class _Page:
         ws, b = self.ws, self.book
         b.line(ws, self.r, "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT (ĐÁNH GIÁ NGOÀI)", 5, "subtitle", sum(WIDTHS))
         self.r += 1
-        self.pair("Kết luận", decision_label(returned.decision), b.coloured(decision_label(returned.decision)))
+        self.pair("Kết luận", decision_label(returned.decision), b.coloured())   # decisions are not coloured
         if returned.reviewer:
             self.pair("Người đánh giá", returned.reviewer)
         if returned.comment:
@@ -256,7 +246,7 @@ class _Page:
         if not returned.remarks:
             return
         head = b.fmt("head")
-        for col, text in enumerate(("STT", "Mã tiêu chí", "Tiêu chí", "Tự đánh giá", "Đánh giá ngoài", "Nhận xét")):
+        for col, text in enumerate((ROW_NO, "Mã tiêu chí", "Tiêu chí", "Tự đánh giá", "Đánh giá ngoài", "Nhận xét")):
             ws.write_string(self.r, col, text, head)
         self.r += 1
         for n, x in enumerate(returned.remarks, start=1):
@@ -285,7 +275,7 @@ class _Page:
         b.line(ws, self.r + 1, note, 5, "note", sum(WIDTHS))
         self.r += 2
         head = b.fmt("head")
-        for col, text in enumerate(("STT", "Mức độ", "Vị trí", "Mã")):
+        for col, text in enumerate((ROW_NO, "Mức độ", "Vị trí", "Mã")):
             ws.write_string(self.r, col, text, head)
         ws.merge_range(self.r, 4, self.r, 5, "Nội dung", head)
         ws.repeat_rows(self.r)
@@ -297,7 +287,7 @@ class _Page:
         ws, b = self.ws, self.book
         where = place(f) or f.file
         ws.write_number(self.r, 0, n, b.fmt("int"))
-        ws.write_string(self.r, 1, f.severity.value, b.coloured(f.severity.value))
+        ws.write_string(self.r, 1, f.severity.value, b.coloured(f.severity))
         ws.write_string(self.r, 2, where, b.fmt("wrap"))
         ws.write_string(self.r, 3, f.code.name, b.fmt("code"))
         ws.merge_range(self.r, 4, self.r, 5, f.message, b.fmt("wrap"))

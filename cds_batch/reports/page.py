@@ -20,14 +20,15 @@ from typing import Iterator, Sequence
 from cds_batch.core.atomic import write_text_atomic
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition
-from cds_batch.reports.recognition_list import LEVELS, Listed, Section, sections, summary
+from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.recognition_list import LEVELS, Listed, ListPart, sections, summary
 
 from cds_batch.reports.contract import PAGE_FILE as PAGE_FILE  # noqa: F401  (imported from here)
 TITLE = "Kết quả công nhận mức độ chuyển đổi số"
 NOT_RECOGNISED = "Chưa công nhận"
 NONE = "—"   # a level the office did not recognise
 # (header, sorts as numbers); the table's columns in order.
-HEADERS = (("STT", True), ("Mã trường", False), ("Tên trường", False), ("Xã/Phường", False),
+HEADERS = ((ROW_NO, True), (SCHOOL_CODE, False), (SCHOOL_NAME, False), ("Xã/Phường", False),
            ("Nhóm 1 (dạy, học)", True), ("Nhóm 2 (quản trị)", True), ("Mức chung", True), ("Kết quả", False))
 NAME_COLUMN = 2
 
@@ -136,7 +137,7 @@ def write_publication_page(recognition: Recognition, district: District, target:
     write_text_atomic(target, page(sections(recognition, district), office=office, round_label=round_label))
 
 
-def page(parts: Sequence[Section], *, office: str, round_label: str) -> str:
+def page(parts: Sequence[ListPart], *, office: str, round_label: str) -> str:
     """The whole HTML document. Pure: the same parts, office and round give the same text."""
     title = f"{TITLE} - {round_label}" if round_label else TITLE
     return "\n".join([
@@ -171,7 +172,7 @@ def _digest(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _top(parts: Sequence[Section], office: str, round_label: str) -> Iterator[str]:
+def _top(parts: Sequence[ListPart], office: str, round_label: str) -> Iterator[str]:
     """The heading, the schools per level and the search box (shown by the script, so never dead)."""
     yield "<header>"
     if office:
@@ -192,7 +193,7 @@ def _top(parts: Sequence[Section], office: str, round_label: str) -> Iterator[st
     yield '<span role="status" id="dem"></span></p>'
 
 
-def _table(parts: Sequence[Section]) -> Iterator[str]:
+def _table(parts: Sequence[ListPart]) -> Iterator[str]:
     """The table of every school, numbered in the annex's order; a click on a header sorts it."""
     yield '<table id="ds">'
     yield "<caption>Danh sách trường và mức độ chuyển đổi số được công nhận</caption>"

@@ -19,7 +19,8 @@ from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, RowLook, height
-from cds_batch.reports.tables import Cell, Column, Look
+from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.tables import Column, Look, TableCell
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.checking.score import SchoolResult
 
@@ -28,7 +29,7 @@ TITLE = "DANH SÁCH TRƯỜNG ĐƯỢC CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI 
 SIGNER = "TRƯỞNG PHÒNG"
 LEVELS = (3, 2, 1)   # the order of the sections: the highest level first, as the decisions list them
 ROMAN = ("I", "II", "III", "IV")
-COLUMNS = (Column("STT", 5, Look.INT), Column("Mã trường", 9, Look.CODE), Column("Tên trường", 34, Look.WRAP),
+COLUMNS = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 34, Look.WRAP),
            Column("Xã/Phường", 21, Look.WRAP), Column("Nhóm 1 (dạy, học)", 9, Look.LEVEL),
            Column("Nhóm 2 (quản trị)", 9, Look.LEVEL), Column("Chung", 8, Look.LEVEL),
            Column("Ghi chú", 21, Look.WRAP))
@@ -70,7 +71,7 @@ class Listed:
 
 
 @dataclass(frozen=True)
-class Section:
+class ListPart:
     """A part of the list: the schools recognised at one level, or (level None) those not recognised."""
 
     level: int | None
@@ -78,7 +79,7 @@ class Section:
     schools: tuple[Listed, ...]
 
 
-def sections(recognition: Recognition, district: District) -> tuple[Section, ...]:
+def sections(recognition: Recognition, district: District) -> tuple[ListPart, ...]:
     """The list's four parts, Mức 3, 2, 1 and not recognised, each in the roster's order. Pure.
 
     Every school of `recognition` is in exactly one part; a school without a decision is among the
@@ -86,10 +87,10 @@ def sections(recognition: Recognition, district: District) -> tuple[Section, ...
     """
     info = {row.info.code: row.info for row in district.schools}
     listed = [_listed(s, info.get(s.code)) for s in recognition.schools]
-    parts = [Section(level, f"{ROMAN[n]}. Trường được công nhận đạt Mức {level}",
-                     tuple(x for x in listed if x.overall == level)) for n, level in enumerate(LEVELS)]
-    parts.append(Section(None, f"{ROMAN[len(LEVELS)]}. Trường chưa được công nhận",
-                         tuple(x for x in listed if x.overall is None)))
+    parts = [ListPart(level, f"{ROMAN[n]}. Trường được công nhận đạt Mức {level}",
+                      tuple(x for x in listed if x.overall == level)) for n, level in enumerate(LEVELS)]
+    parts.append(ListPart(None, f"{ROMAN[len(LEVELS)]}. Trường chưa được công nhận",
+                          tuple(x for x in listed if x.overall is None)))
     return tuple(parts)
 
 
@@ -107,12 +108,12 @@ def _level(result: SchoolResult, group_id: int) -> int | None:
     return next((g.level for g in result.groups if g.id == group_id), None)
 
 
-def counts(parts: Sequence[Section]) -> Mapping[int | None, int]:
+def counts(parts: Sequence[ListPart]) -> Mapping[int | None, int]:
     """Schools per part (level, or None for not recognised)."""
     return {p.level: len(p.schools) for p in parts}
 
 
-def summary(parts: Sequence[Section]) -> str:
+def summary(parts: Sequence[ListPart]) -> str:
     """One sentence with the totals, as the line under an annex's title gives them."""
     n = counts(parts)
     recognised = sum(n[level] for level in LEVELS)
@@ -147,7 +148,7 @@ class _Annex:
             self.ws.set_column(col, col, c.width)
         self.formats = {name: book.wb.add_format(spec) for name, spec in _EXTRA.items()}
 
-    def write(self, parts: Sequence[Section], signer: str) -> None:
+    def write(self, parts: Sequence[ListPart], signer: str) -> None:
         """Title block, header, the four parts, signature."""
         top = self.title_block(parts)
         row = self.header(top)
@@ -163,7 +164,7 @@ class _Annex:
         width = sum(c.width for c in COLUMNS[first:last + 1])
         self.ws.set_row(row, height((text, width * 0.95, size)))
 
-    def title_block(self, parts: Sequence[Section]) -> int:
+    def title_block(self, parts: Sequence[ListPart]) -> int:
         """"PHỤ LỤC", the title, the round, what decision it is attached to, the totals; the next free row."""
         of = self.office or "……………"
         self.line(0, "PHỤ LỤC", "annex", size=13)
@@ -190,7 +191,7 @@ class _Annex:
         self.ws.freeze_panes(top + 2, 0)
         return top + 2
 
-    def part(self, row: int, part: Section, look: RowLook) -> int:
+    def part(self, row: int, part: ListPart, look: RowLook) -> int:
         """A part's title row and its schools numbered from 1; the next free row."""
         self.line(row, f"{part.title} ({len(part.schools)} trường)", "section")
         row += 1
@@ -211,6 +212,6 @@ class _Annex:
             self.ws.set_row(r, FONT_SIZE * 4 / 3 + 2)
 
 
-def _cells(n: int, school: Listed) -> tuple[Cell, ...]:
+def _cells(n: int, school: Listed) -> tuple[TableCell, ...]:
     """A school's row of the annex: school text as strings, levels as numbers."""
     return (n, school.code, school.name, school.commune, *school.levels, school.overall, school.note)

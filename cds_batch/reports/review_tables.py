@@ -13,7 +13,8 @@ from typing import Sequence
 from cds_batch.core.numbers import full_decimal_text, sheet_number
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES
 from cds_batch.district.recognition import Recognition, Value, decision_label
-from cds_batch.reports.tables import Cell, Column, Look, Table, group_ids
+from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.tables import Column, Look, Table, TableCell, group_ids
 from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import SchoolResult
 
@@ -24,7 +25,7 @@ from cds_batch.reports.contract import SHEET_RECOGNITION as SHEET_RECOGNITION  #
 def recognition_table(recognition: Recognition, rubrics: Sequence[Rubric]) -> Table:
     """One row per reviewed school: self-assessed, then evaluated, then the office's decision."""
     ids = group_ids(rubrics)
-    columns = [Column("STT", 5, Look.INT), Column("Mã trường", 9, Look.CODE), Column("Tên trường", 26, Look.WRAP)]
+    columns = [Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 26, Look.WRAP)]
     for who in ("tự đánh giá", "đánh giá ngoài"):
         for gid in ids:
             columns += [Column(f"Điểm N{gid} {who}", 9, Look.SCORE), Column(f"Mức N{gid} {who}", 8, Look.LEVEL)]
@@ -41,7 +42,7 @@ def recognition_table(recognition: Recognition, rubrics: Sequence[Rubric]) -> Ta
 
 def differences_table(recognition: Recognition) -> Table:
     """One row per criterion the evaluators changed, with reviewer, comment and the review cell."""
-    columns = (Column("STT", 5, Look.INT), Column("Mã trường", 9, Look.CODE), Column("Tên trường", 22, Look.WRAP),
+    columns = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 22, Look.WRAP),
                Column("Mã tiêu chí", 8, Look.CODE), Column("Tiêu chí", 30, Look.WRAP),
                Column("Tự đánh giá", 9, Look.CODE), Column("Đánh giá ngoài", 9, Look.CODE),
                Column("Nhận xét", 28, Look.WRAP), Column("Người đánh giá", 16, Look.WRAP),
@@ -61,8 +62,8 @@ def shown(value: Value | None) -> str:
     return full_decimal_text(value)
 
 
-def _result(result: SchoolResult, ids: Sequence[int]) -> list[Cell]:
-    cells: list[Cell] = []
+def _result(result: SchoolResult, ids: Sequence[int]) -> list[TableCell]:
+    cells: list[TableCell] = []
     for gid in ids:
         g = next((g for g in result.groups if g.id == gid), None)
         cells += [sheet_number(g.score), g.level] if g is not None else [None, None]

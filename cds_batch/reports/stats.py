@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 from cds_batch.core.numbers import sheet_number
 from cds_batch.district.consolidate import District, SchoolRow, Status
 from cds_batch.rubric.model import Group, Kind, Rubric
-from cds_batch.reports.tables import NO_LEVEL_OF_EDUCATION, Cell, Column, Look, Table
+from cds_batch.reports.labels import CONDITION_MAX_SHORT, MET, NOT_MET, SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.tables import NO_LEVEL_OF_EDUCATION, Column, Look, Table, TableCell
 from cds_batch.checking.score import CriterionScore, SchoolResult
 
 COUNTED = (Status.VALID, Status.NEEDS_FIX)
@@ -22,7 +23,6 @@ COUNTED_NOTE = ("Chỉ tính các trường trong danh sách đã nộp: trạng
                 "sửa là mức tạm tính). Không tính trường chưa nộp và trường ngoài danh sách. 'Chưa xếp mức': "
                 "tệp chưa chấm được.")
 UNRATED = "Chưa xếp mức"
-MET, NOT_MET, CONDITION_MAX = "Đạt", "Không đạt", "ĐK"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def level_tables(district: District, rubrics: Sequence[Rubric]) -> tuple[LevelTa
     for title, levels, level_of in measures:
         columns = (Column("Cấp học", 22, Look.WRAP), *(Column(f"Mức {n}", 9, Look.INT) for n in levels),
                    Column(UNRATED, 11, Look.INT), Column("Tổng", 9, Look.INT))
-        rows: list[tuple[Cell, ...]] = []
+        rows: list[tuple[TableCell, ...]] = []
         totals = [0] * (len(levels) + 2)
         for category in categories:
             counts = [0] * (len(levels) + 2)
@@ -90,9 +90,9 @@ class CriterionPart:
     group_id: int
     group_name: str
     table: Table
-    maxima: tuple[Cell, ...]        # under each code: the most it gives ('ĐK' for a condition)
-    averages: tuple[Cell, ...]      # per column after the lead; None for conditions or when no school
-    full_shares: tuple[Cell, ...]   # share of schools at full marks (conditions: share met), 0..1
+    maxima: tuple[TableCell, ...]        # under each code: the most it gives ('ĐK' for a condition)
+    averages: tuple[TableCell, ...]      # per column after the lead; None for conditions or when no school
+    full_shares: tuple[TableCell, ...]   # share of schools at full marks (conditions: share met), 0..1
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class _Scored:
 
 
 def _part(group: Group, scored: list[_Scored]) -> CriterionPart:
-    columns = [Column("Mã trường", 9, Look.CODE), Column("Tên trường", 22, Look.WRAP),
+    columns = [Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 22, Look.WRAP),
                Column("Trạng thái", 9, Look.STATUS)]
     tops: list[Fraction | None] = []   # None: a condition
     values: list[list[Fraction | bool | None]] = [[] for _ in scored]
@@ -157,17 +157,17 @@ def _part(group: Group, scored: list[_Scored]) -> CriterionPart:
         column = [vals[j] for vals in values if vals[j] is not None]
         averages.append(_average(column) if top is not None else None)
         shares.append(_share_full(column, top))
-    maxima = tuple(CONDITION_MAX if top is None else sheet_number(top) for top in tops)
+    maxima = tuple(CONDITION_MAX_SHORT if top is None else sheet_number(top) for top in tops)
     return CriterionPart(group.id, group.name, Table(tuple(columns), rows), maxima, tuple(averages), tuple(shares))
 
 
-def _shown(v: Fraction | bool | None) -> Cell:
+def _shown(v: Fraction | bool | None) -> TableCell:
     if isinstance(v, bool):
         return MET if v else NOT_MET
     return None if v is None else sheet_number(v)
 
 
-def _average(column: list[Fraction | bool | None]) -> Cell:
+def _average(column: list[Fraction | bool | None]) -> TableCell:
     points = [v for v in column if isinstance(v, Fraction)]
     return float(exact_sum(points) / len(points)) if points else None
 
@@ -184,7 +184,7 @@ def exact_sum(values: Sequence[Fraction]) -> Fraction:
     return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
 
 
-def _share_full(column: list[Fraction | bool | None], top: Fraction | None) -> Cell:
+def _share_full(column: list[Fraction | bool | None], top: Fraction | None) -> TableCell:
     """The share of schools at the column's maximum (a condition: the share that met it)."""
     if not column:
         return None

@@ -19,9 +19,10 @@ from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Fate, TimeSource
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.rounds import Change
+from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.rubric.model import Rubric
 
-Cell = Union[str, int, float, datetime, None]
+TableCell = Union[str, int, float, datetime, None]
 
 
 class Look(Enum):
@@ -49,7 +50,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
+    rows: tuple[tuple[TableCell, ...], ...]
 
     @property
     def header(self) -> list[str]:
@@ -103,7 +104,7 @@ def note(row: SchoolRow) -> str:
 def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
     """One row per school in `district.schools` order: identity, scores and levels, status, file."""
     ids = group_ids(rubrics)
-    columns = [Column("STT", 5, Look.INT), Column("Mã trường", 10, Look.CODE), Column("Tên trường", 25, Look.WRAP),
+    columns = [Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 10, Look.CODE), Column(SCHOOL_NAME, 25, Look.WRAP),
                Column("Cấp học", 12, Look.WRAP), Column("Xã/Phường", 13, Look.WRAP),
                Column("Bộ chỉ số", 12, Look.WRAP)]
     for gid in ids:
@@ -115,7 +116,7 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
     for n, row in enumerate(district.schools, start=1):
         s, info = row.used, row.info
         result = s.result if s is not None else None
-        scores: list[Cell] = []
+        scores: list[TableCell] = []
         for gid in ids:
             g = next((g for g in result.groups if g.id == gid), None) if result is not None else None
             scores += [sheet_number(g.score), g.level] if g is not None else [None, None]
@@ -142,7 +143,7 @@ _RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
 
 
 # The "Cần sửa" sheet's columns; the web page finds them again by these headers.
-FIX_COLUMNS = (Column("Mã trường", 10, Look.CODE), Column("Tên trường", 22, Look.WRAP), Column("Tệp", 26, Look.WRAP),
+FIX_COLUMNS = (Column(SCHOOL_CODE, 10, Look.CODE), Column(SCHOOL_NAME, 22, Look.WRAP), Column("Tệp", 26, Look.WRAP),
                Column("Vị trí", 14, Look.WRAP), Column("Mã lỗi", 7, Look.CODE), Column("Mức độ", 10, Look.STATUS),
                Column("Nội dung", 60, Look.WRAP))
 
@@ -155,7 +156,7 @@ def fix_table(district: District) -> Table:
     """
     columns = FIX_COLUMNS
     order = {row.info.code: n for n, row in enumerate(district.schools)}
-    keyed: list[tuple[tuple[int, str, int, int], tuple[Cell, ...]]] = []
+    keyed: list[tuple[tuple[int, str, int, int], tuple[TableCell, ...]]] = []
     placed = [(row.info.code, row.info.name, row.used) for row in district.schools if row.used is not None]
     loose = [(s.school_code or "", s.school_fields.get("CDS_SCHOOL_NAME", ""), s) for s in district.unplaced]
     for code, name, s in placed + loose:
@@ -178,7 +179,7 @@ def fix_table(district: District) -> Table:
 
 def missing_table(district: District) -> Table:
     """The roster schools with nothing received, with what the office needs to chase them."""
-    columns = (Column("STT", 5, Look.INT), Column("Mã trường", 10, Look.CODE), Column("Tên trường", 32, Look.WRAP),
+    columns = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 10, Look.CODE), Column(SCHOOL_NAME, 32, Look.WRAP),
                Column("Cấp học", 14, Look.WRAP), Column("Xã/Phường", 20, Look.WRAP), Column("Email", 28, Look.WRAP))
     missing = [r.info for r in district.schools if r.used is None]
     return Table(columns, tuple((n, i.code, i.name, i.level, i.commune, i.email)
@@ -187,7 +188,7 @@ def missing_table(district: District) -> Table:
 
 def change_table(changes: Sequence[Change]) -> Table:
     """One row per change since the earlier round."""
-    columns = (Column("STT", 5, Look.INT), Column("Mã trường", 10, Look.CODE), Column("Tên trường", 30, Look.WRAP),
+    columns = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 10, Look.CODE), Column(SCHOOL_NAME, 30, Look.WRAP),
                Column("Thay đổi", 16, Look.WRAP), Column("Đợt trước", 24, Look.WRAP), Column("Đợt này", 24, Look.WRAP))
     return Table(columns, tuple((n, c.school_code, c.school_name, c.kind.value, c.before, c.after)
                                 for n, c in enumerate(changes, start=1)))
@@ -195,11 +196,11 @@ def change_table(changes: Sequence[Change]) -> Table:
 
 def ledger_table(district: District) -> Table:
     """The whole ledger in discovery order: every file and member received and what became of it."""
-    columns = (Column("STT", 5, Look.INT), Column("Nguồn", 30, Look.WRAP), Column("Tên tệp", 20, Look.WRAP),
+    columns = (Column(ROW_NO, 5, Look.INT), Column("Nguồn", 30, Look.WRAP), Column("Tên tệp", 20, Look.WRAP),
                Column("Loại", 6, Look.CODE), Column("Kích thước (byte)", 11, Look.SIZE),
                Column("Thời điểm nhận", 16, Look.DATE), Column("Nguồn thời gian", 13, Look.WRAP),
                Column("Người gửi", 18, Look.WRAP), Column("Kết quả", 15, Look.WRAP),
-               Column("Mã trường", 10, Look.CODE), Column("Lý do", 34, Look.WRAP), Column("SHA-256", 17, Look.HASH))
+               Column(SCHOOL_CODE, 10, Look.CODE), Column("Lý do", 34, Look.WRAP), Column("SHA-256", 17, Look.HASH))
     rows = []
     for n, r in enumerate(district.ledger, start=1):
         e = r.entry

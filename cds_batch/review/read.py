@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from enum import Enum
 from fractions import Fraction
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from cds_batch.core.numbers import decimal_text, value_text
-from cds_batch.review import write as B
+from cds_batch.review import layout as B
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, parse_flag, parse_number
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.findings import Code, Finding, finding
@@ -36,25 +35,6 @@ from cds_batch.rubric.model import Criterion, Kind, Rubric
 from cds_batch.core.text import clean, fold
 
 HEADER_SCAN = 30   # the header row is looked for in this many rows from the top
-
-
-class Problem(Enum):
-    """A review value that cannot be used (and is ignored)."""
-
-    NOT_UNDERSTOOD = "not_understood"       # evaluated points that are no number, or a condition not Đạt/Không đạt
-    OUT_OF_RANGE = "out_of_range"           # points below 0 or above the criterion's maximum
-    UNKNOWN_DECISION = "unknown_decision"   # not one of the dropdown's decisions
-    UNKNOWN_CRITERION = "unknown_criterion"  # a criterion code the school's rubric does not have
-    DUPLICATE = "duplicate"                 # a second row for the same school (and criterion)
-
-
-CODES: dict[Problem, Code] = {
-    Problem.NOT_UNDERSTOOD: Code.V101,
-    Problem.OUT_OF_RANGE: Code.V102,
-    Problem.UNKNOWN_DECISION: Code.V103,
-    Problem.UNKNOWN_CRITERION: Code.V104,
-    Problem.DUPLICATE: Code.V105,
-}
 
 
 @dataclass(frozen=True)
@@ -243,10 +223,10 @@ class _Reader:
                                 "cũ của dòng này.")
         return code
 
-    def flag(self, problem: Problem, t: _Table, r: int, header: str, raw: object, *, detail: str,
+    def flag(self, code: Code, t: _Table, r: int, header: str, raw: object, *, detail: str,
              expected: str = "") -> None:
-        """A finding at the row's `header` cell; the value it names is then ignored."""
-        self.findings.append(finding(CODES[problem], file=self.file, sheet=t.sheet, cell=t.ref(r, header),
+        """A finding (V101-V105) at the row's `header` cell; the value it names is then ignored."""
+        self.findings.append(finding(code, file=self.file, sheet=t.sheet, cell=t.ref(r, header),
                                      value=value_text(raw), detail=detail, expected=expected or None))
 
     def criteria(self) -> list[CriterionReview]:
@@ -260,12 +240,12 @@ class _Reader:
             rubric = self.school_rubric[school]
             criterion = next((c for g in rubric.groups for c in g.criteria if fold(c.code) == fold(code)), None)
             if criterion is None:
-                self.flag(Problem.UNKNOWN_CRITERION, t, r, B.H_CODE, code,
+                self.flag(Code.V104, t, r, B.H_CODE, code,
                           detail=f"bộ chỉ số {rubric.id} của trường {school} không có tiêu chí này")
                 continue
             key = (school, criterion.code)
             if key in seen:
-                self.flag(Problem.DUPLICATE, t, r, B.H_CODE, code,
+                self.flag(Code.V105, t, r, B.H_CODE, code,
                           detail=f"Trường {school}, tiêu chí {criterion.code} đã có ở dòng {seen[key]}")
                 continue
             seen[key] = str(r + 1)
@@ -284,7 +264,7 @@ class _Reader:
         if c.kind is Kind.CONDITION:
             flag = parse_flag(raw, (CONDITION_YES, CONDITION_NO))
             if flag.value is None:
-                self.flag(Problem.NOT_UNDERSTOOD, t, r, B.H_POINTS, raw, detail=detail,
+                self.flag(Code.V101, t, r, B.H_POINTS, raw, detail=detail,
                           expected=f"'{CONDITION_YES}' hoặc '{CONDITION_NO}' (điều kiện bắt buộc)")
                 return base
             return CriterionReview(school, c.code, met=flag.value, comment=comment, sheet=t.sheet, cell=base.cell)
@@ -292,10 +272,10 @@ class _Reader:
         expected = f"một số điểm từ 0 đến {decimal_text(top)}"
         number = parse_number(raw)
         if number.value is None:
-            self.flag(Problem.NOT_UNDERSTOOD, t, r, B.H_POINTS, raw, expected=expected, detail=detail)
+            self.flag(Code.V101, t, r, B.H_POINTS, raw, expected=expected, detail=detail)
             return base
         if not Fraction(0) <= number.value <= top:
-            self.flag(Problem.OUT_OF_RANGE, t, r, B.H_POINTS, raw, expected=expected, detail=detail)
+            self.flag(Code.V102, t, r, B.H_POINTS, raw, expected=expected, detail=detail)
             return base
         return CriterionReview(school, c.code, points=number.value, comment=comment, sheet=t.sheet, cell=base.cell)
 
@@ -309,7 +289,7 @@ class _Reader:
             if school is None:
                 continue
             if school in seen:
-                self.flag(Problem.DUPLICATE, t, r, B.H_SCHOOL, school,
+                self.flag(Code.V105, t, r, B.H_SCHOOL, school,
                           detail=f"Trường {school} đã có ở dòng {seen[school]}")
                 continue
             seen[school] = str(r + 1)
@@ -317,7 +297,7 @@ class _Reader:
             text = _text(raw)
             decision = labels.get(fold(text)) if text else None
             if text and decision is None:
-                self.flag(Problem.UNKNOWN_DECISION, t, r, B.H_DECISION, raw, detail=f"'{B.H_DECISION}' của trường "
+                self.flag(Code.V103, t, r, B.H_DECISION, raw, detail=f"'{B.H_DECISION}' của trường "
                           f"{school}", expected=", ".join(d.label for d in Decision))
             out.append(SchoolDecision(school, decision, _text(t.value(r, B.H_REVIEWER)),
                                       _text(t.value(r, B.H_NOTE)), t.sheet, t.ref(r, B.H_DECISION)))

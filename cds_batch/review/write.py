@@ -1,4 +1,4 @@
-"""Report, external evaluation: the workbook "Đánh giá ngoài" the district office's evaluators fill.
+"""Review, write: the workbook "Đánh giá ngoài" the district office's evaluators fill.
 
 In: the consolidated `District`, the run's rubrics, the office and round, and what each school listed
 as evidence for each criterion.
@@ -11,8 +11,9 @@ Out: `danh-gia-ngoai.xlsx`, written atomically beside the summary:
   "_cds_review"        hidden: the workbook's identity (kind, layout version, round, office, tool
                        version, every rubric with its content hash, each school's rubric) as cells and
                        defined names, also kept as custom document properties (as the school template does).
-Byte-identical for the same inputs (fixed document date). This module is also the one definition of
-that layout: `review_read` goes by its sheet names, header texts and identity keys, never by positions.
+Byte-identical for the same inputs (fixed document date). Its names, headers and identity keys are
+defined in `review.layout`, which `review.read` goes by (never by positions); `review.spool` holds a
+province's schools on disk while a process of its own writes the workbook.
 
 Sorting and protection. Evaluators sort and filter the rows, and both Excel and LibreOffice refuse
 to sort a range of a protected sheet that holds a locked cell (Excel: "users can't sort ranges that
@@ -31,60 +32,30 @@ rules whole-column through a sort: tests/test_review.py).
 """
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from cds_batch.core.numbers import decimal_text, sheet_number, value_text
 from cds_batch import __version__
-from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, item_key, parse_flag, parse_number
 from cds_batch.core.atomic import atomic_path
-from cds_batch.district.consolidate import District, SchoolRow, Status
-from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.cells import a1
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.numbers import decimal_text, sheet_number, value_text
+from cds_batch.district.consolidate import District, SchoolRow, Status
 from cds_batch.district.recognition import Decision, Review
+from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES, item_key, parse_flag, parse_number
 from cds_batch.reports.book import FONT_SIZE, Book, height
+from cds_batch.reports.labels import CONDITION_MAX
 from cds_batch.reports.tables import Column
+from cds_batch.review.layout import (
+    CRITERIA_COLUMNS, CRITERIA_NOTE, H_CODE, H_DECISION, H_MAX, H_NAME, H_NOTE, H_OVERALL, H_POINTS,
+    H_REVIEWER, H_RUBRIC, H_SCHOOL, H_SELF, H_STATUS, K_CRITERION, K_KIND, K_OFFICE, K_ROUND, K_RUBRIC, K_SCHOOL,
+    K_TOOL, K_VERSION, KIND, LAYOUT_VERSION, N_CRITERIA, N_SCHOOLS, RUBRIC_PROPERTY, SCHOOLS_NOTE, SHEET_CRITERIA,
+    SHEET_META, SHEET_SCHOOLS)
+from cds_batch.review.spool import Spool, outline
 from cds_batch.rubric.model import Criterion, Kind, Rubric
-
-from cds_batch.reports.contract import REVIEW_FILE as REVIEW_FILE  # noqa: F401  (imported from here)
-KIND = "review"
-LAYOUT_VERSION = "1"
-SHEET_CRITERIA, SHEET_SCHOOLS, SHEET_META = "Đánh giá tiêu chí", "Kết luận", "_cds_review"
-
-# Header texts: the reader finds the header row and every column by them.
-H_SCHOOL, H_NAME, H_GROUP, H_CODE, H_CRITERION = "Mã trường", "Tên trường", "Nhóm", "Mã tiêu chí", "Tiêu chí"
-H_ANSWER, H_SELF, H_MAX, H_EVIDENCE = "Trường tự đánh giá", "Điểm tự đánh giá", "Điểm tối đa", "Minh chứng trường nêu"
-H_POINTS, H_COMMENT = "Điểm đánh giá ngoài", "Nhận xét của người đánh giá"
-H_RUBRIC, H_STATUS, H_OVERALL = "Bộ chỉ số", "Tình trạng hồ sơ", "Mức chung tự đánh giá"
-H_DECISION, H_REVIEWER, H_NOTE = "Quyết định", "Người đánh giá", "Nhận xét"
-CONDITION_MAX = "Điều kiện"   # the maximum cell of a condition row: its value is Đạt / Không đạt
-
-# Identity: key in column A of the hidden sheet, values from column B on; a defined name on each value.
-K_KIND, K_VERSION, K_ROUND, K_OFFICE, K_TOOL = ("CDS_REVIEW_KIND", "CDS_REVIEW_VERSION", "CDS_ROUND", "CDS_OFFICE",
-                                                "CDS_TOOL_VERSION")
-SCALAR_KEYS = (K_KIND, K_VERSION, K_ROUND, K_OFFICE, K_TOOL)
-# Rows repeated per item: CDS_RUBRIC | id | hash | version, CDS_SCHOOL | code | rubric id, CDS_CRITERION | code.
-K_RUBRIC, K_SCHOOL, K_CRITERION = "CDS_RUBRIC", "CDS_SCHOOL", "CDS_CRITERION"
-N_SCHOOLS, N_CRITERIA = "CDS_REVIEW_SCHOOLS", "CDS_REVIEW_CRITERIA"   # the key columns' validation lists
-RUBRIC_PROPERTY = "CDS_RUBRIC:"   # + rubric id → its content hash, as a custom property
 
 GREY, YELLOW = "#EDEDED", "#FFF2CC"
 BIG_ROWS = 20_000   # from this many criterion rows the workbook streams its rows to disk (Book(big=True))
-
-CRITERIA_COLUMNS = (Column(H_SCHOOL, 9), Column(H_NAME, 22), Column(H_GROUP, 6), Column(H_CODE, 8),
-                    Column(H_CRITERION, 34), Column(H_ANSWER, 18), Column(H_SELF, 9), Column(H_MAX, 9),
-                    Column(H_EVIDENCE, 34), Column(H_POINTS, 11), Column(H_COMMENT, 30))
-CRITERIA_NOTE = (
-    "Điền vào các cột màu vàng. Cột '" + H_POINTS + "': số điểm Phòng GDĐT đánh giá lại, từ 0 đến điểm tối đa "
-    "của dòng; với điều kiện bắt buộc ghi Đạt hoặc Không đạt; để trống nếu giữ nguyên kết quả trường tự đánh giá. "
-    "Cột '" + H_COMMENT + "': lý do thay đổi hoặc minh chứng cần bổ sung. Có thể sắp xếp và lọc các dòng; không sửa "
-    "hai cột '" + H_SCHOOL + "' và '" + H_CODE + "': công cụ đọc lại từng dòng theo hai mã này.")
-SCHOOLS_NOTE = (
-    "Chọn '" + H_DECISION + "' cho từng trường: " + ", ".join(d.label for d in Decision) + " (Yêu cầu bổ sung: "
-    "trả hồ sơ để trường bổ sung minh chứng); ghi họ tên người đánh giá và nhận xét. Mức được công nhận do công cụ "
-    "tính lại từ điểm ở trang '" + SHEET_CRITERIA + "' theo đúng quy tắc của bộ chỉ số.")
 
 
 def reviewed_rows(district: District) -> list[SchoolRow]:
@@ -135,39 +106,6 @@ def write_review(rows: Sequence[SchoolRow] | Spool, rubrics: Sequence[Rubric], t
         book.close()
 
 
-def outline(rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric]) -> tuple[tuple[str, ...], int]:
-    """What a review workbook must know before its first school: the rubrics used (in order of first
-    use) and the criterion rows."""
-    ids = tuple(dict.fromkeys(row.used.rubric_id for row in rows if row.used))
-    return ids, sum(criterion_rows(row, by_id) for row in rows)
-
-
-@dataclass(frozen=True)
-class Spool:
-    """A review workbook's schools pickled one after the other into a file, with their `outline`.
-
-    A province's workbook is written by a process of its own: given the rows themselves, each such
-    process held its 22,500 schools (330 MB) at once; reading them back from here it holds one.
-    """
-
-    path: Path
-    schools: int
-    rubric_ids: tuple[str, ...]
-    lines: int
-
-    @classmethod
-    def write(cls, rows: Sequence[SchoolRow], by_id: Mapping[str, Rubric], path: Path) -> "Spool":
-        with path.open("wb") as out:
-            for row in rows:
-                pickle.dump(row, out, protocol=pickle.HIGHEST_PROTOCOL)
-        return cls(path, len(rows), *outline(rows, by_id))
-
-    def __iter__(self) -> Iterator[SchoolRow]:
-        with self.path.open("rb") as f:
-            for _ in range(self.schools):
-                yield pickle.load(f)
-
-
 class _Prior:
     """An earlier review's values by school and criterion code, as cell values to write in again."""
 
@@ -205,12 +143,6 @@ def answer_text(c: Criterion, answers: Mapping[str, object]) -> str:
     if c.kind is Kind.PERCENTAGE and (parsed := parse_number(raw, percent=True)).value is not None:
         return f"{decimal_text(parsed.value)}%"
     return value_text(raw)
-
-
-def criterion_rows(row: SchoolRow, by_id: Mapping[str, Rubric]) -> int:
-    """The rows a school takes on the criteria sheet: its rubric's criteria (none when that rubric is not loaded)."""
-    rubric = by_id.get(row.used.rubric_id) if row.used is not None else None
-    return sum(len(g.criteria) for g in rubric.groups) if rubric is not None else 0
 
 
 def _lines(rows: Iterable[SchoolRow], by_id: Mapping[str, Rubric], prior: _Prior,

@@ -189,12 +189,6 @@ class Rubric:
                     return criterion
         raise KeyError(code)
 
-    def group_of(self, code: str) -> Group:
-        for group in self.groups:
-            if any(c.code == code for c in group.criteria):
-                return group
-        raise KeyError(code)
-
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]

@@ -1,59 +1,34 @@
-"""Template writer: the workbook an office sends to schools, blank or prefilled for one school.
+"""Templates, writer: the workbook an office sends to schools, blank or prefilled for one school.
 
 In: a Rubric, an optional SchoolInfo, the round label, the office and the deadline.
 Out: one .xlsx written atomically with XlsxWriter, laid out as `layout` says: a guide, the school
 information, one sheet per criteria group (the table schools know from seed 002), the evidence
 index and a hidden identity sheet; every input cell named (`CDS_…`), validated and unlocked.
 Deterministic: the same inputs give byte-identical files (fixed document date, fixed zip times).
+Its name comes from `naming`, the points formulas from `formulas`; `batch` writes a roster's worth.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import xlsxwriter
 
-from cds_batch.core.numbers import decimal_text, formula_literal, sheet_number
+from cds_batch.core.atomic import atomic_path
 from cds_batch.core.cells import a1
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.numbers import decimal_text, formula_literal, sheet_number
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
-from cds_batch.core.atomic import atomic_path, bounded, distinct_names, safe_stem
-from cds_batch.core.errors import CdsBatchError
+from cds_batch.rubric.model import Group, Kind, Rubric
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric
+from cds_batch.templates.formulas import points_formula, quote, total_formula
+from cds_batch.templates.naming import template_filename
 from cds_batch.templates.text import Issue, guide_lines, row_height, rule_text
-from cds_batch.core.text import ascii_slug
 
 YELLOW, GREY, HEAD = "#FFF2CC", "#EDEDED", "#D9E1F2"
 GUIDE_WIDTH, INFO_WIDTHS = 84, (34, 50)
-# With the default number of jobs, fewer templates than this are written in-process. Starting
-# "spawn" workers (a new interpreter and its imports) took 0.35 s on the 2-core Linux VM, where a
-# pool of two paid off from about 20 templates (benchmarks/bench_templates.py); Windows starts
-# processes several times slower, hence the margin.
-SERIAL_BELOW = 40
-
-
-def template_filename(rubric: Rubric, school: SchoolInfo | None, round_label: str = "") -> str:
-    """'79001_Truong-MN-Hoa-Sen_Dot-1.xlsx' for a school, 'quan7-mamnon-2023_mau-trong_Dot-1.xlsx' blank.
-
-    ASCII letters, digits, '-' and '_' only, at most 155 characters, never a Windows device name.
-    """
-    parts = [bounded(ascii_slug(school.code, "-") or "truong", 40), ascii_slug(school.name, "-")[:60]] if school \
-        else [bounded(ascii_slug(rubric.id, "-"), 40), "mau-trong"]
-    parts.append(ascii_slug(round_label, "-")[:40])
-    return safe_stem("_".join(p for p in parts if p), 150) + ".xlsx"
-
-
-def template_names(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple[str, SchoolInfo | None]],
-                   round_label: str) -> list[str]:
-    """`template_filename` of each of `wanted`, made distinct: where two give the same name, ignoring
-    case as Windows does ('TH/1' and 'TH-1' of the same name), each gets a hash of its rubric and code."""
-    names = [template_filename(rubrics[key], school, round_label) for key, school in wanted]
-    return distinct_names(names, [key + "\x1f" + (school.code if school else "") for key, school in wanted], ".xlsx")
 
 
 def write_school_template(rubric: Rubric, out_dir: Path, school: SchoolInfo | None, issue: Issue,
@@ -69,65 +44,7 @@ def write_school_template(rubric: Rubric, out_dir: Path, school: SchoolInfo | No
     return target
 
 
-def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple[str, SchoolInfo | None]],
-                           out_dir: Path, issue: Issue, *, jobs: int | None = None,
-                           on_done: Callable[[Path], None] | None = None) -> list[Path]:
-    """`write_school_template` for every (rubric key, school or None) of `wanted`; the paths in that order.
-
-    Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
-    than SERIAL_BELOW templates. An explicit `jobs` > 1 always uses the pool. The files are the same
-    bytes either way. A rubric whose names clash stops the run before any file is written.
-
-    :param rubrics: key (as `wanted` names it) → rubric; each reaches a worker once, not per file.
-    :param on_done: called in this process after each file, in order, for a progress bar.
-    """
-    for rubric in {id(r): r for r in rubrics.values()}.values():
-        _contract(rubric)
-    names = template_names(rubrics, wanted, issue.round_label)
-    jobs_named = [(key, school, name) for (key, school), name in zip(wanted, names)]
-    if jobs is None:
-        jobs = 1 if len(wanted) < SERIAL_BELOW else os.cpu_count() or 1
-    written: Iterator[Path]
-    if jobs == 1 or len(wanted) < 2:
-        written = (write_school_template(rubrics[key], out_dir, school, issue, name)
-                   for key, school, name in jobs_named)
-        return [_report(p, on_done) for p in written]
-    workers = min(jobs, len(wanted))
-    # Chunks of a few files: each costs ~30 ms, so the round trip per chunk is noise, and small
-    # chunks keep both workers busy to the end and the progress bar moving.
-    chunk = max(1, min(8, len(wanted) // (4 * workers)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(dict(rubrics), out_dir, issue)) as pool:
-        try:
-            written = pool.map(_write_in_worker, jobs_named, chunksize=chunk)
-            return [_report(p, on_done) for p in written]
-        except BaseException:
-            pool.shutdown(cancel_futures=True)   # a failure (or Ctrl+C) stops the files not started yet
-            raise
-
-
-def _report(path: Path, on_done: Callable[[Path], None] | None) -> Path:
-    if on_done is not None:
-        on_done(path)
-    return path
-
-
-# What every worker of the pool needs, set once by the pool initializer (picklable under "spawn").
-_WORKER: tuple[Mapping[str, Rubric], Path, Issue] | None = None
-
-
-def _init_worker(rubrics: Mapping[str, Rubric], out_dir: Path, issue: Issue) -> None:
-    global _WORKER
-    _WORKER = (rubrics, out_dir, issue)
-
-
-def _write_in_worker(job: tuple[str, SchoolInfo | None, str]) -> Path:
-    assert _WORKER is not None
-    rubrics, out_dir, issue = _WORKER
-    return write_school_template(rubrics[job[0]], out_dir, job[1], issue, job[2])
-
-
-def _contract(rubric: Rubric) -> dict[str, tuple[str, str]]:
+def checked_contract(rubric: Rubric) -> dict[str, tuple[str, str]]:
     """The rubric's defined names, or the Vietnamese error when two codes give the same name."""
     try:
         return L.contract(rubric)
@@ -138,7 +55,7 @@ def _contract(rubric: Rubric) -> dict[str, tuple[str, str]]:
 def write_template(rubric: Rubric, target: Path, school: SchoolInfo | None = None,
                    issue: Issue = Issue()) -> None:
     """Write the workbook for `rubric` (prefilled for `school` when given) to `target` atomically."""
-    names = _contract(rubric)
+    names = checked_contract(rubric)
     with atomic_path(target) as tmp:
         # Times New Roman 12 as the Normal style, so column widths mean the same characters in Excel
         # and LibreOffice (which otherwise measures them in its substitute for Calibri).
@@ -158,10 +75,6 @@ def write_template(rubric: Rubric, target: Path, school: SchoolInfo | None = Non
 def _split(ref: str) -> tuple[str, str]:
     i = next(i for i, ch in enumerate(ref) if ch.isdigit())
     return ref[:i], ref[i:]
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _footer(who: str) -> str:
@@ -349,7 +262,7 @@ class _Writer:
                          f"Ghi mã minh chứng, ví dụ {L.evidence_code_example(c.code)}; nhiều mã cách nhau bởi dấu ;"
                          + (f". Cần có: {hint}" if hint else ""), 2000)
             self.answer(ws, spec, value_ref)
-            formula, blank = self.points_formula(c, spec)
+            formula, blank = points_formula(c, spec)
             if formula:
                 ws.write_formula(row, C.POINTS, formula, f["points"], sheet_number(blank))
                 point_cells[c.code], blank_values[c.code] = a1(row, C.POINTS), blank
@@ -431,63 +344,12 @@ class _Writer:
             "error_message": message + " Bấm vào mũi tên bên phải ô."})
 
     def flag_cf(self, ws: Any, ref: str, allowed: tuple[str, str]) -> None:
-        ok = ",".join(f"{ref}<>{_quote(a)}" for a in allowed)
+        ok = ",".join(f"{ref}<>{quote(a)}" for a in allowed)
         ws.conditional_format(ref, {"type": "formula", "criteria": f'=AND({ref}<>"",{ok})', "format": self.f["bad"]})
-
-    def points_formula(self, c: Criterion, spec: L.RowSpec) -> tuple[str, Fraction]:
-        """The provisional points formula of a criterion row and its value on an empty sheet."""
-        v = a1(spec.row, L.Col.VALUE)
-        if c.kind is Kind.CONDITION:
-            return "", Fraction(0)
-        if c.kind is Kind.POINTS:
-            return f"=IF(AND(ISNUMBER({v}),{v}>=0,{v}<={formula_literal(c.max_points)}),{v},0)", Fraction(0)
-        choice = "0"
-        for o in reversed(c.options):
-            choice = f"IF({v}={_quote(o.label)},{formula_literal(o.points)},{choice})"
-        if c.kind is Kind.CHOICE:
-            return f"={choice}", Fraction(0)
-        if c.kind in (Kind.NUMBER, Kind.PERCENTAGE):
-            bands = "0"
-            for b in reversed(c.bands):
-                i = b.interval
-                lo, hi = (">=" if i.lo_inclusive else ">"), ("<=" if i.hi_inclusive else "<")
-                test = f"AND({v}{lo}{formula_literal(i.lo)},{v}{hi}{formula_literal(i.hi)})"
-                bands = f"IF({test},{formula_literal(b.points)},{bands})"
-            return f"=IF(ISNUMBER({v}),{bands},0)", Fraction(0)
-        first, last = a1(spec.row + 1, L.Col.VALUE), a1(spec.row + len(c.items), L.Col.VALUE)
-        if c.deduction is not None:   # checklist: base minus a deduction per item not marked Có
-            base = choice if c.options else formula_literal(c.base or Fraction(0))
-            raw = f'{base}-{formula_literal(c.deduction)}*({len(c.items)}-COUNTIF({first}:{last},"{ITEM_YES}"))'
-            blank = (Fraction(0) if c.options else c.base or Fraction(0)) - c.deduction * len(c.items)
-        else:
-            rows = range(spec.row + 1, spec.row + 1 + len(c.items))
-            raw = "+".join(f'IF({a1(r, L.Col.VALUE)}="{ITEM_YES}",{formula_literal(i.points or Fraction(0))},0)'
-                           for r, i in zip(rows, c.items))
-            blank = Fraction(0)
-        formula, blank = f"MAX({formula_literal(c.floor)},{raw})", max(c.floor, blank)
-        if c.cap is not None:
-            formula, blank = f"MIN({formula_literal(c.cap)},{formula})", min(c.cap, blank)
-        return f"={formula}", blank
 
     def write_total(self, ws: Any, group: Group, cells: dict[str, str], blank: dict[str, Fraction]) -> None:
         row, f = L.total_row(group), self.f
-        sections = {s.code: s for s in group.sections}
-        loose = [cells[c.code] for c in group.criteria if c.code in cells and c.section not in sections]
-        parts = [f"SUM({','.join(loose)})"] if loose else []
-        value = sum((blank[c.code] for c in group.criteria if c.code in blank and c.section not in sections),
-                    Fraction(0))
-        for s in group.sections:
-            mine = [c.code for c in group.section_lines(s.code) if c.code in cells]
-            if mine:
-                parts.append(f"MIN({formula_literal(s.cap)},SUM({','.join(cells[m] for m in mine)}))")
-                value += min(s.cap, sum((blank[m] for m in mine), Fraction(0)))
-        conditions = [a1(spec.row, L.Col.VALUE) for spec in L.group_rows(group)
-                      if spec.kind is L.RowKind.CRITERION and spec.criterion.kind is Kind.CONDITION
-                      and spec.criterion.on_fail is OnFail.ZERO_GROUP]
-        formula = "+".join(parts) or "0"
-        if conditions:   # a condition not marked Đạt (blank included) zeroes the group, as the tool does
-            failed = ",".join(f"{r}<>{_quote(CONDITION_YES)}" for r in conditions)
-            formula, value = f"IF(OR({failed}),0,{formula})", Fraction(0)
+        formula, value = total_formula(group, cells, blank)
         label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {decimal_text(group.effective_max)} điểm)"
         ws.merge_range(row, 0, row, L.Col.RULE, label, f["bold"])
         ws.set_row(row, 36)

@@ -23,7 +23,7 @@ from cds_batch.pipeline.use_cases import plan_templates, roster_usable
 from cds_batch.rubric.roster import SPREADSHEET_SUFFIXES, check_roster
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.templates.text import Issue
-from cds_batch.templates.writer import write_school_templates
+from cds_batch.templates.batch import write_school_templates
 from cds_batch.core.text import clean
 from cds_batch.web.state import state
 from cds_batch.web.uploads import TooLarge, save_file, size_text, staging

@@ -1,46 +1,35 @@
-"""The command line: thin click adapters over the library; the only module that prints or exits.
+"""CLI, commands: thin click adapters over the library (rubric, template, run, province, serve).
 
-Exit codes: 0 done (no error), 1 done but something needs fixing (a rubric with errors, …),
-2 usage error (click), 3 could not run (missing input, output not writable), 70 internal error.
+In: the command line's arguments and options.
+Out: the library's work done, its outcome shown (`console`) and the exit code (`exits`).
 """
 from __future__ import annotations
 
-import ast
-import re
 import sys
-import traceback
 import webbrowser
-from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn, Sequence
+from typing import Sequence
 
 import click
 
 from cds_batch import __version__
-from cds_batch.district.consolidate import Status
-from cds_batch.core.errors import CdsBatchError, RubricError
-from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
-from cds_batch.core.findings import Finding, Severity
-from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
-from cds_batch.pipeline.use_cases import (
-    UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable, run_counts
-)
-from cds_batch.district.recognition import decision_label
-from cds_batch.rubric.roster import SchoolInfo, check_roster
-from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
-from cds_batch.pipeline.district_run import FEEDBACK, PROVINCE_SUMMARY, SUMMARY, Progress, RunReport, run_district
-from cds_batch.templates.text import Issue
-from cds_batch.templates.writer import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
+from cds_batch.cli.console import echo_findings, echo_run_summary, progress, steps
+from cds_batch.cli.exits import EXIT_NEEDS_FIX, EXIT_OK
+from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.findings import Severity
 from cds_batch.core.text import clean
+from cds_batch.district.consolidate import Status
+from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
+from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, run_district
+from cds_batch.pipeline.use_cases import (
+    UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable
+)
+from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
+from cds_batch.rubric.roster import SchoolInfo, check_roster
+from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
+from cds_batch.templates.text import Issue
 
-EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _echo_findings(findings: Sequence[Finding]) -> None:
-    for f in findings:
-        click.echo(f"[{f.severity.value}] {f.code.name} {f.where}: {f.message}")
 
 
 @click.group(context_settings=_CONTEXT)
@@ -85,7 +74,7 @@ def rubric_check(source: str) -> None:
     Ví dụ: cds-batch rubric check qd4725-phothong
     """
     result, findings = check_file(source)
-    _echo_findings(findings)
+    echo_findings(findings)
     errors = sum(f.severity is Severity.ERROR for f in findings)
     warnings = sum(f.severity is Severity.WARNING for f in findings)
     if result is None:
@@ -135,12 +124,12 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
     schools: tuple[SchoolInfo, ...] = ()
     if roster is not None:
         schools, found = check_roster(roster)
-        _echo_findings(found)
+        echo_findings(found)
         if not roster_usable(found):
             click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
             sys.exit(EXIT_NEEDS_FIX)
     plan = plan_templates(rubric_source, schools)   # every rubric loaded before any file is written
-    with _steps("Đang ghi các phiếu", len(plan.wanted)) as step:
+    with steps("Đang ghi các phiếu", len(plan.wanted)) as step:
         written = write_school_templates(plan.rubrics, plan.wanted, out, issue, jobs=jobs, on_done=step)
     blanks = written[:plan.blanks]
     click.echo(f"Đã ghi vào {out}: mẫu trống {', '.join(p.name for p in blanks)}"
@@ -183,14 +172,14 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     """
     schools, found = check_roster(roster)
     if not roster_usable(found):
-        _echo_findings(found)
+        echo_findings(found)
         click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
         sys.exit(EXIT_NEEDS_FIX)
     options = district_options(inbox, schools, rubric_sources, out, round_label=round_label, office=office,
                                previous=previous, jobs=jobs, limits=limits, reviews=reviews)
-    with _progress() as progress:
-        report = run_district(options, progress)
-    _echo_run_summary(report, out)
+    with progress() as shown:
+        report = run_district(options, shown)
+    echo_run_summary(report, out)
     to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
                  for r in report.district.schools)
     unusable = any(r.fate in UNUSABLE for r in report.district.ledger)
@@ -219,10 +208,10 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
     if roster is not None:
         schools, found = check_roster(roster)
         if not roster_usable(found):
-            _echo_findings(found)
+            echo_findings(found)
             sys.exit(EXIT_NEEDS_FIX)
     rolled = province_roll_up(inputs, schools, rubric_sources, out, title)
-    _echo_findings(rolled.findings)
+    echo_findings(rolled.findings)
     click.echo(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường: {out / PROVINCE_SUMMARY}.")
     sys.exit(EXIT_NEEDS_FIX if rolled.findings else EXIT_OK)
 
@@ -269,159 +258,3 @@ def _limits(pairs: Sequence[str]) -> RunLimits:
         return parse_limits(pairs)
     except CdsBatchError as wrong:
         raise click.BadParameter(str(wrong), param_hint="--limit") from wrong
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    """A progress bar with counts on standard error when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield Progress()
-        return
-    bars: list[Any] = []
-
-    def start(total: int) -> None:
-        bar = click.progressbar(length=total, label="Đang đọc các tệp", file=sys.stderr, show_pos=True)
-        bar.__enter__()
-        bars.append(bar)
-
-    def step(_: object) -> None:
-        bars[0].update(1)
-
-    try:
-        yield Progress(start, step)
-    finally:
-        for bar in bars:
-            bar.__exit__(None, None, None)
-
-
-@contextmanager
-def _steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
-    """A progress bar of `total` steps on standard error when it is a terminal; None otherwise."""
-    if not sys.stderr.isatty() or total < 2:
-        yield None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield lambda _: bar.update(1)
-
-
-def _echo_run_summary(report: RunReport, out: Path) -> None:
-    unusable = [r for r in report.district.ledger if r.fate in UNUSABLE]
-    for line in run_counts(report):
-        click.echo(line)
-    if unusable:
-        click.echo(f"Tệp không dùng được: {len(unusable)} (lý do ở trang 'Sổ nhận file'):")
-        for r in unusable:
-            click.echo(f"  - {r.entry.source}: {r.reason}")
-    if report.changes is not None:
-        click.echo(f"So với đợt trước: {len(report.changes)} thay đổi (trang 'Thay đổi so với đợt trước').")
-    click.echo(f"Kết quả: {out / SUMMARY}; phản hồi cho {len(report.feedback)} trường trong {out / FEEDBACK}.")
-    _echo_review(report)
-
-
-def _echo_review(report: RunReport) -> None:
-    books = report.review_books
-    if books.written:
-        click.echo("Bảng đánh giá ngoài để Phòng điền: " + ", ".join(str(p) for p in books.written) + ".")
-    for kept in books.unread:
-        click.echo(f"Không ghi đè {kept}: bảng đánh giá ngoài này đã được sửa sau lần chạy trước. Hãy chạy lại với "
-                   f"--review \"{kept}\" để đọc kết quả đánh giá; trường mới nộp sẽ có bảng bổ sung riêng.")
-    if books.kept and not books.unread:
-        click.echo("Giữ nguyên bảng đánh giá ngoài đã điền: " + ", ".join(str(p) for p in books.kept) + ".")
-    recognition = report.recognition
-    if recognition is None:
-        return
-    _echo_findings(report.review_findings)
-    if report.review_findings:
-        click.echo(f"{len(report.review_findings)} giá trị trong bảng đánh giá ngoài không dùng được (đã bỏ qua, "
-                   "giữ kết quả trường tự đánh giá); vị trí ghi ở trên.")
-    decided = Counter(decision_label(s.decision) for s in recognition.schools)
-    recognised = Counter(s.recognised_level for s in recognition.schools if s.recognised_level is not None)
-    shares = ", ".join(f"{label}: {n}" for label, n in sorted(decided.items()))
-    click.echo(f"Đánh giá ngoài: {len(recognition.schools)} trường; {shares}.")
-    click.echo("Được công nhận: " + ", ".join(f"Mức {n}: {recognised[n]}" for n in (3, 2, 1))
-               + f"; {len(recognition.differences)} tiêu chí được điều chỉnh (trang 'Điều chỉnh đánh giá ngoài').")
-    if recognition.unmatched:
-        click.echo("Bảng đánh giá ngoài có trường chưa có phiếu đã chấm trong lần chạy này (bỏ qua): "
-                   + ", ".join(recognition.unmatched) + ".")
-    click.echo("Danh sách công nhận và trang công bố: " + ", ".join(str(p) for p in report.recognition_files) + ".")
-
-
-def _force_utf8() -> None:
-    """Vietnamese Windows encodes redirected output as cp1258, which cannot encode 'ờ'."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(encoding="utf-8", errors="replace")
-            except (ValueError, OSError):   # a stream that cannot change any more: keep it as it is
-                pass
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the CLI, turning every failure into a Vietnamese message and an exit code."""
-    _force_utf8()
-    args = list(argv) if argv is not None else sys.argv[1:]
-    try:
-        code = cli.main(args=args, prog_name="cds-batch", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.Abort:
-        click.echo("Đã dừng.", err=True)
-        sys.exit(EXIT_NEEDS_FIX)
-    except click.ClickException as usage:
-        _usage_failed(usage)
-    except RubricError as bad:
-        _echo_findings([f for f in bad.findings if isinstance(f, Finding)])
-        click.echo(str(bad), err=True)
-        sys.exit(EXIT_NEEDS_FIX)
-    except (CdsBatchError, OSError) as cannot:
-        click.echo(cannot_run_message(cannot), err=True)
-        sys.exit(EXIT_CANNOT_RUN)
-    except Exception as bug:  # the last line of defence: no traceback for users unless asked for
-        _internal_error(bug, args, debug="--debug" in args)
-    if isinstance(code, int) and code:   # click hands back the code of an Exit it caught
-        sys.exit(code)
-
-
-# Click's message for a path option or argument that fails `exists=True` ("Path 'x' does not exist.").
-_NO_PATH = re.compile(r"\w+ (.+) (does not exist|is not readable)\.")
-
-
-def _usage_failed(usage: click.ClickException) -> NoReturn:
-    """Exit 3 for an input path that is not there (could not run), 2 for any other usage error."""
-    param = usage.param if isinstance(usage, click.BadParameter) else None
-    match = _NO_PATH.fullmatch(usage.message) if param is not None and isinstance(param.type, click.Path) else None
-    if match is None:
-        usage.show()
-        sys.exit(EXIT_USAGE if isinstance(usage, click.UsageError) else EXIT_CANNOT_RUN)
-    try:
-        path = str(ast.literal_eval(match.group(1)))   # click quotes the path with repr()
-    except (ValueError, SyntaxError):
-        path = match.group(1)
-    what = "không tìm thấy" if match.group(2) == "does not exist" else "không đọc được"
-    click.echo(f"Không thể chạy: {what} '{path}'. Hãy kiểm tra lại đường dẫn.", err=True)
-    sys.exit(EXIT_CANNOT_RUN)
-
-
-def _internal_error(bug: Exception, args: Sequence[str], *, debug: bool) -> NoReturn:
-    """Exit 70 with a Vietnamese message naming the log file that holds the details (the traceback
-    only on the console with --debug): an office can mail the log without re-running anything."""
-    if debug:
-        traceback.print_exc()
-    log = write_crash_log(args, [_out_folder(args)])
-    click.echo(internal_error_message(bug, log), err=True)
-    sys.exit(EXIT_INTERNAL)
-
-
-def _out_folder(args: Sequence[str]) -> Path | None:
-    """The folder given with --out; for `rubric export`, whose --out is a file, the file's folder."""
-    for n, arg in enumerate(args):
-        if arg == "--out" and n + 1 < len(args):
-            value = args[n + 1]
-        elif arg.startswith("--out="):
-            value = arg.removeprefix("--out=")
-        else:
-            continue
-        exporting = any(a == "rubric" and b == "export" for a, b in zip(args, args[1:]))
-        return Path(value).parent if exporting else Path(value)
-    return None
