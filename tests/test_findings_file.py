@@ -10,7 +10,8 @@ import pytest
 
 from cds_batch.district.consolidate import District
 from cds_batch.intake.discover import Fate
-from cds_batch.pipeline.district_run import LEDGER, RunOptions, default_rubrics, run_district
+from cds_batch.pipeline.district_run import RunOptions, default_rubrics, run_district
+from cds_batch.reports.contract import LEDGER
 from cds_batch.reports.contract import FINDINGS as FINDINGS_FILE
 from cds_batch.reports.findings_file import findings_rows, fix_cells, write_findings
 from cds_batch.reports.tables import fix_table

@@ -20,7 +20,8 @@ from cds_batch.core.findings import Severity
 from cds_batch.core.text import clean
 from cds_batch.district.consolidate import Status
 from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
-from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, run_district
+from cds_batch.pipeline.district_run import run_district
+from cds_batch.reports.contract import PROVINCE_SUMMARY
 from cds_batch.pipeline.use_cases import (
     UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable
 )

@@ -16,7 +16,8 @@ import click
 
 from cds_batch.core.findings import Finding
 from cds_batch.district.recognition import decision_label
-from cds_batch.pipeline.district_run import FEEDBACK, SUMMARY, Progress, RunReport
+from cds_batch.pipeline.district_run import Progress, RunReport
+from cds_batch.reports.contract import FEEDBACK, SUMMARY
 from cds_batch.pipeline.use_cases import UNUSABLE, run_counts
 
 

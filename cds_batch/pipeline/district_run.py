@@ -32,11 +32,8 @@ from cds_batch.checking.examine import SERIAL_BELOW, Context, Submission, defaul
 from cds_batch.district.limits import RunLimits
 from cds_batch.district.pool import Workers, examine_all, worker_pool
 from cds_batch.reports.data_files import ledger, results, write_csv, write_json
-from cds_batch.reports.contract import FEEDBACK_SUFFIX, SUMMARY_CSV, SchoolRecord, read_results
-# The output names, imported from here by cli and the web page (the contract defines them).
-from cds_batch.reports.contract import (  # noqa: F401
-    FEEDBACK as FEEDBACK, LEDGER as LEDGER, PROVINCE_SUMMARY as PROVINCE_SUMMARY, RESULTS as RESULTS,
-    SUMMARY as SUMMARY
+from cds_batch.reports.contract import (
+    FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_results
 )
 from cds_batch.district.recognition import Decision, Recognition, Review, recognise
 from cds_batch.reports.feedback import feedback_names, write_feedback_many
@@ -52,7 +49,6 @@ from cds_batch.pipeline.review_outputs import ReviewBooks, ReviewPlan, plan_revi
 # The submissions live until the run ends. Frozen every so many, the garbage collector stops walking them
 # again: a province's 43,650 cost this process 7 s of collections, as long as a worker takes for 1,800 files.
 FREEZE_EVERY = 1000
-CSV = SUMMARY_CSV   # the web page's name for it
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from cds_batch.pipeline.failures import cannot_run_message, internal_error_messa
 from cds_batch.pipeline.use_cases import province_roll_up
 from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
 from cds_batch.reports.contract import SchoolRecord, read_results
-from cds_batch.pipeline.district_run import PROVINCE_SUMMARY, RESULTS
+from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
 from cds_batch.core.text import clean
 from cds_batch.web.state import error_page, state
 from cds_batch.web.forms import receive, tell

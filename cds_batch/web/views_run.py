@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response
 
-from cds_batch.pipeline.district_run import FEEDBACK, RESULTS
+from cds_batch.reports.contract import FEEDBACK, RESULTS
 from cds_batch.web.state import error_page, state
 from cds_batch.web.district import run_round
 from cds_batch.web.forms import receive, tell
