@@ -113,8 +113,8 @@ def test_a_review_workbook_written_by_its_own_process_is_the_same_bytes(outputs,
     from cds_batch.review.layout import REVIEW_FILE
 
     monkeypatch.setattr(run, "BIG_ROWS", 1)
-    started, pool = [], run.ProcessPoolExecutor
-    monkeypatch.setattr(run, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or pool(*a, **k))
+    started, pool = [], run.spawn_pool
+    monkeypatch.setattr(run, "spawn_pool", lambda *a, **k: started.append(a) or pool(*a, **k))
     monkeypatch.chdir(ROOT)
     with pytest.raises(SystemExit) as done:
         cli.main(["run", INBOX, "--roster", "samples/danh-sach-truong.csv", "--round", PLAN["round"],
@@ -135,8 +135,8 @@ def test_split_review_workbooks_written_by_a_process_each_are_the_same_bytes(tmp
 
     monkeypatch.setattr(run_review, "split", functools.partial(run_review.split, limit=200))
     monkeypatch.chdir(ROOT)
-    started, pool = [], run.ProcessPoolExecutor
-    monkeypatch.setattr(run, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or pool(*a, **k))
+    started, pool = [], run.spawn_pool
+    monkeypatch.setattr(run, "spawn_pool", lambda *a, **k: started.append(a) or pool(*a, **k))
 
     def run_to(out: Path) -> list[Path]:
         with pytest.raises(SystemExit) as done:

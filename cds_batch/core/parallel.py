@@ -28,6 +28,14 @@ def pool_size(jobs: int | None, tasks: int, serial_below: int) -> int:
     return 1 if tasks < 2 else max(1, min(jobs, tasks))
 
 
+def spawn_pool(workers: int, initializer: Callable[..., None] | None = None,
+               initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+    """A pool of `workers` "spawn" processes: the start method Windows has, so a run behaves the
+    same on the office's PC as in the tests (no state inherited by forking)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=initializer,
+                               initargs=initargs)
+
+
 def spawn_map(fn: Callable[[T], R], tasks: Sequence[T], *, workers: int, max_chunk: int,
               initializer: Callable[..., None], initargs: tuple[Any, ...]) -> Iterator[R]:
     """`fn` of each task, in order, over `workers` "spawn" processes each set up by `initializer(*initargs)`.
@@ -37,8 +45,7 @@ def spawn_map(fn: Callable[[T], R], tasks: Sequence[T], *, workers: int, max_chu
     here or in the reader (Ctrl+C) stops the tasks not started yet.
     """
     chunk = max(1, min(max_chunk, len(tasks) // (4 * workers)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=initializer,
-                             initargs=initargs) as pool:
+    with spawn_pool(workers, initializer, initargs) as pool:
         try:
             yield from pool.map(fn, tasks, chunksize=chunk)
         except BaseException:

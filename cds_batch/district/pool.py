@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Callable, Iterator, Sequence
 
+from cds_batch.core.parallel import spawn_pool
 from cds_batch.intake.discover import Entry, Fate
 from cds_batch.checking.examine import Context, Shared, Submission, default_jobs, examine_safely
 
@@ -69,8 +70,7 @@ def worker_pool(ctx: Context, jobs: int) -> Iterator[Workers | None]:
 def _pool(ctx: Context, jobs: int) -> Iterator[Workers]:
     board = Board(jobs)
     # `_init_worker` is looked up at each call, so a test can stand in for it.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(ctx, board)) as pool:
+    with spawn_pool(jobs, _init_worker, (ctx, board)) as pool:
         try:
             yield Workers(pool, jobs, board)
         except BaseException:

@@ -18,11 +18,11 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, replace
 from itertools import count
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Sequence
 
 from cds_batch.core.atomic import remove_leftovers
+from cds_batch.core.parallel import spawn_pool
 from cds_batch.district.cache import RunCache, inputs_digest
 from cds_batch.district.consolidate import District, SchoolRow, consolidate
 from cds_batch.intake.discover import discover, private_workdir
@@ -179,7 +179,7 @@ def _review_writer(plan: ReviewPlan) -> AbstractContextManager[ProcessPoolExecut
     (about a second)."""
     if plan.rows < BIG_ROWS:
         return nullcontext(None)
-    return ProcessPoolExecutor(min(len(plan.todo), os.cpu_count() or 1), mp_context=get_context("spawn"))
+    return spawn_pool(min(len(plan.todo), os.cpu_count() or 1))
 
 
 def _early_workers(opts: RunOptions, ctx: Context, cache: RunCache) -> AbstractContextManager[Workers | None]:
