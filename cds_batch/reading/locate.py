@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from cds_batch.core.cells import parse_ref
 from cds_batch.core.memo import per_object
@@ -23,11 +23,20 @@ from cds_batch.reading.values import Note, NoteKind
 from cds_batch.rubric.model import Group, Rubric
 from cds_batch.core.text import fold
 
-if TYPE_CHECKING:
-    from cds_batch.reading.workbook import Workbook
-
 Spot = tuple[str, str]
 _TOTAL_LABEL = fold("TỔNG ĐIỂM TẠM TÍNH")
+
+
+class Sheets(Protocol):
+    """What locating needs of an opened workbook (`reading.workbook.Workbook` is one): its sheet
+    names, a sheet found by a name that may differ in case or accents, and a sheet's values."""
+
+    @property
+    def sheets(self) -> Mapping[str, str]: ...
+
+    def find(self, wanted: str) -> str | None: ...
+
+    def rows(self, sheet: str) -> Sequence[Sequence[object]]: ...
 
 
 @dataclass
@@ -40,12 +49,12 @@ class Where:
     by_code: bool = False
 
 
-def named_cell(names: Mapping[str, Spot], book: Workbook, name: str) -> Spot | None:
+def named_cell(names: Mapping[str, Spot], book: Sheets, name: str) -> Spot | None:
     spot = names.get(name)
     return spot if spot is not None and ":" not in spot[1] and spot[0] in book.sheets else None
 
 
-def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
+def locate(book: Sheets, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
     """Where every cell the contract names is in this workbook; see the module docstring."""
     where = Where()
     if not any(n.startswith("CDS_") for n in names):
@@ -96,7 +105,7 @@ def _plan(group: Group) -> _Plan:
     return _Plan(tuple(s.key for s in specs), tuple(lookups), L.total_name(group.id))
 
 
-def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
+def _group(book: Sheets, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
            quiet: bool) -> None:
     plan = _plan(group)
     missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
@@ -150,7 +159,7 @@ def _header_cols(rows: Sequence[Sequence[object]]) -> dict[L.Col, int]:
     return {}
 
 
-def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
+def _group_sheet(book: Sheets, group: Group, notes: list[Note]) -> str | None:
     expected = L.group_sheet(group.id)
     sheet = book.find(expected)
     if sheet is not None:
@@ -165,7 +174,7 @@ def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
     return best
 
 
-def _school(book: Workbook, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
+def _school(book: Sheets, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
     labels: dict[str, Spot] = {}
     info = book.find(L.SHEET_INFO)
     for f in L.SCHOOL_FIELDS:
@@ -188,7 +197,7 @@ def _school(book: Workbook, names: Mapping[str, Spot], where: Where, notes: list
                                   f"Ô '{f.label}' mất tên vùng {f.name}"))
 
 
-def _evidence(book: Workbook, names: Mapping[str, Spot], where: Where) -> None:
+def _evidence(book: Sheets, names: Mapping[str, Spot], where: Where) -> None:
     spot = names.get(L.EVIDENCE_NAME)
     if spot and ":" in spot[1] and spot[0] in book.sheets:
         sheet = spot[0]
