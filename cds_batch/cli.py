@@ -27,7 +27,8 @@ from cds_batch.pipeline.use_cases import (
     UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable, run_counts
 )
 from cds_batch.district.recognition import decision_label
-from cds_batch.rubric.roster import SchoolInfo, check_roster
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.reading.roster_file import check_roster
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
 from cds_batch.pipeline.district_run import FEEDBACK, PROVINCE_SUMMARY, SUMMARY, Progress, RunReport, run_district
 from cds_batch.templates.text import Issue
