@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 
 from cds_batch.core.cells import a1, parse_ref
 from cds_batch.reading.legacy_text import legacy_encoding
+from cds_batch.reading.guard import check_sheet
 from cds_batch.reading.package import Package, safe_xml, sheet_parts
 
 Wanted = dict[str, set[str]]   # sheet → A1 refs
@@ -161,7 +162,7 @@ def _xlsx(pkg: Package, wanted: Wanted) -> Infos:
         xml = pkg.part(part)
         if xml is None:
             continue
-        pkg.check_sheet(sheet)   # measured already when its values were read; bounds what is parsed here
+        check_sheet(pkg, sheet)   # measured already when its values were read; bounds what is parsed here
         found = _xlsx_scan(xml, refs, part in pkg.plain_cells)
         if found is None:   # some cell without an `r` attribute: let ElementTree count positions
             pkg.check_tags(part, xml)

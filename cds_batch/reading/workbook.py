@@ -6,7 +6,7 @@ evidence notes, cached group totals and the evidence index, every value normalis
 plus `Note`s for what the reader had to do or saw (names lost, legacy font converted, date
 reinterpreted …) for `validate` to turn into findings. A file that cannot be read at all raises
 `ReadError` (→ an `unreadable` ledger entry), and so does one beyond `ReadLimits` or built to harm
-the reader (a DTD, a far-away cell that would make calamine allocate hundreds of GB): `package`
+the reader (a DTD, a far-away cell that would make calamine allocate hundreds of GB): `guard`
 measures each sheet before calamine builds it.
 
 Cells are located by the defined names of the template contract (`layout.contract`), which office
@@ -31,7 +31,8 @@ from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.reading.defined_names import upper_names
-from cds_batch.reading.package import SUFFIX, Package, ReadError, ReadLimits, check_sheet_count
+from cds_batch.reading.guard import check_sheet, check_sheet_count, open_package
+from cds_batch.reading.package import SUFFIX, ReadError, ReadLimits
 from cds_batch.reading.cell_info import Wanted, cell_infos, custom_properties, only_blanks_matter
 from cds_batch.reading.locate import named_cell, locate
 from cds_batch.reading.values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, plain, report_date
@@ -91,7 +92,7 @@ class Workbook:
 
     def __init__(self, path: Path, limits: ReadLimits | None = None) -> None:
         self.path = path
-        self.package = Package.open(path, limits)
+        self.package = open_package(path, limits)
         try:
             self.wb = _calamine(path.name, lambda: CalamineWorkbook.from_filelike(io.BytesIO(self.package.data)))
             names = _calamine(path.name, lambda: list(self.wb.sheet_names))
@@ -131,7 +132,7 @@ class Workbook:
             actual = self.sheets.get(sheet)
             rows: Rows = []
             if actual:
-                self.package.check_sheet(actual)
+                check_sheet(self.package, actual)
                 rows = _calamine(self.path.name, lambda: cast(
                     Rows, self.wb.get_sheet_by_name(actual).to_python(skip_empty_area=False)))
             self._rows[sheet] = rows
