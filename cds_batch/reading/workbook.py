@@ -33,7 +33,8 @@ from cds_batch.core.errors import CdsBatchError
 from cds_batch.reading.defined_names import upper_names
 from cds_batch.reading.guard import check_sheet, check_sheet_count, open_package
 from cds_batch.reading.package import SUFFIX, ReadError, ReadLimits
-from cds_batch.reading.cell_info import Wanted, cell_infos, custom_properties, only_blanks_matter
+from cds_batch.reading.cell_info import Wanted, cell_infos, only_blanks_matter
+from cds_batch.reading.properties import custom_properties
 from cds_batch.reading.locate import named_cell, locate
 from cds_batch.reading.values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, plain, report_date
 from cds_batch.rubric.model import Rubric
