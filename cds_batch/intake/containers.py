@@ -1,7 +1,8 @@
 """Discover stage, part two: what a file is, and what is inside archives and mail.
 
 In: a path to bytes on disk (an input file or a member already copied to the private folder).
-Out: `sniff()` gives its `Kind` and, when it cannot be a submission, why; `the openers
+Out: `sniff()` gives its `Kind` and, when it cannot be a submission, why (by the signatures and
+marker parts of `core.file_format`, which reading tells workbooks by too); the openers
 yield the members of a zip, rar or 7z as `Member` records whose bytes stream in chunks (mail
 lives in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
 Problems come back as the string values of `discover.Fate` ("unreadable", "rejected",
@@ -21,6 +22,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import olefile  # type: ignore[import-untyped]
+
+from cds_batch.core.file_format import (
+    DOC_STREAM, DOCX_DOCUMENT, MSG_PREFIX, ODF_MIMETYPE, ODS_MIMETYPE, OLE_ENCRYPTED, PPTX_PRESENTATION, XLS_STREAMS,
+    XLSB_WORKBOOK, Signature, signature, zip_workbook
+)
 
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and
 # needs no tz database; zip member times are naive local times written on the sender's PC.
@@ -112,17 +118,18 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
         return Sniff(kind_from_ext(name), "unreadable", "Tệp rỗng (0 byte)")
     if name.startswith("~$"):
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp tạm Excel tạo khi đang mở bảng tính, không phải bài nộp")
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+    container = signature(head)
+    if container is Signature.ZIP:
         return _sniff_zip(source, name)
-    if head[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+    if container is Signature.OLE:
         return _sniff_ole(source, name)
-    if head.startswith(b"Rar!\x1a\x07"):
+    if container is Signature.RAR:
         return Sniff(Kind.RAR)
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+    if container is Signature.SEVEN_Z:
         return Sniff(Kind.SEVEN_Z)
-    if head.startswith(b"%PDF"):
+    if container is Signature.PDF:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PDF, không phải bảng tính")
-    if head[:4] == b"\x00\x05\x16\x07":
+    if container is Signature.APPLE_DOUBLE:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp phụ của macOS (AppleDouble), không phải bài nộp")
     if head.startswith(b"From ") and (ext in ("", ".mbox", ".mbx") or b"\nFrom:" in head):
         return Sniff(Kind.MBOX)
@@ -142,25 +149,25 @@ def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
     try:
         with zipfile.ZipFile(source) as zf:
             names = set(zf.namelist())
-            if "xl/workbook.xml" in names:
+            if zip_workbook(names) == "xlsx":
                 types = zf.open("[Content_Types].xml").read(1 << 16) if "[Content_Types].xml" in names else b""
                 return Sniff(Kind.XLSM if b"macroEnabled.main" in types else Kind.XLSX)
-            mimetype = zf.open("mimetype").read(200) if "mimetype" in names else b""
+            mimetype = zf.open(ODF_MIMETYPE).read(200) if ODF_MIMETYPE in names else b""
             manifest = zf.open("META-INF/manifest.xml").read(1 << 20) if "META-INF/manifest.xml" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
         kind = kind_from_ext(name)
         what = "zip" if kind in (Kind.OTHER, Kind.ZIP) else kind.value
         detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
         return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable", f"Tệp {what} hỏng: {detail}")
-    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+    if mimetype == ODS_MIMETYPE:
         if b"encryption-data" in manifest:   # ODF keeps the package readable and encrypts the members
             return Sniff(Kind.ODS, "unreadable", "Tệp .ods có mật khẩu mở tệp; hãy gỡ mật khẩu rồi gửi lại")
         return Sniff(Kind.ODS)
-    if "xl/workbook.bin" in names:
+    if XLSB_WORKBOOK in names:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Excel nhị phân (.xlsb); hãy lưu lại dạng .xlsx")
-    if "word/document.xml" in names:
+    if DOCX_DOCUMENT in names:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.docx), không phải bảng tính")
-    if "ppt/presentation.xml" in names:
+    if PPTX_PRESENTATION in names:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PowerPoint (.pptx), không phải bảng tính")
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
         found = mimetype.decode(errors="replace")
@@ -172,20 +179,20 @@ def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
     try:
         with olefile.OleFileIO(str(source) if isinstance(source, Path) else source) as ole:
             entries = {"/".join(p) for p in ole.listdir(streams=True, storages=True)}
-            if "EncryptedPackage" in entries:
+            if OLE_ENCRYPTED in entries:
                 kind = kind_from_ext(name)
                 if kind in (Kind.OTHER, Kind.XLSX, Kind.XLSM, Kind.XLS):
                     return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", "Tệp Excel có mật khẩu")
                 return Sniff(Kind.OTHER, "unreadable", f"Tệp Office có mật khẩu ({Path(name).suffix})")
-            book = "Workbook" if "Workbook" in entries else "Book" if "Book" in entries else ""
+            book = next((stream for stream in XLS_STREAMS if stream in entries), "")
             if book:
                 encrypted = _xls_has_filepass(bytes(ole.openstream(book).read(1 << 16)))
                 return Sniff(Kind.XLS, "unreadable", "Tệp Excel có mật khẩu") if encrypted else Sniff(Kind.XLS)
     except (OSError, struct.error, ValueError, IndexError) as exc:
         return Sniff(kind_from_ext(name), "unreadable", f"Tệp Office hỏng: {exc}")
-    if "WordDocument" in entries:
+    if DOC_STREAM in entries:
         return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.doc), không phải bảng tính")
-    if any(e.startswith("__substg1.0_") for e in entries):
+    if any(e.startswith(MSG_PREFIX) for e in entries):
         return Sniff(Kind.MSG)
     return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)} (tệp Office không nhận ra), không phải bảng tính")
 

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 from xml.etree import ElementTree
 
 from cds_batch.core.cells import a1, parse_ref
+from cds_batch.core.file_format import ODS_CONTENT, XLSX_WORKBOOK
 from cds_batch.reading.legacy_text import legacy_encoding
 from cds_batch.reading.guard import check_sheet
 from cds_batch.reading.package import Package, safe_xml, sheet_parts
@@ -120,7 +121,7 @@ def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
 
 def _xlsx(pkg: Package, wanted: Wanted) -> Infos:
     infos: Infos = {}
-    parts = dict(pkg.derived(sheet_parts, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")[0])
+    parts = dict(pkg.derived(sheet_parts, XLSX_WORKBOOK, "xl/_rels/workbook.xml.rels")[0])
     percent, font_of = pkg.derived(_xlsx_styles, "xl/styles.xml")
     for sheet, refs in wanted.items():
         part = parts.get(sheet, "")
@@ -254,7 +255,7 @@ def _ods_rows(table: ElementTree.Element) -> Iterator[ElementTree.Element]:
 
 
 def _ods(pkg: Package, wanted: Wanted) -> Infos:
-    root = pkg.xml("content.xml")
+    root = pkg.xml(ODS_CONTENT)
     if root is None:
         return {}
     fonts = _ods_fonts(root)

@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 import defusedxml.ElementTree as SafeTree  # type: ignore[import-untyped]  # defusedxml ships no type information
 from defusedxml import DefusedXmlException
 
+from cds_batch.core.file_format import ODS_CONTENT, XLSX_WORKBOOK
 from cds_batch.reading.package import (
     PIECE, RESAVE, Package, ReadError, ReadLimits, broken_part, count, dtd_refused, local_name, megabytes, sheet_parts,
     sniff
@@ -61,7 +62,7 @@ _SST = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*>")
 _COUNTS = re.compile(rb"\b(count|uniqueCount)\s*=\s*[\"'](\d+)")
 # What calamine parses on opening an .xlsx; all but the shared strings are read here anyway (kept).
 _STRINGS = "xl/sharedStrings.xml"
-_OPENED_BY_CALAMINE = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", _STRINGS)
+_OPENED_BY_CALAMINE = (XLSX_WORKBOOK, "xl/_rels/workbook.xml.rels", "xl/styles.xml", _STRINGS)
 # A <c> tag in the form Excel, LibreOffice, XlsxWriter and openpyxl write: the cell's own r="A1"
 # first, then quoted attributes whose names do not start with r. Any other form (no r, a second r,
 # r='…', r = "…", a namespace prefix) is measured by the parser, because calamine reads it too,
@@ -177,9 +178,9 @@ def _repeat(el: ElementTree.Element, attr: str) -> int:
 
 def _check_ods(pkg: Package) -> None:
     """Each table of content.xml, its repeated rows and cells expanded as calamine expands them."""
-    root = pkg.xml("content.xml")
+    root = pkg.xml(ODS_CONTENT)
     if root is None:
-        raise broken_part(pkg.name, "content.xml", ValueError("không phải XML hợp lệ"))
+        raise broken_part(pkg.name, ODS_CONTENT, ValueError("không phải XML hợp lệ"))
     tables = list(root.iter(f"{_TABLE}table"))
     check_sheet_count(pkg, len(tables))
     for table in tables:
@@ -199,7 +200,7 @@ def _check_ods(pkg: Package) -> None:
 # --- .xlsx: one sheet part, before calamine builds that sheet --------------------------------------
 
 def _check_xlsx_sheet(pkg: Package, sheet: str) -> None:
-    pairs, plain = pkg.derived(sheet_parts, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    pairs, plain = pkg.derived(sheet_parts, XLSX_WORKBOOK, "xl/_rels/workbook.xml.rels")
     members = pkg.members
     parts = [part for name, part in pairs if name == sheet]
     if plain and parts and all(part in members for part in parts):

@@ -33,9 +33,11 @@ import olefile  # type: ignore[import-untyped]  # olefile ships no type informat
 from defusedxml import DefusedXmlException
 
 from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.file_format import (
+    OLE_ENCRYPTED, XLSX_WORKBOOK, ZIP_LOCAL_HEADER, Signature, ole_workbook, signature, zip_workbook
+)
 
 SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "ods": ".ods", "xls": ".xls"}
-_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _MEMO_SIZE = 64
 _MB = 1 << 20
 PIECE = _MB   # parts larger than this are scanned in pieces, never held whole
@@ -255,25 +257,25 @@ def sniff(name: str, data: bytes, max_parts: int = ReadLimits.max_parts) -> tupl
     """'xlsx', 'xlsm', 'ods' or 'xls' by content, with the zip it opened to tell; ReadError when the
     bytes are none of them, or a zip with more than `max_parts` members."""
     try:
-        if data[:4] == b"PK\x03\x04":
+        if data.startswith(ZIP_LOCAL_HEADER):   # an empty zip (no local header) is no workbook
             declared = _zip_entries(data)
             if declared is not None and declared > max_parts:
                 raise _too_many_parts(name, declared, max_parts)
             z = zipfile.ZipFile(io.BytesIO(data))
             if len(z.filelist) > max_parts:
                 raise _too_many_parts(name, len(z.filelist), max_parts)
-            members = set(z.namelist())
-            if "xl/workbook.xml" in members:
+            fmt = zip_workbook(set(z.namelist()))
+            if fmt == "xlsx":   # .xlsx and .xlsm are read alike: the name tells which it claims to be
                 return ("xlsm" if name.lower().endswith(".xlsm") else "xlsx"), z
-            if "content.xml" in members:
-                return "ods", z
+            if fmt is not None:
+                return fmt, z
             raise ReadError(f"Tệp '{name}' là tệp nén nhưng không phải bảng tính Excel hay LibreOffice.")
-        if data[:8] == _OLE_MAGIC:
+        if signature(data) is Signature.OLE:
             with olefile.OleFileIO(io.BytesIO(data)) as ole:
-                if ole.exists("EncryptedPackage"):
+                if ole.exists(OLE_ENCRYPTED):
                     raise ReadError(f"Tệp '{name}' được đặt mật khẩu mở tệp; hãy gỡ mật khẩu "
                                     "(Tệp → Thông tin → Bảo vệ sổ làm việc) rồi gửi lại.")
-                if ole.exists("Workbook") or ole.exists("Book"):
+                if ole_workbook(ole.exists) is not None:
                     return "xls", None
     except (OSError, zipfile.BadZipFile, EOFError, ValueError, struct.error, IndexError, KeyError,
             NotImplementedError) as exc:   # olefile and zipfile on damaged headers
@@ -293,7 +295,7 @@ def sheet_parts(pkg: Package) -> tuple[tuple[tuple[str, str], ...], bool]:
     """(sheet name (NFC), part) for each <sheet> of workbook.xml, through its relationships, and
     whether every target is plain (then calamine reads the same parts). Elements are matched by
     local name, so a Strict Open XML file is read the same way."""
-    book, rels = pkg.xml("xl/workbook.xml"), pkg.xml("xl/_rels/workbook.xml.rels")
+    book, rels = pkg.xml(XLSX_WORKBOOK), pkg.xml("xl/_rels/workbook.xml.rels")
     if book is None or rels is None:
         return (), False
     targets = {el.get("Id"): el.get("Target", "") for el in rels.iter() if local_name(el.tag) == "Relationship"}
