@@ -60,7 +60,7 @@ class Code(Enum):
     E104 = (E, "Không tìm thấy ô trả lời của tiêu chí {value}: {detail}. Hãy dùng lại tệp mẫu, không xóa dòng hay đổi mã tiêu chí.")
     E105 = (I, "Trang '{value}' không có trong mẫu nên không được đọc.")
     E106 = (I, "Chữ gõ bằng bảng mã cũ (phông {detail}) đã được chuyển sang Unicode; hãy kiểm tra lại chữ đã chuyển.")
-    E107 = (I, "{detail}.")
+    E107 = (I, "Ô có công thức nhưng tệp không lưu kết quả; hãy mở tệp bằng Excel, lưu lại rồi gửi.")
     E108 = (I, "Ngày '{value}' không ở dạng ngày của bảng tính và đã được hiểu là {detail}; hãy kiểm tra lại.")
     E109 = (I, "Thông tin nhận dạng của mẫu ({detail}) không còn trong tệp (trang ẩn _cds đã bị xóa?) nên được lấy từ thuộc tính tệp.")
     E110 = (W, "Thông tin nhận dạng không khớp: {detail}. Hãy dùng đúng tệp mẫu của đợt này.")
@@ -106,6 +106,23 @@ class Code(Enum):
     T104 = (E, "Mã trường '{value}' bị trùng với dòng {expected}; mỗi trường chỉ được có một dòng.")
     T105 = (W, "Trường có mã '{value}' chưa có tên; tên tệp và tờ thông tin chỉ ghi mã trường.")
     T106 = (E, "Danh sách trường không có trường nào (sau dòng tiêu đề không có dòng dữ liệu).")
+
+
+class Detail(Enum):
+    """Which case of a reading finding it is, filled into the code's {detail} (one code, several
+    ways the reader got there); the fields in braces are given to `text`."""
+
+    NAMES_LOST = "Tệp không còn tên vùng của mẫu (có thể đã chép sang tệp mới)"   # E101, for the whole file
+    ANSWER_NAME_LOST = "Ô trả lời của tiêu chí {key} mất tên vùng {name}"          # E101, found by its code
+    FIELD_NAME_LOST = "Ô '{label}' mất tên vùng {name}"                            # E101, found by its label
+    SHEET_RENAMED = "Trang '{expected}' đã bị đổi tên thành '{found}'"             # E102
+    SHEET_MISSING = "Không có trang '{expected}'"                                  # E103
+    GROUP_SHEET_MISSING = "Không có trang nhóm"                                    # E104, each answer of that sheet
+    CODE_NOT_IN_COLUMN = "Không tìm thấy mã {key} ở cột 'Mã tiêu chí'"             # E104
+    IDENTITY_CONFLICT = "{label}: ô ghi '{cell}', thuộc tính tệp ghi '{prop}'"     # E110
+
+    def text(self, **fields: object) -> str:
+        return self.value.format(**fields)
 
 
 class _Missing(dict[str, Any]):

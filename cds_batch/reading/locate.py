@@ -19,7 +19,8 @@ from cds_batch.core.cells import parse_ref
 from cds_batch.core.memo import per_object
 from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
-from cds_batch.reading.values import Note, NoteKind
+from cds_batch.core.findings import Code, Detail
+from cds_batch.reading.values import Note
 from cds_batch.rubric.model import Group, Rubric
 from cds_batch.core.text import fold
 
@@ -58,8 +59,7 @@ def locate(book: Sheets, names: Mapping[str, Spot], rubric: Rubric, notes: list[
     """Where every cell the contract names is in this workbook; see the module docstring."""
     where = Where()
     if not any(n.startswith("CDS_") for n in names):
-        notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, "", "", None,
-                          "Tệp không còn tên vùng của mẫu (có thể đã chép sang tệp mới)"))
+        notes.append(Note(Code.E101, "", "", None, Detail.NAMES_LOST.text()))
         quiet = True
     else:
         quiet = False
@@ -71,7 +71,7 @@ def locate(book: Sheets, names: Mapping[str, Spot], rubric: Rubric, notes: list[
     used = {s for s, _ in (*where.answers.values(), *where.school.values())}
     for sheet in book.sheets:
         if fold(sheet) not in known and sheet not in used:
-            notes.append(Note(NoteKind.UNKNOWN_SHEET, sheet, "", None, "Trang không có trong mẫu; không đọc"))
+            notes.append(Note(Code.E105, sheet, "", None, ""))
     return where
 
 
@@ -124,7 +124,7 @@ def _group(book: Sheets, names: Mapping[str, Spot], group: Group, where: Where, 
     if sheet is None:
         for what, key, _ in missing:
             if what == "answer":
-                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, L.group_sheet(group.id), "", key, "Không có trang nhóm"))
+                notes.append(Note(Code.E104, L.group_sheet(group.id), "", key, Detail.GROUP_SHEET_MISSING.text()))
         return
     rows = book.rows(sheet)
     found = L.find_by_code(rows, plan.keys)
@@ -132,16 +132,14 @@ def _group(book: Sheets, names: Mapping[str, Spot], group: Group, where: Where, 
     for what, key, name in missing:
         if key not in found or (what == "note" and L.Col.NOTE not in cols):
             if what == "answer":
-                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, sheet, "", key,
-                                  f"Không tìm thấy mã {key} ở cột 'Mã tiêu chí'"))
+                notes.append(Note(Code.E104, sheet, "", key, Detail.CODE_NOT_IN_COLUMN.text(key=key)))
             continue
         row, value_col = found[key]
         spot = (sheet, a1(row, value_col if what == "answer" else cols[L.Col.NOTE]))
         (where.answers if what == "answer" else where.notes)[key] = spot
         where.by_code = True
         if not quiet:
-            notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, spot[0], spot[1], key,
-                              f"Ô trả lời của tiêu chí {key} mất tên vùng {name}"))
+            notes.append(Note(Code.E101, spot[0], spot[1], key, Detail.ANSWER_NAME_LOST.text(key=key, name=name)))
     if not total and L.Col.POINTS in cols:
         for r, row_values in enumerate(rows):
             if any(isinstance(v, str) and fold(v).startswith(_TOTAL_LABEL) for v in row_values[:cols[L.Col.POINTS]]):
@@ -168,9 +166,9 @@ def _group_sheet(book: Sheets, group: Group, notes: list[Note]) -> str | None:
     hits = {s: len(L.find_by_code(book.rows(s), keys)) for s in book.sheets}
     best = max(hits, key=lambda s: hits[s], default=None)
     if best is None or hits[best] == 0:
-        notes.append(Note(NoteKind.SHEET_NOT_FOUND, expected, "", None, f"Không có trang '{expected}'"))
+        notes.append(Note(Code.E103, expected, "", None, Detail.SHEET_MISSING.text(expected=expected)))
         return None
-    notes.append(Note(NoteKind.SHEET_RENAMED, best, "", best, f"Trang '{expected}' đã bị đổi tên thành '{best}'"))
+    notes.append(Note(Code.E102, best, "", best, Detail.SHEET_RENAMED.text(expected=expected, found=best)))
     return best
 
 
@@ -193,8 +191,8 @@ def _school(book: Sheets, names: Mapping[str, Spot], where: Where, notes: list[N
             where.school[f.name] = spot
             where.by_code = True
             if not quiet:
-                notes.append(Note(NoteKind.NAMES_MISSING_USED_LABELS, spot[0], spot[1], f.name,
-                                  f"Ô '{f.label}' mất tên vùng {f.name}"))
+                notes.append(Note(Code.E101, spot[0], spot[1], f.name,
+                                  Detail.FIELD_NAME_LOST.text(label=f.label, name=f.name)))
 
 
 def _evidence(book: Sheets, names: Mapping[str, Spot], where: Where) -> None:

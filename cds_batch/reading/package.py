@@ -117,7 +117,7 @@ class Package:
         self._xml: dict[str, ElementTree.Element | None] = {}
         self.checked: set[str] = set()       # sheets measured by `check_sheet`
         self.measured: set[str] = set()      # sheet parts measured
-        self.plain_cells: set[str] = set()   # sheet parts whose every <c> starts with its r="A1" (read_extras)
+        self.plain_cells: set[str] = set()   # sheet parts whose every <c> starts with its r="A1" (cell_info)
         if opened is not None:
             self.__dict__["zip"] = opened   # the zip `sniff` already opened (cached_property's slot)
 
