@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator
 
 import olefile  # type: ignore[import-untyped]
 
+from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.core.file_format import (
     DOC_STREAM, DOCX_DOCUMENT, MSG_PREFIX, ODF_MIMETYPE, ODS_MIMETYPE, OLE_ENCRYPTED, PPTX_PRESENTATION, XLS_STREAMS,
     XLSB_WORKBOOK, Signature, signature, zip_workbook
@@ -72,7 +73,7 @@ class Sniff:
 
     kind: Kind
     problem: str | None = None
-    reason: str = ""
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,15 @@ class Member:
     packed_size: int | None = None  # compressed size when the format gives it per member
     mtime: datetime | None = None
     problem: str | None = None  # "rejected" / "unreadable": do not extract
-    reason: str = ""
+    reason: Reason | None = None
 
 
 class ContainerError(Exception):
     """The container cannot be listed (further); the message is the Vietnamese reason."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.text)
+        self.reason = reason
 
 
 def kind_from_ext(name: str) -> Kind:
@@ -115,9 +120,9 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
     source: Path | io.BytesIO = path if data is None else io.BytesIO(data)
     ext = Path(name).suffix.lower()
     if not head:
-        return Sniff(kind_from_ext(name), "unreadable", "Tệp rỗng (0 byte)")
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L201))
     if name.startswith("~$"):
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp tạm Excel tạo khi đang mở bảng tính, không phải bài nộp")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L202))
     container = signature(head)
     if container is Signature.ZIP:
         return _sniff_zip(source, name)
@@ -128,9 +133,9 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
     if container is Signature.SEVEN_Z:
         return Sniff(Kind.SEVEN_Z)
     if container is Signature.PDF:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PDF, không phải bảng tính")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pdf"]))
     if container is Signature.APPLE_DOUBLE:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp phụ của macOS (AppleDouble), không phải bài nộp")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L204))
     if head.startswith(b"From ") and (ext in ("", ".mbox", ".mbx") or b"\nFrom:" in head):
         return Sniff(Kind.MBOX)
     # A mail starts with header lines; an .eml name alone is not enough, nor are headers without From.
@@ -138,11 +143,10 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
         return Sniff(Kind.EML)
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if kind_from_ext(name) in WORKBOOKS and lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
-        return Sniff(Kind.OTHER, "not_a_workbook", f"Tệp HTML/XML mang đuôi {ext}, không phải bảng tính Excel; "
-                     "hãy mở bằng Excel và lưu lại dạng .xlsx")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L205, ext=ext))
     if kind_from_ext(name) is not Kind.OTHER:
-        return Sniff(kind_from_ext(name), "unreadable", f"Tệp {ext} hỏng: nội dung không đúng định dạng")
-    return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)}, không phải bảng tính")
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L206, ext=ext))
+    return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_type_name(name)))
 
 
 def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
@@ -158,20 +162,21 @@ def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
         kind = kind_from_ext(name)
         what = "zip" if kind in (Kind.OTHER, Kind.ZIP) else kind.value
         detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
-        return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable", f"Tệp {what} hỏng: {detail}")
+        return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable",
+                     reason(Code.L105, kind=what, detail=detail))
     if mimetype == ODS_MIMETYPE:
         if b"encryption-data" in manifest:   # ODF keeps the package readable and encrypts the members
-            return Sniff(Kind.ODS, "unreadable", "Tệp .ods có mật khẩu mở tệp; hãy gỡ mật khẩu rồi gửi lại")
+            return Sniff(Kind.ODS, "unreadable", reason(Code.L208))
         return Sniff(Kind.ODS)
     if XLSB_WORKBOOK in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Excel nhị phân (.xlsb); hãy lưu lại dạng .xlsx")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L207))
     if DOCX_DOCUMENT in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.docx), không phải bảng tính")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".docx"]))
     if PPTX_PRESENTATION in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PowerPoint (.pptx), không phải bảng tính")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pptx"]))
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
         found = mimetype.decode(errors="replace")
-        return Sniff(Kind.OTHER, "not_a_workbook", f"Tệp OpenDocument ({found}), không phải bảng tính")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"Tệp OpenDocument ({found})"))
     return Sniff(Kind.ZIP)
 
 
@@ -182,19 +187,19 @@ def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
             if OLE_ENCRYPTED in entries:
                 kind = kind_from_ext(name)
                 if kind in (Kind.OTHER, Kind.XLSX, Kind.XLSM, Kind.XLS):
-                    return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", "Tệp Excel có mật khẩu")
-                return Sniff(Kind.OTHER, "unreadable", f"Tệp Office có mật khẩu ({Path(name).suffix})")
+                    return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", reason(Code.L209))
+                return Sniff(Kind.OTHER, "unreadable", reason(Code.L210, ext=Path(name).suffix))
             book = next((stream for stream in XLS_STREAMS if stream in entries), "")
             if book:
                 encrypted = _xls_has_filepass(bytes(ole.openstream(book).read(1 << 16)))
-                return Sniff(Kind.XLS, "unreadable", "Tệp Excel có mật khẩu") if encrypted else Sniff(Kind.XLS)
+                return Sniff(Kind.XLS, "unreadable", reason(Code.L209)) if encrypted else Sniff(Kind.XLS)
     except (OSError, struct.error, ValueError, IndexError) as exc:
-        return Sniff(kind_from_ext(name), "unreadable", f"Tệp Office hỏng: {exc}")
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L211, detail=exc))
     if DOC_STREAM in entries:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.doc), không phải bảng tính")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".doc"]))
     if any(e.startswith(MSG_PREFIX) for e in entries):
         return Sniff(Kind.MSG)
-    return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)} (tệp Office không nhận ra), không phải bảng tính")
+    return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"{_type_name(name)} (tệp Office không nhận ra)"))
 
 
 def _xls_has_filepass(stream: bytes) -> bool:
@@ -219,7 +224,8 @@ def zip_members(path: Path) -> Iterator[Member]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ContainerError(f"Tệp zip hỏng: {exc}") from exc  # sniff already vetted it; a race at most
+        # sniff already vetted it; a race at most
+        raise ContainerError(reason(Code.L105, kind="zip", detail=exc)) from exc
     with zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -228,10 +234,10 @@ def zip_members(path: Path) -> Iterator[Member]:
             mtime = _zip_time(info.date_time)
             if info.create_system == 3 and (info.external_attr >> 16) & 0o170000 == 0o120000:
                 yield Member(label, lambda: (), info.file_size, problem="rejected",
-                             reason="Liên kết (symlink) trong tệp nén: không giải nén", mtime=mtime)
+                             reason=reason(Code.L212), mtime=mtime)
             elif info.flag_bits & 0x1:
                 yield Member(label, lambda: (), info.file_size, problem="unreadable",
-                             reason="Tệp trong tệp nén có mật khẩu", mtime=mtime)
+                             reason=reason(Code.L214), mtime=mtime)
             else:
                 yield Member(label, _zip_reader(zf, info), info.file_size, info.compress_size, mtime)
 
@@ -274,7 +280,7 @@ def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
     try:
         import libarchive  # type: ignore[import-untyped]
     except Exception as exc:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
-        raise ContainerError(f"Không đọc được tệp {ext} trên máy này: thiếu thư viện libarchive ({exc})") from exc
+        raise ContainerError(reason(Code.L215, ext=ext, detail=exc)) from exc
     with path.open("rb") as f:
         magic = f.read(8)
     # One format only: with "all", a zip stored inside a rar wins the bid and we list the wrong thing.
@@ -292,17 +298,17 @@ def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
                 size = int(entry.size or 0)
                 if not entry.isfile:
                     yield Member(label, lambda: (), size, problem="rejected", mtime=mtime,
-                                 reason="Liên kết hoặc tệp đặc biệt trong tệp nén: không giải nén")
+                                 reason=reason(Code.L213))
                 else:
                     yield Member(label, entry.get_blocks, size, None, mtime)
     except libarchive.ArchiveError as exc:
         raise ContainerError(archive_reason(ext, exc)) from exc
 
 
-def archive_reason(ext: str, exc: Exception) -> str:
+def archive_reason(ext: str, exc: Exception) -> Reason:
     """libarchive's English error, prefixed with what it means for the office."""
     raw = getattr(exc, "msg", None) or "không rõ lỗi"
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if re.search(r"encrypt|passphrase|password", text, re.IGNORECASE):
-        return f"Tệp {ext} có mật khẩu: {text}"
-    return f"Không đọc được tệp {ext} trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): {text}"
+        return reason(Code.L216, ext=ext, detail=text)
+    return reason(Code.L217, ext=ext, detail=text)
