@@ -30,7 +30,7 @@ from cds_batch.district.consolidate import District, LedgerRow, SchoolRow  # noq
 from cds_batch.checking.examine import Submission  # noqa: E402
 from cds_batch.reports.data_files import ledger, results, write_csv, write_json  # noqa: E402
 from cds_batch.reports.summary import overview_table, write_summary  # noqa: E402
-from cds_batch.rubric.roster import load_roster  # noqa: E402
+from cds_batch.reading.roster_file import load_roster  # noqa: E402
 from cds_batch.rubric import builtin_ids, load_rubric  # noqa: E402
 from cds_batch.rubric.model import Rubric  # noqa: E402
 from cds_batch.pipeline.district_run import RunOptions, default_rubrics, run_district  # noqa: E402

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 from cds_batch.intake.discover import Entry, discover, private_workdir  # noqa: E402
 from cds_batch.checking.examine import SERIAL_BELOW, Context  # noqa: E402
 from cds_batch.district.pool import examine_all  # noqa: E402
-from cds_batch.rubric.roster import load_roster  # noqa: E402
+from cds_batch.reading.roster_file import load_roster  # noqa: E402
 from cds_batch.rubric import builtin_ids, load_rubric  # noqa: E402
 from cds_batch.pipeline.district_run import default_rubrics  # noqa: E402
 

@@ -85,7 +85,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from cds_batch.form import layout as L  # noqa: E402  (after the path is set, when run as a script)
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES  # noqa: E402
-from cds_batch.rubric.roster import SchoolInfo, load_roster  # noqa: E402
+from cds_batch.rubric.roster import SchoolInfo  # noqa: E402
+from cds_batch.reading.roster_file import load_roster  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
 from cds_batch.rubric.model import Criterion, Kind, Rubric  # noqa: E402
 from cds_batch.checking.score import score  # noqa: E402

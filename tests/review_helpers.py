@@ -14,7 +14,8 @@ from python_calamine import CalamineWorkbook
 
 from cds_batch.district.consolidate import District, SchoolRow, Status
 from cds_batch.checking.examine import Submission
-from cds_batch.rubric.roster import SchoolInfo, load_roster
+from cds_batch.rubric.roster import SchoolInfo
+from cds_batch.reading.roster_file import load_roster
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
 from cds_batch.pipeline.district_run import RunOptions, run_district

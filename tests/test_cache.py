@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cds_batch.district.cache import CACHE_FILE
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.pipeline.district_run import RunOptions, RunReport, default_rubrics, run_district
 

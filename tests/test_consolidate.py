@@ -96,6 +96,7 @@ def test_latest_valid_wins_over_a_later_one_with_errors():
     assert reasons(d) == {"trua.xlsx": "Đã đọc và chấm: hợp lệ, 1 cảnh báo.",
                           "sang.xlsx": said,
                           "chieu.xlsx": said + " Tệp này gửi sau nhưng còn lỗi nên không được dùng."}
+    assert [r.reason_code for r in d.ledger] == [Code.L303, Code.L304, Code.L305]
     (row,) = d.schools
     assert (row.status, row.provisional) == (Status.VALID, False)
     assert [s.entry.name for s in row.superseded] == ["sang.xlsx", "chieu.xlsx"]   # by received time
@@ -230,5 +231,6 @@ def test_an_entry_intake_never_saw_is_still_in_the_ledger():
         | quen.xlsx  | 05/03 08:00 | 79001  | valid |
         """)
     d = consolidate(entries, [], ROSTER[:1])
-    assert [(r.entry.name, r.fate, bool(r.reason)) for r in d.ledger] == [("quen.xlsx", Fate.UNREADABLE, True)]
+    assert [(r.entry.name, r.fate, r.reason, r.reason_code) for r in d.ledger] == [
+        ("quen.xlsx", Fate.UNREADABLE, "Không được đọc.", Code.L306)]
     assert [r.status for r in d.schools] == [Status.MISSING]

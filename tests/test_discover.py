@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cds_batch.core.findings import Code
 from cds_batch.intake.discover import Entry, Fate, Limits, TimeSource, discover, private_workdir
 from tests import inbox_builder as build
 
@@ -190,7 +191,7 @@ def test_hostile_and_broken_containers(tmp_path: Path, monkeypatch: pytest.Monke
     with private_workdir() as work:
         entries = discover([Path(name)], work)
     assert rows(entries) == expected
-    assert all(e.reason for e in entries)
+    assert all(e.reason and e.reason_code is not None and e.reason_code.name.startswith("L") for e in entries)
 
 
 def test_limit_reasons_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,6 +204,8 @@ def test_limit_reasons_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert found["sau.zip!tang2.zip!tang3.zip!tang4.zip"].reason == (
         "Vượt giới hạn: tệp nén hoặc thư lồng nhau quá 3 tầng")
     assert found["hong.rar"].reason.startswith("Không đọc được tệp .rar trên máy này")
+    assert [found[s].reason_code for s in ("bom.zip!bang_diem.xlsx", "sau.zip!tang2.zip!tang3.zip!tang4.zip",
+                                           "hong.rar")] == [Code.L110, Code.L103, Code.L217]
 
 
 @pytest.mark.parametrize("limits, expected", [

@@ -16,7 +16,7 @@ from cds_batch.reports.contract import FINDINGS as FINDINGS_FILE
 from cds_batch.reports.findings_file import findings_rows, fix_cells, write_findings
 from cds_batch.reports.tables import fix_table
 from cds_batch.rubric import builtin_ids, load_rubric
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 
 from .district_fixtures import district
 from .inbox_builder import xlsx_bytes
@@ -58,7 +58,9 @@ def test_every_ledger_entry_not_used_is_a_row_with_its_fate_and_reason():
     ledger = [r for r in findings_rows(d) if r["kind"] == "ledger"]
     assert sorted((r["file"], r["fate"], r["reason"]) for r in ledger) == \
         sorted((r.entry.source, r.fate.value, r.reason) for r in d.ledger if r.fate is not Fate.USED)
-    assert all(r["code"] is None for r in ledger)   # ledger reasons have no codes yet
+    codes = {r.entry.source: r.reason_code for r in d.ledger}
+    assert [r["code"] for r in ledger] == [codes[r["file"]].name if codes[r["file"]] else None for r in ledger]
+    assert any(r["code"] for r in ledger)   # the catalogue's L codes reach the file
     # The workbook that is not our template has no finding: its ledger reason is its row on the sheet.
     alone = [r for r in ledger if r["to_fix"]]
     assert [r["fate"] for r in alone] == [Fate.NOT_OUR_TEMPLATE.value]

@@ -32,7 +32,7 @@ from cds_batch.intake.discover import Fate
 from cds_batch.checking.examine import Context, Submission, examine
 from cds_batch.reading.defined_names import names_in
 from cds_batch.reading.package import Package, sheet_parts
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 from cds_batch.rubric import load_rubric
 
 from .hostile_files import BLANK_TEMPLATE, ROOT, SAMPLE_ODS, rezip, write

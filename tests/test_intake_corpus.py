@@ -23,7 +23,7 @@ from cds_batch.core.findings import Code, Severity
 from cds_batch.checking.examine import Context, Submission
 from cds_batch.district.pool import examine_all
 from cds_batch.reading.workbook import SchoolResponse, read_workbook
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 
 from .corpus_builder import INSERTIONS, MAM_NON, PHO_THONG, ROUND, TCVN3_FONT, Corpus, build_corpus, rubrics
 

@@ -17,7 +17,7 @@ from cds_batch.district import pool
 from cds_batch.intake.discover import Fate, discover, private_workdir
 from cds_batch.checking.examine import Context
 from cds_batch.district.limits import RunLimits
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.pipeline.district_run import RunOptions, default_rubrics, run_district
 

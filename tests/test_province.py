@@ -113,7 +113,7 @@ def test_the_province_workbook_has_every_district_and_school(tmp_path):
 
 
 def test_a_province_wide_inbox_of_school_files_is_grouped_by_the_roster_district():
-    from cds_batch.rubric.roster import load_roster
+    from cds_batch.reading.roster_file import load_roster
     root = Path(__file__).resolve().parent.parent / "samples"
     roster = load_roster(root / "danh-sach-truong.csv")
     rubrics = (load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023"))

@@ -14,8 +14,9 @@ from fractions import Fraction
 
 import pytest
 
+from cds_batch.core.findings import Code
 from cds_batch.form.answers import PercentCell
-from cds_batch.reading.workbook import ErrorValue, NoteKind, ReadError, read_identity, read_workbook
+from cds_batch.reading.workbook import ErrorValue, ReadError, read_identity, read_workbook
 from cds_batch.reading.values import Cell, report_date
 from cds_batch.checking.score import score
 
@@ -70,7 +71,7 @@ def rows(response) -> list[tuple[object, ...]]:
 
 
 def kinds(response) -> set[str]:
-    return {n.kind for n in response.notes}
+    return {n.code for n in response.notes}
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +111,8 @@ def test_r1_filled_template_read_by_names(files):
     assert (got.identity["CDS_ISSUED_FOR"], got.identity["CDS_RUBRIC_HASH"]) == (SCHOOL.code, rubric.content_hash)
     assert got.identity_source == "cells"
     # openpyxl (the test's "person") keeps no formula results: the totals are reported, not guessed
-    assert {(n.kind, n.sheet, n.ref) for n in got.notes} == {
-        (NoteKind.FORMULA_NO_CACHED_VALUE, "Nhóm 1", "G9"), (NoteKind.FORMULA_NO_CACHED_VALUE, "Nhóm 2", "G8")}
+    assert {(n.code, n.sheet, n.ref) for n in got.notes} == {
+        (Code.E107, "Nhóm 1", "G9"), (Code.E107, "Nhóm 2", "G8")}
     assert score(rubric, got.raw_answers()).group(1).score == 7 + Fraction(15, 2) + 5   # '7,5' is 7.5 here
 
 
@@ -126,7 +127,7 @@ def test_r1_identity_from_custom_properties_when_the_hidden_sheet_is_gone(files,
     rubric, typed = files
     got = read_workbook(without_sheet(typed["filled"], tmp_path / "no-meta.xlsx", "_cds"), rubric, "x")
     assert (got.identity_source, got.identity["CDS_ISSUED_FOR"]) == ("properties", SCHOOL.code)
-    assert NoteKind.IDENTITY_FROM_PROPERTIES in kinds(got)
+    assert Code.E109 in kinds(got)
 
 
 @pytest.mark.parametrize("saved", ["typed", pytest.param("xlsx", marks=pytest.mark.slow)])
@@ -153,7 +154,7 @@ def test_r2_values_only_copy_is_read_by_code_with_a_note(files, tmp_path):
     got = read_workbook(values_only_copy(typed["filled"], tmp_path / "copy.xlsx"), rubric, "x")
     assert rows(got) == EXPECTED
     assert got.located_by == "codes"
-    whole_file = [n for n in got.notes if n.kind == NoteKind.NAMES_MISSING_USED_CODES]
+    whole_file = [n for n in got.notes if n.code == Code.E101]
     assert [(n.sheet, n.ref) for n in whole_file] == [("", "")]
     assert got.school["CDS_SCHOOL_CODE"] == Cell("Thông tin chung", "B4", SCHOOL.code)
     assert got.evidence_notes["1.1"] == Cell("Nhóm 1", "E5", "MC-1.1-01; MC-1.1-02")
@@ -169,9 +170,9 @@ def test_r2_renamed_group_sheet_found_by_its_codes(files, tmp_path):
     wb.save(tmp_path / "renamed.xlsx")
     got = read_workbook(tmp_path / "renamed.xlsx", rubric, "x")
     assert rows(got)[-2:] == [("2.1_1", "Dữ liệu", "F6", "Có"), ("2.1_2", "Dữ liệu", "F7", "Không")]
-    assert {(n.kind, n.sheet, n.ref) for n in got.notes if n.kind != NoteKind.FORMULA_NO_CACHED_VALUE} == {
-        (NoteKind.SHEET_RENAMED, "Dữ liệu", ""), (NoteKind.NAMES_MISSING_USED_CODES, "Dữ liệu", "F6"),
-        (NoteKind.NAMES_MISSING_USED_CODES, "Dữ liệu", "F7"), (NoteKind.NAMES_MISSING_USED_CODES, "Dữ liệu", "E5")}
+    assert {(n.code, n.sheet, n.ref) for n in got.notes if n.code != Code.E107} == {
+        (Code.E102, "Dữ liệu", ""), (Code.E101, "Dữ liệu", "F6"),
+        (Code.E101, "Dữ liệu", "F7"), (Code.E101, "Dữ liệu", "E5")}
 
 
 @pytest.mark.slow
@@ -194,7 +195,7 @@ def test_r3_r4_quirks_as_typed(files):
     got = read_workbook(typed["quirks"], rubric, "x")
     # openpyxl stores no result for =1/0, so the cell is blank and said to be so
     assert rows(got) == [r if r[0] != "1.2" else (*r[:3], None) for r in EXPECTED_QUIRKS]
-    assert (NoteKind.FORMULA_NO_CACHED_VALUE, "Nhóm 1", "F6") in {(n.kind, n.sheet, n.ref) for n in got.notes}
+    assert (Code.E107, "Nhóm 1", "F6") in {(n.code, n.sheet, n.ref) for n in got.notes}
     assert_school_quirks(got)
 
 
@@ -214,10 +215,10 @@ def assert_school_quirks(got):
     assert got.school["CDS_SCHOOL_NAME"].value == "Trường THCS Nguyễn Trãi"
     assert got.school["CDS_CONTACT_NAME"].value == "Trường phó Nguyễn Văn Ba"
     assert got.school["CDS_REPORT_DATE"] == Cell("Thông tin chung", "B13", date(2025, 9, 5))
-    notes = {(n.kind, n.ref, n.raw) for n in got.notes}
-    assert {(NoteKind.LEGACY_TCVN3_CONVERTED, "B5", QUIRKS["CDS_SCHOOL_NAME"]),
-            (NoteKind.LEGACY_VNI_CONVERTED, "B10", QUIRKS["CDS_CONTACT_NAME"]),
-            (NoteKind.DATE_REINTERPRETED, "B13", "05/09/2025")} <= notes
+    notes = {(n.code, n.ref, n.raw) for n in got.notes}
+    assert {(Code.E106, "B5", QUIRKS["CDS_SCHOOL_NAME"]),
+            (Code.E106, "B10", QUIRKS["CDS_CONTACT_NAME"]),
+            (Code.E108, "B13", "05/09/2025")} <= notes
 
 
 @pytest.mark.parametrize("value, expected, noted", [
@@ -233,7 +234,7 @@ def assert_school_quirks(got):
 def test_r3_report_date(value, expected, noted):
     notes = []
     assert report_date(Cell("Thông tin chung", "B13", value), notes).value == expected
-    assert [n.kind for n in notes] == ([NoteKind.DATE_REINTERPRETED] if noted else [])
+    assert [n.code for n in notes] == ([Code.E108] if noted else [])
 
 
 def test_extension_that_lies_is_read_by_content(files, tmp_path):
@@ -242,7 +243,7 @@ def test_extension_that_lies_is_read_by_content(files, tmp_path):
     renamed.write_bytes(typed["filled"].read_bytes())
     got = read_workbook(renamed, rubric, "x")
     assert (rows(got), got.format) == (EXPECTED, "xlsx")
-    assert NoteKind.EXTENSION_MISMATCH in kinds(got)
+    assert Code.E111 in kinds(got)
 
 
 def _zip(path, members):

@@ -7,7 +7,8 @@ import pytest
 import xlsxwriter
 
 from cds_batch.core.findings import Code, finding
-from cds_batch.rubric.roster import RosterError, SchoolInfo, check_roster, load_roster
+from cds_batch.rubric.roster import RosterError, SchoolInfo
+from cds_batch.reading.roster_file import check_roster, load_roster
 
 from .template_helpers import soffice_convert
 

@@ -17,7 +17,7 @@ from cds_batch.reports.page import PAGE_FILE
 from cds_batch.reports.recognition_list import RECOGNITION_FILE
 from cds_batch.reports.review_tables import SHEET_DIFFERENCES, SHEET_RECOGNITION
 from cds_batch.review.read import read_review
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 from cds_batch.rubric import load_rubric
 from cds_batch.core.text import fold
 from .review_helpers import INBOX, OFFICE, ROOT, ROUND

@@ -18,7 +18,7 @@ import pytest
 from cds_batch.district.cache import CACHE_FILE
 from cds_batch.rubric import load_rubric
 from cds_batch.checking.score import score
-from cds_batch.rubric.roster import load_roster
+from cds_batch.reading.roster_file import load_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = json.loads((ROOT / "samples" / "inbox-plan.json").read_text(encoding="utf-8"))

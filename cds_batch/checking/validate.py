@@ -20,26 +20,11 @@ from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YE
 from cds_batch.core.findings import Code, Finding, finding
 from cds_batch.checking.identify import Identification
 from cds_batch.core.memo import per_object
-from cds_batch.reading.workbook import Cell, NoteKind, SchoolResponse
+from cds_batch.reading.workbook import Cell, SchoolResponse
 from cds_batch.rubric.model import Criterion, Kind, OnFail, Rubric
 from cds_batch.checking.score import SchoolResult
 from cds_batch.core.text import fold
 
-_NOTE_CODES: dict[str, Code] = {
-    NoteKind.NAMES_MISSING_USED_CODES: Code.E101,
-    NoteKind.NAMES_MISSING_USED_LABELS: Code.E101,
-    NoteKind.SHEET_RENAMED: Code.E102,
-    NoteKind.SHEET_NOT_FOUND: Code.E103,
-    NoteKind.ANSWER_NOT_FOUND: Code.E104,
-    NoteKind.UNKNOWN_SHEET: Code.E105,
-    NoteKind.LEGACY_TCVN3_CONVERTED: Code.E106,
-    NoteKind.LEGACY_VNI_CONVERTED: Code.E106,
-    NoteKind.FORMULA_NO_CACHED_VALUE: Code.E107,
-    NoteKind.DATE_REINTERPRETED: Code.E108,
-    NoteKind.IDENTITY_FROM_PROPERTIES: Code.E109,
-    NoteKind.IDENTITY_CONFLICT: Code.E110,
-    NoteKind.EXTENSION_MISMATCH: Code.E111,
-}
 _PROBLEM_CODES: dict[Problem, Code] = {
     Problem.MISSING: Code.E201,
     Problem.UNPARSEABLE: Code.E202,
@@ -53,15 +38,14 @@ def reading_findings(response: SchoolResponse, file: str) -> list[Finding]:
     """E1xx: what the reader had to do or saw, one finding per note; identity fields taken from the
     file properties are one finding, and a missing group sheet is not repeated for each answer."""
     out: list[Finding] = []
-    missing_sheets = {n.sheet for n in response.notes if n.kind == NoteKind.SHEET_NOT_FOUND}
-    from_properties = [n.detail for n in response.notes if n.kind == NoteKind.IDENTITY_FROM_PROPERTIES]
+    missing_sheets = {n.sheet for n in response.notes if n.code is Code.E103}
+    from_properties = [n.detail for n in response.notes if n.code is Code.E109]
     if from_properties:
         out.append(finding(Code.E109, file=file, detail=", ".join(from_properties)))
     for note in response.notes:
-        if note.kind == NoteKind.IDENTITY_FROM_PROPERTIES or (
-                note.kind == NoteKind.ANSWER_NOT_FOUND and note.sheet in missing_sheets):
+        if note.code is Code.E109 or (note.code is Code.E104 and note.sheet in missing_sheets):
             continue
-        code = _NOTE_CODES[NoteKind(note.kind)]
+        code = note.code
         value = value_text(note.raw) if note.raw is not None else note.sheet
         out.append(finding(code, file=file, sheet=note.sheet, cell=note.ref, value=value, detail=note.detail))
     return out

@@ -26,7 +26,8 @@ from cds_batch.pipeline.use_cases import (
     UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable
 )
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
-from cds_batch.rubric.roster import SchoolInfo, check_roster
+from cds_batch.reading.roster_file import check_roster
+from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
 from cds_batch.templates.text import Issue
 

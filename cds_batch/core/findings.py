@@ -23,7 +23,11 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741  (short 
 
 class Code(Enum):
     """Stable finding codes: R rubric files, T rosters, E1xx reading, E2xx answers, E3xx evidence,
-    E4xx identity, V the office's review workbook, P the province roll-up."""
+    E4xx identity, V the office's review workbook, P the province roll-up, and L the ledger's reasons —
+    what became of each inbox file, said once per file rather than found at a place (L1xx discovery
+    and its limits, L2xx what a file or a member is, L3xx the district's choice among a school's files).
+    An L code's severity says how the office should take it: an error is a file that could not be
+    used, a warning one that was not, information one that was."""
 
     def __init__(self, severity: Severity, template: str) -> None:
         self.severity = severity
@@ -60,7 +64,7 @@ class Code(Enum):
     E104 = (E, "Không tìm thấy ô trả lời của tiêu chí {value}: {detail}. Hãy dùng lại tệp mẫu, không xóa dòng hay đổi mã tiêu chí.")
     E105 = (I, "Trang '{value}' không có trong mẫu nên không được đọc.")
     E106 = (I, "Chữ gõ bằng bảng mã cũ (phông {detail}) đã được chuyển sang Unicode; hãy kiểm tra lại chữ đã chuyển.")
-    E107 = (I, "{detail}.")
+    E107 = (I, "Ô có công thức nhưng tệp không lưu kết quả; hãy mở tệp bằng Excel, lưu lại rồi gửi.")
     E108 = (I, "Ngày '{value}' không ở dạng ngày của bảng tính và đã được hiểu là {detail}; hãy kiểm tra lại.")
     E109 = (I, "Thông tin nhận dạng của mẫu ({detail}) không còn trong tệp (trang ẩn _cds đã bị xóa?) nên được lấy từ thuộc tính tệp.")
     E110 = (W, "Thông tin nhận dạng không khớp: {detail}. Hãy dùng đúng tệp mẫu của đợt này.")
@@ -107,6 +111,63 @@ class Code(Enum):
     T104 = (E, "Mã trường '{value}' bị trùng với dòng {expected}; mỗi trường chỉ được có một dòng.")
     T105 = (W, "Trường có mã '{value}' chưa có tên; tên tệp và tờ thông tin chỉ ghi mã trường.")
     T106 = (E, "Danh sách trường không có trường nào (sau dòng tiêu đề không có dòng dữ liệu).")
+    # Ledger reasons: discovery and its limits (L1xx).
+    L101 = (E, "Liên kết tới thư mục: không đi theo")
+    L102 = (E, "Không mở được tệp: {detail}")
+    L103 = (E, "Vượt giới hạn: tệp nén hoặc thư lồng nhau quá {limit} tầng")
+    L104 = (E, "Vượt giới hạn: quá {limit} tệp thành phần trong các tệp nén")
+    L105 = (E, "Tệp {kind} hỏng: {detail}")
+    L106 = (I, "Đã mở: {count} tệp bên trong")
+    L107 = (E, "Tệp trong tệp nén bị hỏng: {detail}")
+    L108 = (E, "Vượt giới hạn: tệp giải nén lớn hơn {limit}")
+    L109 = (E, "Vượt giới hạn: tổng dung lượng giải nén quá {limit}")
+    L110 = (E, "Vượt giới hạn: tỉ lệ nén quá {limit} lần (nghi là bom nén)")
+    L111 = (W, "Trùng nội dung với {source}")
+    # Ledger reasons: what a file or a container's member is (L2xx).
+    L201 = (E, "Tệp rỗng (0 byte)")
+    L202 = (W, "Tệp tạm Excel tạo khi đang mở bảng tính, không phải bài nộp")
+    L203 = (W, "{kind}, không phải bảng tính")
+    L204 = (W, "Tệp phụ của macOS (AppleDouble), không phải bài nộp")
+    L205 = (W, "Tệp HTML/XML mang đuôi {ext}, không phải bảng tính Excel; hãy mở bằng Excel và lưu lại dạng .xlsx")
+    L206 = (E, "Tệp {ext} hỏng: nội dung không đúng định dạng")
+    L207 = (W, "Tệp Excel nhị phân (.xlsb); hãy lưu lại dạng .xlsx")
+    L208 = (E, "Tệp .ods có mật khẩu mở tệp; hãy gỡ mật khẩu rồi gửi lại")
+    L209 = (E, "Tệp Excel có mật khẩu")
+    L210 = (E, "Tệp Office có mật khẩu ({ext})")
+    L211 = (E, "Tệp Office hỏng: {detail}")
+    L212 = (E, "Liên kết (symlink) trong tệp nén: không giải nén")
+    L213 = (E, "Liên kết hoặc tệp đặc biệt trong tệp nén: không giải nén")
+    L214 = (E, "Tệp trong tệp nén có mật khẩu")
+    L215 = (E, "Không đọc được tệp {ext} trên máy này: thiếu thư viện libarchive ({detail})")
+    L216 = (E, "Tệp {ext} có mật khẩu: {detail}")
+    L217 = (E, "Không đọc được tệp {ext} trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): {detail}")
+    L218 = (E, "Tệp đính kèm hỏng: {detail}")
+    L219 = (E, "Thư Outlook đính kèm trong tệp .msg: chưa mở được, hãy lưu riêng thư đó")
+    L220 = (E, "Tệp đính kèm không có nội dung (liên kết hoặc đối tượng OLE)")
+    # Ledger reasons: the district's choice among a school's files (L3xx).
+    L301 = (I, "Đã đọc nhưng chưa chấm được (xem các lỗi).")
+    L302 = (I, "Đã đọc và chấm tạm: {errors} lỗi cần sửa, {warnings} cảnh báo.")
+    L303 = (I, "Đã đọc và chấm: hợp lệ, {warnings} cảnh báo.")
+    L304 = (W, "Trường {school} có tệp khác được dùng: {source} (nhận lúc {received}).")
+    L305 = (W, "Trường {school} có tệp khác được dùng: {source} (nhận lúc {received}). Tệp này gửi sau nhưng còn lỗi nên không được dùng.")
+    L306 = (E, "Không được đọc.")
+
+
+class Detail(Enum):
+    """Which case of a reading finding it is, filled into the code's {detail} (one code, several
+    ways the reader got there); the fields in braces are given to `text`."""
+
+    NAMES_LOST = "Tệp không còn tên vùng của mẫu (có thể đã chép sang tệp mới)"   # E101, for the whole file
+    ANSWER_NAME_LOST = "Ô trả lời của tiêu chí {key} mất tên vùng {name}"          # E101, found by its code
+    FIELD_NAME_LOST = "Ô '{label}' mất tên vùng {name}"                            # E101, found by its label
+    SHEET_RENAMED = "Trang '{expected}' đã bị đổi tên thành '{found}'"             # E102
+    SHEET_MISSING = "Không có trang '{expected}'"                                  # E103
+    GROUP_SHEET_MISSING = "Không có trang nhóm"                                    # E104, each answer of that sheet
+    CODE_NOT_IN_COLUMN = "Không tìm thấy mã {key} ở cột 'Mã tiêu chí'"             # E104
+    IDENTITY_CONFLICT = "{label}: ô ghi '{cell}', thuộc tính tệp ghi '{prop}'"     # E110
+
+    def text(self, **fields: object) -> str:
+        return self.value.format(**fields)
 
 
 class _Missing(dict[str, Any]):
@@ -122,6 +183,19 @@ _FORMATTER = string.Formatter()
 def render(code: Code, fields: Mapping[str, Any]) -> str:
     """Render the catalogue template of `code` with `fields`; unknown fields show 'không rõ'."""
     return _FORMATTER.vformat(code.template, (), _Missing({k: v for k, v in fields.items() if v is not None}))
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A ledger reason: its catalogue code (an L code) and the text it renders to."""
+
+    code: Code
+    text: str
+
+
+def reason(code: Code, **fields: Any) -> Reason:
+    """The ledger reason `code` with `fields` rendered into its catalogue template."""
+    return Reason(code, render(code, fields))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Sequence
 
+from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Entry, Fate
 from cds_batch.checking.examine import Submission
@@ -52,6 +53,7 @@ class LedgerRow:
     fate: Fate
     reason: str
     school_code: str = ""
+    reason_code: Code | None = None   # the catalogue's L code of `reason`; None for a reading stage's own text
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,13 @@ def consolidate(entries: Sequence[Entry], submissions: Sequence[Submission],
         others = tuple(s for s in subs if s is not used)
         status = Status.UNLISTED if info.code not in listed else Status.VALID if used.valid else Status.NEEDS_FIX
         rows.append(SchoolRow(info, status, used, others))
-        final[used.entry.source] = LedgerRow(used.entry, Fate.USED, _used_reason(used), info.code)
+        said = _used_reason(used)
+        final[used.entry.source] = LedgerRow(used.entry, Fate.USED, said.text, info.code, said.code)
         for s in others:
-            why = (f"Trường {info.code} có tệp khác được dùng: {used.entry.source} "
-                   f"(nhận lúc {local_time(used.entry.received_at):%d/%m/%Y %H:%M}).")
-            if used.valid and not s.valid and s.entry.received_at > used.entry.received_at:
-                why += " Tệp này gửi sau nhưng còn lỗi nên không được dùng."
-            final[s.entry.source] = LedgerRow(s.entry, Fate.SUPERSEDED, why, info.code)
+            later_with_errors = used.valid and not s.valid and s.entry.received_at > used.entry.received_at
+            why = reason(Code.L305 if later_with_errors else Code.L304, school=info.code, source=used.entry.source,
+                         received=f"{local_time(used.entry.received_at):%d/%m/%Y %H:%M}")
+            final[s.entry.source] = LedgerRow(s.entry, Fate.SUPERSEDED, why.text, info.code, why.code)
     for s in unplaced:
         assert s.fate is not None
         final[s.entry.source] = LedgerRow(s.entry, s.fate, s.reason, s.school_code or "")
@@ -109,14 +111,16 @@ def consolidate(entries: Sequence[Entry], submissions: Sequence[Submission],
     for e in entries:
         row = final.get(e.source)
         if row is None:   # decided by discover (container, duplicate, not a workbook, rejected …)
-            row = LedgerRow(e, e.fate or Fate.UNREADABLE, e.reason or "Không được đọc.")
+            unread = reason(Code.L306)
+            row = LedgerRow(e, e.fate or Fate.UNREADABLE, e.reason or unread.text,
+                            reason_code=e.reason_code if e.reason else unread.code)
         ledger.append(row)
     return District(tuple(rows), tuple(ledger), tuple(unplaced))
 
 
-def _used_reason(s: Submission) -> str:
+def _used_reason(s: Submission) -> Reason:
     if s.result is None:
-        return "Đã đọc nhưng chưa chấm được (xem các lỗi)."
+        return reason(Code.L301)
     if s.errors:
-        return f"Đã đọc và chấm tạm: {s.errors} lỗi cần sửa, {s.warnings} cảnh báo."
-    return f"Đã đọc và chấm: hợp lệ, {s.warnings} cảnh báo."
+        return reason(Code.L302, errors=s.errors, warnings=s.warnings)
+    return reason(Code.L303, warnings=s.warnings)

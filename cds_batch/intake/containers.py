@@ -1,7 +1,8 @@
 """Discover stage, part two: what a file is, and what is inside archives and mail.
 
 In: a path to bytes on disk (an input file or a member already copied to the private folder).
-Out: `sniff()` gives its `Kind` and, when it cannot be a submission, why; `the openers
+Out: `sniff()` gives its `Kind` and, when it cannot be a submission, why (by the signatures and
+marker parts of `core.file_format`, which reading tells workbooks by too); the openers
 yield the members of a zip, rar or 7z as `Member` records whose bytes stream in chunks (mail
 lives in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
 Problems come back as the string values of `discover.Fate` ("unreadable", "rejected",
@@ -21,6 +22,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import olefile  # type: ignore[import-untyped]
+
+from cds_batch.core.findings import Code, Reason, reason
+from cds_batch.core.file_format import (
+    DOC_STREAM, DOCX_DOCUMENT, MSG_PREFIX, ODF_MIMETYPE, ODS_MIMETYPE, OLE_ENCRYPTED, PPTX_PRESENTATION, XLS_STREAMS,
+    XLSB_WORKBOOK, Signature, signature, zip_workbook
+)
 
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and
 # needs no tz database; zip member times are naive local times written on the sender's PC.
@@ -66,7 +73,7 @@ class Sniff:
 
     kind: Kind
     problem: str | None = None
-    reason: str = ""
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,15 @@ class Member:
     packed_size: int | None = None  # compressed size when the format gives it per member
     mtime: datetime | None = None
     problem: str | None = None  # "rejected" / "unreadable": do not extract
-    reason: str = ""
+    reason: Reason | None = None
 
 
 class ContainerError(Exception):
     """The container cannot be listed (further); the message is the Vietnamese reason."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.text)
+        self.reason = reason
 
 
 def kind_from_ext(name: str) -> Kind:
@@ -109,21 +120,22 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
     source: Path | io.BytesIO = path if data is None else io.BytesIO(data)
     ext = Path(name).suffix.lower()
     if not head:
-        return Sniff(kind_from_ext(name), "unreadable", "Tệp rỗng (0 byte)")
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L201))
     if name.startswith("~$"):
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp tạm Excel tạo khi đang mở bảng tính, không phải bài nộp")
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L202))
+    container = signature(head)
+    if container is Signature.ZIP:
         return _sniff_zip(source, name)
-    if head[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+    if container is Signature.OLE:
         return _sniff_ole(source, name)
-    if head.startswith(b"Rar!\x1a\x07"):
+    if container is Signature.RAR:
         return Sniff(Kind.RAR)
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+    if container is Signature.SEVEN_Z:
         return Sniff(Kind.SEVEN_Z)
-    if head.startswith(b"%PDF"):
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PDF, không phải bảng tính")
-    if head[:4] == b"\x00\x05\x16\x07":
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp phụ của macOS (AppleDouble), không phải bài nộp")
+    if container is Signature.PDF:
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pdf"]))
+    if container is Signature.APPLE_DOUBLE:
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L204))
     if head.startswith(b"From ") and (ext in ("", ".mbox", ".mbx") or b"\nFrom:" in head):
         return Sniff(Kind.MBOX)
     # A mail starts with header lines; an .eml name alone is not enough, nor are headers without From.
@@ -131,40 +143,40 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
         return Sniff(Kind.EML)
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if kind_from_ext(name) in WORKBOOKS and lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
-        return Sniff(Kind.OTHER, "not_a_workbook", f"Tệp HTML/XML mang đuôi {ext}, không phải bảng tính Excel; "
-                     "hãy mở bằng Excel và lưu lại dạng .xlsx")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L205, ext=ext))
     if kind_from_ext(name) is not Kind.OTHER:
-        return Sniff(kind_from_ext(name), "unreadable", f"Tệp {ext} hỏng: nội dung không đúng định dạng")
-    return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)}, không phải bảng tính")
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L206, ext=ext))
+    return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_type_name(name)))
 
 
 def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
     try:
         with zipfile.ZipFile(source) as zf:
             names = set(zf.namelist())
-            if "xl/workbook.xml" in names:
+            if zip_workbook(names) == "xlsx":
                 types = zf.open("[Content_Types].xml").read(1 << 16) if "[Content_Types].xml" in names else b""
                 return Sniff(Kind.XLSM if b"macroEnabled.main" in types else Kind.XLSX)
-            mimetype = zf.open("mimetype").read(200) if "mimetype" in names else b""
+            mimetype = zf.open(ODF_MIMETYPE).read(200) if ODF_MIMETYPE in names else b""
             manifest = zf.open("META-INF/manifest.xml").read(1 << 20) if "META-INF/manifest.xml" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
         kind = kind_from_ext(name)
         what = "zip" if kind in (Kind.OTHER, Kind.ZIP) else kind.value
         detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
-        return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable", f"Tệp {what} hỏng: {detail}")
-    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+        return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable",
+                     reason(Code.L105, kind=what, detail=detail))
+    if mimetype == ODS_MIMETYPE:
         if b"encryption-data" in manifest:   # ODF keeps the package readable and encrypts the members
-            return Sniff(Kind.ODS, "unreadable", "Tệp .ods có mật khẩu mở tệp; hãy gỡ mật khẩu rồi gửi lại")
+            return Sniff(Kind.ODS, "unreadable", reason(Code.L208))
         return Sniff(Kind.ODS)
-    if "xl/workbook.bin" in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Excel nhị phân (.xlsb); hãy lưu lại dạng .xlsx")
-    if "word/document.xml" in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.docx), không phải bảng tính")
-    if "ppt/presentation.xml" in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp PowerPoint (.pptx), không phải bảng tính")
+    if XLSB_WORKBOOK in names:
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L207))
+    if DOCX_DOCUMENT in names:
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".docx"]))
+    if PPTX_PRESENTATION in names:
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pptx"]))
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
         found = mimetype.decode(errors="replace")
-        return Sniff(Kind.OTHER, "not_a_workbook", f"Tệp OpenDocument ({found}), không phải bảng tính")
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"Tệp OpenDocument ({found})"))
     return Sniff(Kind.ZIP)
 
 
@@ -172,22 +184,22 @@ def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
     try:
         with olefile.OleFileIO(str(source) if isinstance(source, Path) else source) as ole:
             entries = {"/".join(p) for p in ole.listdir(streams=True, storages=True)}
-            if "EncryptedPackage" in entries:
+            if OLE_ENCRYPTED in entries:
                 kind = kind_from_ext(name)
                 if kind in (Kind.OTHER, Kind.XLSX, Kind.XLSM, Kind.XLS):
-                    return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", "Tệp Excel có mật khẩu")
-                return Sniff(Kind.OTHER, "unreadable", f"Tệp Office có mật khẩu ({Path(name).suffix})")
-            book = "Workbook" if "Workbook" in entries else "Book" if "Book" in entries else ""
+                    return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", reason(Code.L209))
+                return Sniff(Kind.OTHER, "unreadable", reason(Code.L210, ext=Path(name).suffix))
+            book = next((stream for stream in XLS_STREAMS if stream in entries), "")
             if book:
                 encrypted = _xls_has_filepass(bytes(ole.openstream(book).read(1 << 16)))
-                return Sniff(Kind.XLS, "unreadable", "Tệp Excel có mật khẩu") if encrypted else Sniff(Kind.XLS)
+                return Sniff(Kind.XLS, "unreadable", reason(Code.L209)) if encrypted else Sniff(Kind.XLS)
     except (OSError, struct.error, ValueError, IndexError) as exc:
-        return Sniff(kind_from_ext(name), "unreadable", f"Tệp Office hỏng: {exc}")
-    if "WordDocument" in entries:
-        return Sniff(Kind.OTHER, "not_a_workbook", "Tệp Word (.doc), không phải bảng tính")
-    if any(e.startswith("__substg1.0_") for e in entries):
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L211, detail=exc))
+    if DOC_STREAM in entries:
+        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".doc"]))
+    if any(e.startswith(MSG_PREFIX) for e in entries):
         return Sniff(Kind.MSG)
-    return Sniff(Kind.OTHER, "not_a_workbook", f"{_type_name(name)} (tệp Office không nhận ra), không phải bảng tính")
+    return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"{_type_name(name)} (tệp Office không nhận ra)"))
 
 
 def _xls_has_filepass(stream: bytes) -> bool:
@@ -212,7 +224,8 @@ def zip_members(path: Path) -> Iterator[Member]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ContainerError(f"Tệp zip hỏng: {exc}") from exc  # sniff already vetted it; a race at most
+        # sniff already vetted it; a race at most
+        raise ContainerError(reason(Code.L105, kind="zip", detail=exc)) from exc
     with zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -221,10 +234,10 @@ def zip_members(path: Path) -> Iterator[Member]:
             mtime = _zip_time(info.date_time)
             if info.create_system == 3 and (info.external_attr >> 16) & 0o170000 == 0o120000:
                 yield Member(label, lambda: (), info.file_size, problem="rejected",
-                             reason="Liên kết (symlink) trong tệp nén: không giải nén", mtime=mtime)
+                             reason=reason(Code.L212), mtime=mtime)
             elif info.flag_bits & 0x1:
                 yield Member(label, lambda: (), info.file_size, problem="unreadable",
-                             reason="Tệp trong tệp nén có mật khẩu", mtime=mtime)
+                             reason=reason(Code.L214), mtime=mtime)
             else:
                 yield Member(label, _zip_reader(zf, info), info.file_size, info.compress_size, mtime)
 
@@ -267,7 +280,7 @@ def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
     try:
         import libarchive  # type: ignore[import-untyped]
     except Exception as exc:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
-        raise ContainerError(f"Không đọc được tệp {ext} trên máy này: thiếu thư viện libarchive ({exc})") from exc
+        raise ContainerError(reason(Code.L215, ext=ext, detail=exc)) from exc
     with path.open("rb") as f:
         magic = f.read(8)
     # One format only: with "all", a zip stored inside a rar wins the bid and we list the wrong thing.
@@ -285,17 +298,17 @@ def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
                 size = int(entry.size or 0)
                 if not entry.isfile:
                     yield Member(label, lambda: (), size, problem="rejected", mtime=mtime,
-                                 reason="Liên kết hoặc tệp đặc biệt trong tệp nén: không giải nén")
+                                 reason=reason(Code.L213))
                 else:
                     yield Member(label, entry.get_blocks, size, None, mtime)
     except libarchive.ArchiveError as exc:
         raise ContainerError(archive_reason(ext, exc)) from exc
 
 
-def archive_reason(ext: str, exc: Exception) -> str:
+def archive_reason(ext: str, exc: Exception) -> Reason:
     """libarchive's English error, prefixed with what it means for the office."""
     raw = getattr(exc, "msg", None) or "không rõ lỗi"
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if re.search(r"encrypt|passphrase|password", text, re.IGNORECASE):
-        return f"Tệp {ext} có mật khẩu: {text}"
-    return f"Không đọc được tệp {ext} trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): {text}"
+        return reason(Code.L216, ext=ext, detail=text)
+    return reason(Code.L217, ext=ext, detail=text)

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
+from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.intake.containers import (
     WORKBOOKS, ContainerError, Kind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
 )
@@ -82,6 +83,7 @@ class Entry:
     fate: Fate | None  # None: a workbook for the next stages to read
     reason: str  # Vietnamese, for the ledger
     path: Path | None  # the bytes of a workbook (original file or private copy); None otherwise
+    reason_code: Code | None = None  # the catalogue's L code of `reason`; None while it has none
 
 
 @contextmanager
@@ -143,14 +145,15 @@ class _Run:
         self.members = 0  # members listed so far
         self.serial = 0  # one folder per member keeps equal base names apart
 
-    def add(self, f: _Found, kind: Kind, fate: Fate | None, reason: str = "", path: Path | None = None) -> None:
+    def add(self, f: _Found, kind: Kind, fate: Fate | None, said: Reason | None = None,
+            path: Path | None = None) -> None:
         self.entries.append(Entry(f.source, f.name, f.sha256, f.size, f.when, f.time_source, f.sender, kind,
-                                  f.parent, fate, reason, path))
+                                  f.parent, fate, said.text if said else "", path, said.code if said else None))
 
     def add_input(self, file: Path, display: str, linked_dir: bool) -> None:
         found = _Found(file, display, nfc(file.name), "", 0, datetime.now(timezone.utc), TimeSource.FILE_MTIME)
         if linked_dir:
-            return self.add(found, Kind.OTHER, Fate.REJECTED, "Liên kết tới thư mục: không đi theo")
+            return self.add(found, Kind.OTHER, Fate.REJECTED, reason(Code.L101))
         try:
             stat = file.stat()
             data = file.read_bytes() if stat.st_size <= _READ_WHOLE else None
@@ -158,8 +161,8 @@ class _Run:
                             sha256=hashlib.sha256(data).hexdigest() if data is not None else _hash_file(file),
                             size=stat.st_size)
         except OSError as exc:
-            reason = f"Không mở được tệp: {exc.strerror or exc}"
-            return self.add(found, kind_from_ext(file.name), Fate.UNREADABLE, reason)
+            cannot_open = reason(Code.L102, detail=exc.strerror or exc)
+            return self.add(found, kind_from_ext(file.name), Fate.UNREADABLE, cannot_open)
         self.item(found, data)
 
     def item(self, found: _Found, data: bytes | None = None) -> None:
@@ -167,11 +170,11 @@ class _Run:
         try:
             what = sniff(found.disk, found.name, data)
         except OSError as exc:
-            return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, f"Không mở được tệp: {exc}")
+            return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, reason(Code.L102, detail=exc))
         if what.problem:
             return self.add(found, what.kind, Fate(what.problem), what.reason)
         if what.kind in WORKBOOKS:
-            return self.add(found, what.kind, None, "", found.disk)
+            return self.add(found, what.kind, None, None, found.disk)
         # A mail attached to a mail: the outer one is what reached the office, so its Date and sender stay.
         if what.kind in (Kind.EML, Kind.MSG) and found.time_source is not TimeSource.MAIL_DATE:
             meta = mail_meta(found.disk, what.kind)
@@ -179,14 +182,13 @@ class _Run:
                 found = replace(found, when=meta.date, time_source=TimeSource.MAIL_DATE)
             found = replace(found, sender=found.sender or meta.sender)
         if found.depth >= self.limits.max_depth:
-            return self.add(found, what.kind, Fate.REJECTED,
-                            f"Vượt giới hạn: tệp nén hoặc thư lồng nhau quá {self.limits.max_depth} tầng")
+            return self.add(found, what.kind, Fate.REJECTED, reason(Code.L103, limit=self.limits.max_depth))
         self.open(found, what.kind)
 
     def open(self, found: _Found, kind: Kind) -> None:
         index, members_before = len(self.entries), self.members
         self.add(found, kind, Fate.CONTAINER)
-        count, expanded, reason = 0, 0, ""
+        count, expanded, broken = 0, 0, None
         try:
             for member in _OPENERS[kind](found.disk):
                 count += 1
@@ -197,16 +199,17 @@ class _Run:
         except _TooMany:
             del self.entries[index + 1:]
             self.members = members_before
-            self.entries[index] = replace(self.entries[index], fate=Fate.REJECTED, reason=(
-                f"Vượt giới hạn: quá {self.limits.max_members} tệp thành phần trong các tệp nén"))
+            too_many = reason(Code.L104, limit=self.limits.max_members)
+            self.entries[index] = replace(self.entries[index], fate=Fate.REJECTED, reason=too_many.text,
+                                          reason_code=too_many.code)
             return
         except ContainerError as exc:
-            reason = str(exc)
+            broken = exc.reason
         except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure becomes an entry
-            reason = f"Tệp {kind.value} hỏng: {exc}"
-        fate = Fate.UNREADABLE if reason else Fate.CONTAINER
-        self.entries[index] = replace(self.entries[index], fate=fate,
-                                      reason=reason or f"Đã mở: {count} tệp bên trong")
+            broken = reason(Code.L105, kind=kind.value, detail=exc)
+        said = broken or reason(Code.L106, count=count)
+        self.entries[index] = replace(self.entries[index], fate=Fate.UNREADABLE if broken else Fate.CONTAINER,
+                                      reason=said.text, reason_code=said.code)
 
     def member(self, container: _Found, member: Member, expanded_before: int, flat: bool) -> int:
         """Copy one member into the private folder within the limits; return the bytes expanded."""
@@ -224,7 +227,7 @@ class _Run:
         self.serial += 1
         target = self.root / f"{self.serial:05d}" / name
         target.parent.mkdir()
-        digest, size, breach = hashlib.sha256(), 0, ""
+        digest, size, breach = hashlib.sha256(), 0, None
         try:
             with target.open("xb") as out:
                 for block in member.chunks():
@@ -236,7 +239,7 @@ class _Run:
                     out.write(block)
         except Exception as exc:  # noqa: BLE001 - a damaged member must not stop the others
             target.unlink(missing_ok=True)
-            self.add(found, kind_from_ext(name), Fate.UNREADABLE, f"Tệp trong tệp nén bị hỏng: {exc}")
+            self.add(found, kind_from_ext(name), Fate.UNREADABLE, reason(Code.L107, detail=exc))
             return size
         if breach:
             target.unlink()
@@ -246,18 +249,18 @@ class _Run:
         self.item(replace(found, disk=target, sha256=digest.hexdigest(), size=size))
         return size
 
-    def breach(self, size: int, member: Member, expanded: int, container_size: int) -> str:
-        """The limit the bytes read so far break, as the ledger reason; "" if none."""
+    def breach(self, size: int, member: Member, expanded: int, container_size: int) -> Reason | None:
+        """The limit the bytes read so far break, as the ledger reason; None if none."""
         limits = self.limits
         if size > limits.max_file_bytes:
-            return f"Vượt giới hạn: tệp giải nén lớn hơn {_amount(limits.max_file_bytes)}"
+            return reason(Code.L108, limit=_amount(limits.max_file_bytes))
         if self.total + size > limits.max_total_bytes:
-            return f"Vượt giới hạn: tổng dung lượng giải nén quá {_amount(limits.max_total_bytes)}"
+            return reason(Code.L109, limit=_amount(limits.max_total_bytes))
         # Solid 7z/rar give no per-member compressed size: compare the whole archive instead.
         done, packed = (size, member.packed_size) if member.packed_size is not None else (expanded, container_size)
         if done > limits.ratio_floor_bytes and done > limits.max_ratio * max(packed, 1):
-            return f"Vượt giới hạn: tỉ lệ nén quá {limits.max_ratio} lần (nghi là bom nén)"
-        return ""
+            return reason(Code.L110, limit=limits.max_ratio)
+        return None
 
 
 def safe_name(label: str) -> str:
@@ -326,7 +329,8 @@ def _mark_duplicates(entries: list[Entry]) -> list[Entry]:
     for entry in entries:
         if entry.fate is None and entry.kind in WORKBOOKS:
             if entry.sha256 in first:
-                entry = replace(entry, fate=Fate.DUPLICATE, reason=f"Trùng nội dung với {first[entry.sha256]}")
+                same = reason(Code.L111, source=first[entry.sha256])
+                entry = replace(entry, fate=Fate.DUPLICATE, reason=same.text, reason_code=same.code)
             else:
                 first[entry.sha256] = entry.source
         marked.append(entry)

@@ -20,6 +20,7 @@ from typing import BinaryIO, Callable, Iterator
 
 import olefile  # type: ignore[import-untyped]
 
+from cds_batch.core.findings import Code, reason
 from cds_batch.intake.containers import Kind, Member, nfc
 
 # compat32 (the default of message_from_bytes and mailbox) leaves encoded-words raw and garbles
@@ -87,7 +88,7 @@ def _attachments(message: Message) -> Iterator[Member]:
         try:
             payload = part.get_payload(decode=True)
         except (ValueError, TypeError) as exc:
-            yield Member(label, lambda: (), 0, problem="unreadable", reason=f"Tệp đính kèm hỏng: {exc}")
+            yield Member(label, lambda: (), 0, problem="unreadable", reason=reason(Code.L218, detail=exc))
             continue
         data = payload if isinstance(payload, bytes) else b""
         yield Member(label, _once(data), len(data), len(data))
@@ -143,13 +144,13 @@ def msg_members(path: Path) -> Iterator[Member]:
             label = nfc(label).strip()
             if ole.exists(f"{folder}/__substg1.0_3701000D"):
                 yield Member(label, lambda: (), 0, problem="unreadable",
-                             reason="Thư Outlook đính kèm trong tệp .msg: chưa mở được, hãy lưu riêng thư đó")
+                             reason=reason(Code.L219))
             elif ole.exists(f"{folder}/__substg1.0_37010102"):
                 data = bytes(ole.openstream(f"{folder}/__substg1.0_37010102").read())
                 yield Member(label, _once(data), len(data), len(data))
             else:
                 yield Member(label, lambda: (), 0, problem="unreadable",
-                             reason="Tệp đính kèm không có nội dung (liên kết hoặc đối tượng OLE)")
+                             reason=reason(Code.L220))
 
 
 def _msg_text(ole: olefile.OleFileIO, folder: list[str], props: tuple[str, ...]) -> str:

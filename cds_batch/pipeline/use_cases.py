@@ -1,6 +1,6 @@
 """Preparation shared by the command line and the web page: checked roster → rubrics → the job.
 
-In: a roster already checked with `roster.check_roster` (its schools and findings), rubric sources
+In: a roster already checked with `roster_file.check_roster` (its schools and findings), rubric sources
 (built-in ids or files), the round's texts, the folders of the job.
 Out: whether the roster can be used; which fates make an inbox file unusable; the rubrics and the
 list of templates `template` writes; the `RunOptions` of a district run; the province roll-up,

@@ -2,11 +2,11 @@
 
 In: the opened workbook (`Package`) and the cells the reader needs, by sheet.
 Out: `CellInfo` per cell (error text, percent number format, font name, formula without a cached
-value, ODS boolean) and the custom document properties.
+value, ODS boolean); the custom document properties are `properties`'.
 
 calamine reads error cells as '' and exposes no number formats, fonts or properties (field-notes
-0.1, 2b), so: .xlsx/.xlsm through zipfile + defusedxml (styles.xml, the sheet parts, custom.xml;
-~1 ms against ~50 ms for openpyxl), .ods through content.xml and meta.xml, .xls through xlrd with
+0.1, 2b), so: .xlsx/.xlsm through zipfile + defusedxml (styles.xml, the sheet parts;
+~1 ms against ~50 ms for openpyxl), .ods through content.xml, .xls through xlrd with
 formatting_info. Only the sheets asked for are parsed, each once.
 Not covered: fonts of rich-text runs inside one cell, and ODS styles inherited from styles.xml
 (only the cell's own automatic style and its parents in content.xml are followed).
@@ -16,14 +16,15 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 from xml.etree import ElementTree
 
 from cds_batch.core.cells import a1, parse_ref
+from cds_batch.core.file_format import ODS_CONTENT, XLSX_WORKBOOK
 from cds_batch.reading.legacy_text import legacy_encoding
+from cds_batch.reading.guard import check_sheet
 from cds_batch.reading.package import Package, safe_xml, sheet_parts
 
 Wanted = dict[str, set[str]]   # sheet → A1 refs
@@ -42,14 +43,12 @@ class CellInfo:
 Infos = dict[tuple[str, str], CellInfo]
 
 _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_CP = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 _SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 _CALC = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 _ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
 
@@ -58,7 +57,7 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _number(text: str | bytes | None, default: Any, kind: type = int) -> Any:
+def number_or(text: str | bytes | None, default: Any, kind: type = int) -> Any:
     """An attribute or property as the number it should be, or `default` when a damaged or hand-made
     file wrote something else there (a reader never fails on a style index or a repeat count)."""
     try:
@@ -96,38 +95,6 @@ def _plain_styles(pkg: Package) -> bool:
     return not any(percent) and not any(legacy_encoding(f) for f in fonts if f)
 
 
-def custom_properties(pkg: Package) -> dict[str, object]:
-    """Custom document properties (xlsx custom.xml, ods meta:user-defined); {} for xls, which no
-    Python library reads (field-notes 2a)."""
-    part = {"xlsx": "docProps/custom.xml", "xlsm": "docProps/custom.xml", "ods": "meta.xml"}.get(pkg.format)
-    try:
-        root = pkg.xml(part) if part else None
-    except (OSError, zipfile.BadZipFile):
-        return {}
-    if root is None:
-        return {}
-    props: dict[str, object] = {}
-    if pkg.format == "ods":
-        for el in root.iter(f"{_META}user-defined"):
-            kind, text = el.get(f"{_META}value-type", "string"), el.text or ""
-            props[el.get(f"{_META}name", "")] = _number(text, text, float) if kind == "float" else text
-        return props
-    for el in root.iter(f"{_CP}property"):
-        value = next(iter(el), None)
-        if value is not None:
-            props[el.get("name", "")] = _typed(value.tag.rsplit("}", 1)[-1], value.text or "")
-    return props
-
-
-def _typed(kind: str, text: str) -> object:
-    """A custom property's text as its vt: type says (a damaged number stays text)."""
-    if kind in ("i4", "i8", "int"):
-        return _number(text, text)
-    if kind in ("r4", "r8"):
-        return _number(text, text, float)
-    return text
-
-
 # --- xlsx -------------------------------------------------------------------------------------
 
 def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
@@ -135,7 +102,7 @@ def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
     root = pkg.xml("xl/styles.xml")
     if root is None:
         return [], []
-    codes = {_number(el.get("numFmtId"), -1): el.get("formatCode", "") for el in root.iter(f"{_M}numFmt")}
+    codes = {number_or(el.get("numFmtId"), -1): el.get("formatCode", "") for el in root.iter(f"{_M}numFmt")}
     fonts_el = root.find(f"{_M}fonts")
     fonts: list[str | None] = []
     for font in (fonts_el if fonts_el is not None else []):
@@ -145,23 +112,23 @@ def _xlsx_styles(pkg: Package) -> tuple[list[bool], list[str | None]]:
     font_of: list[str | None] = []
     xfs = root.find(f"{_M}cellXfs")
     for xf in (xfs if xfs is not None else []):
-        num = _number(xf.get("numFmtId"), 0)
+        num = number_or(xf.get("numFmtId"), 0)
         percent.append(num in (9, 10) or is_percent_format(codes.get(num, "")))
-        fid = _number(xf.get("fontId"), 0)
+        fid = number_or(xf.get("fontId"), 0)
         font_of.append(fonts[fid] if 0 <= fid < len(fonts) else None)
     return percent, font_of
 
 
 def _xlsx(pkg: Package, wanted: Wanted) -> Infos:
     infos: Infos = {}
-    parts = dict(pkg.derived(sheet_parts, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")[0])
+    parts = dict(pkg.derived(sheet_parts, XLSX_WORKBOOK, "xl/_rels/workbook.xml.rels")[0])
     percent, font_of = pkg.derived(_xlsx_styles, "xl/styles.xml")
     for sheet, refs in wanted.items():
         part = parts.get(sheet, "")
         xml = pkg.part(part)
         if xml is None:
             continue
-        pkg.check_sheet(sheet)   # measured already when its values were read; bounds what is parsed here
+        check_sheet(pkg, sheet)   # measured already when its values were read; bounds what is parsed here
         found = _xlsx_scan(xml, refs, part in pkg.plain_cells)
         if found is None:   # some cell without an `r` attribute: let ElementTree count positions
             pkg.check_tags(part, xml)
@@ -214,7 +181,7 @@ def _xlsx_scan(xml: bytes, refs: set[str], plain: bool = False) -> dict[str, Raw
         attrs = dict(_ATTR.findall(head))
         v = _V.search(inner)
         text = None if v is None else html.unescape((v.group(1) or b"").decode(errors="replace"))
-        found[ref] = (_number(attrs.get(b"s"), 0), attrs.get(b"t", b"n").decode(errors="replace"),
+        found[ref] = (number_or(attrs.get(b"s"), 0), attrs.get(b"t", b"n").decode(errors="replace"),
                       bool(_F.search(inner)), text)
     return found
 
@@ -229,7 +196,7 @@ def _xlsx_tree(xml: bytes, refs: set[str]) -> dict[str, Raw]:
     for ref, c in _xlsx_cells(data if data is not None else root):
         if ref in refs:
             v = c.find(f"{_M}v")
-            found[ref] = (_number(c.get("s"), 0), c.get("t", "n"), c.find(f"{_M}f") is not None,
+            found[ref] = (number_or(c.get("s"), 0), c.get("t", "n"), c.find(f"{_M}f") is not None,
                           None if v is None else v.text or "")
     return found
 
@@ -238,7 +205,7 @@ def _xlsx_cells(data: ElementTree.Element) -> Iterator[tuple[str, ElementTree.El
     """(A1 ref, <c>) of every stored cell; positions are inferred where `r` attributes are left out."""
     row = -1
     for r in data.iter(f"{_M}row"):
-        row = _number(r.get("r"), row + 2) - 1
+        row = number_or(r.get("r"), row + 2) - 1
         col, last = -1, ""
         for c in r.iter(f"{_M}c"):
             ref = c.get("r")
@@ -288,7 +255,7 @@ def _ods_rows(table: ElementTree.Element) -> Iterator[ElementTree.Element]:
 
 
 def _ods(pkg: Package, wanted: Wanted) -> Infos:
-    root = pkg.xml("content.xml")
+    root = pkg.xml(ODS_CONTENT)
     if root is None:
         return {}
     fonts = _ods_fonts(root)
@@ -304,11 +271,11 @@ def _ods(pkg: Package, wanted: Wanted) -> Infos:
         rows = list(cols_of)   # ascending
         col_styles: list[str] = []
         for column in table.iter(f"{_TABLE}table-column"):
-            n = max(1, _number(column.get(f"{_TABLE}number-columns-repeated"), 1))
+            n = max(1, number_or(column.get(f"{_TABLE}number-columns-repeated"), 1))
             col_styles += [column.get(f"{_TABLE}default-cell-style-name", "")] * min(n, 1024)
         row = 0
         for tr in _ods_rows(table):
-            row_end = row + max(1, _number(tr.get(f"{_TABLE}number-rows-repeated"), 1))
+            row_end = row + max(1, number_or(tr.get(f"{_TABLE}number-rows-repeated"), 1))
             here = [r for r in rows if row <= r < row_end]   # only the rows with wanted cells are walked
             if here:
                 _ods_row(tr, [(r, c) for r in here for c in cols_of[r]], sheet, col_styles, fonts, infos)
@@ -325,7 +292,7 @@ def _ods_row(tr: ElementTree.Element, spots: list[tuple[int, int]], sheet: str, 
     for cell in tr:
         if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
             continue
-        span = max(1, _number(cell.get(f"{_TABLE}number-columns-repeated"), 1))
+        span = max(1, number_or(cell.get(f"{_TABLE}number-columns-repeated"), 1))
         for r, c in spots:
             if col <= c < col + min(span, 1024):
                 infos[(sheet, a1(r, c))] = _ods_info(cell, c, col_styles, fonts)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.file_format import ODS_CONTENT, XLSX_WORKBOOK
 from cds_batch.reading.package import Package, ReadError
 
 Names = dict[str, tuple[str, str]]
@@ -34,9 +35,9 @@ def _nfc(sheet: str) -> str:
 
 
 def _xlsx(pkg: Package) -> Names:
-    root = pkg.xml("xl/workbook.xml")
+    root = pkg.xml(XLSX_WORKBOOK)
     if root is None:
-        raise KeyError("xl/workbook.xml")
+        raise KeyError(XLSX_WORKBOOK)
     names: Names = {}
     for el in root.iter(f"{_XLSX_NS}definedName"):
         if el.get("localSheetId") is not None:
@@ -49,9 +50,9 @@ def _xlsx(pkg: Package) -> Names:
 
 
 def _ods(pkg: Package) -> Names:
-    root = pkg.xml("content.xml")
+    root = pkg.xml(ODS_CONTENT)
     if root is None:
-        raise KeyError("content.xml")
+        raise KeyError(ODS_CONTENT)
     names: Names = {}
     # Workbook scope: the named-expressions directly under office:spreadsheet, not under a table.
     for spreadsheet in root.iter("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}spreadsheet"):
@@ -88,7 +89,7 @@ def _xls(pkg: Package) -> Names:
 
 
 def _xlsx_shared(pkg: Package) -> Names:
-    return pkg.derived(_xlsx, "xl/workbook.xml")
+    return pkg.derived(_xlsx, XLSX_WORKBOOK)
 
 
 def _upper(names: Names) -> Names:
@@ -100,7 +101,7 @@ def _xlsx_upper_parsed(pkg: Package) -> Names:
 
 
 def _xlsx_upper(pkg: Package) -> Names:
-    return pkg.derived(_xlsx_upper_parsed, "xl/workbook.xml")
+    return pkg.derived(_xlsx_upper_parsed, XLSX_WORKBOOK)
 
 
 _READERS = {"xlsx": _xlsx_shared, "xlsm": _xlsx_shared, "ods": _ods, "xls": _xls}

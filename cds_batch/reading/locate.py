@@ -13,21 +13,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from cds_batch.core.cells import parse_ref
 from cds_batch.core.memo import per_object
 from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
-from cds_batch.reading.values import Note, NoteKind
+from cds_batch.core.findings import Code, Detail
+from cds_batch.reading.values import Note
 from cds_batch.rubric.model import Group, Rubric
 from cds_batch.core.text import fold
 
-if TYPE_CHECKING:
-    from cds_batch.reading.workbook import Workbook
-
 Spot = tuple[str, str]
 _TOTAL_LABEL = fold("TỔNG ĐIỂM TẠM TÍNH")
+
+
+class Sheets(Protocol):
+    """What locating needs of an opened workbook (`reading.workbook.Workbook` is one): its sheet
+    names, a sheet found by a name that may differ in case or accents, and a sheet's values."""
+
+    @property
+    def sheets(self) -> Mapping[str, str]: ...
+
+    def find(self, wanted: str) -> str | None: ...
+
+    def rows(self, sheet: str) -> Sequence[Sequence[object]]: ...
 
 
 @dataclass
@@ -40,17 +50,16 @@ class Where:
     by_code: bool = False
 
 
-def named_cell(names: Mapping[str, Spot], book: Workbook, name: str) -> Spot | None:
+def named_cell(names: Mapping[str, Spot], book: Sheets, name: str) -> Spot | None:
     spot = names.get(name)
     return spot if spot is not None and ":" not in spot[1] and spot[0] in book.sheets else None
 
 
-def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
+def locate(book: Sheets, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
     """Where every cell the contract names is in this workbook; see the module docstring."""
     where = Where()
     if not any(n.startswith("CDS_") for n in names):
-        notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, "", "", None,
-                          "Tệp không còn tên vùng của mẫu (có thể đã chép sang tệp mới)"))
+        notes.append(Note(Code.E101, "", "", None, Detail.NAMES_LOST.text()))
         quiet = True
     else:
         quiet = False
@@ -62,7 +71,7 @@ def locate(book: Workbook, names: Mapping[str, Spot], rubric: Rubric, notes: lis
     used = {s for s, _ in (*where.answers.values(), *where.school.values())}
     for sheet in book.sheets:
         if fold(sheet) not in known and sheet not in used:
-            notes.append(Note(NoteKind.UNKNOWN_SHEET, sheet, "", None, "Trang không có trong mẫu; không đọc"))
+            notes.append(Note(Code.E105, sheet, "", None, ""))
     return where
 
 
@@ -96,7 +105,7 @@ def _plan(group: Group) -> _Plan:
     return _Plan(tuple(s.key for s in specs), tuple(lookups), L.total_name(group.id))
 
 
-def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
+def _group(book: Sheets, names: Mapping[str, Spot], group: Group, where: Where, notes: list[Note],
            quiet: bool) -> None:
     plan = _plan(group)
     missing: list[tuple[str, str, str]] = []   # (what, key, defined name)
@@ -115,7 +124,7 @@ def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where
     if sheet is None:
         for what, key, _ in missing:
             if what == "answer":
-                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, L.group_sheet(group.id), "", key, "Không có trang nhóm"))
+                notes.append(Note(Code.E104, L.group_sheet(group.id), "", key, Detail.GROUP_SHEET_MISSING.text()))
         return
     rows = book.rows(sheet)
     found = L.find_by_code(rows, plan.keys)
@@ -123,16 +132,14 @@ def _group(book: Workbook, names: Mapping[str, Spot], group: Group, where: Where
     for what, key, name in missing:
         if key not in found or (what == "note" and L.Col.NOTE not in cols):
             if what == "answer":
-                notes.append(Note(NoteKind.ANSWER_NOT_FOUND, sheet, "", key,
-                                  f"Không tìm thấy mã {key} ở cột 'Mã tiêu chí'"))
+                notes.append(Note(Code.E104, sheet, "", key, Detail.CODE_NOT_IN_COLUMN.text(key=key)))
             continue
         row, value_col = found[key]
         spot = (sheet, a1(row, value_col if what == "answer" else cols[L.Col.NOTE]))
         (where.answers if what == "answer" else where.notes)[key] = spot
         where.by_code = True
         if not quiet:
-            notes.append(Note(NoteKind.NAMES_MISSING_USED_CODES, spot[0], spot[1], key,
-                              f"Ô trả lời của tiêu chí {key} mất tên vùng {name}"))
+            notes.append(Note(Code.E101, spot[0], spot[1], key, Detail.ANSWER_NAME_LOST.text(key=key, name=name)))
     if not total and L.Col.POINTS in cols:
         for r, row_values in enumerate(rows):
             if any(isinstance(v, str) and fold(v).startswith(_TOTAL_LABEL) for v in row_values[:cols[L.Col.POINTS]]):
@@ -150,7 +157,7 @@ def _header_cols(rows: Sequence[Sequence[object]]) -> dict[L.Col, int]:
     return {}
 
 
-def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
+def _group_sheet(book: Sheets, group: Group, notes: list[Note]) -> str | None:
     expected = L.group_sheet(group.id)
     sheet = book.find(expected)
     if sheet is not None:
@@ -159,13 +166,13 @@ def _group_sheet(book: Workbook, group: Group, notes: list[Note]) -> str | None:
     hits = {s: len(L.find_by_code(book.rows(s), keys)) for s in book.sheets}
     best = max(hits, key=lambda s: hits[s], default=None)
     if best is None or hits[best] == 0:
-        notes.append(Note(NoteKind.SHEET_NOT_FOUND, expected, "", None, f"Không có trang '{expected}'"))
+        notes.append(Note(Code.E103, expected, "", None, Detail.SHEET_MISSING.text(expected=expected)))
         return None
-    notes.append(Note(NoteKind.SHEET_RENAMED, best, "", best, f"Trang '{expected}' đã bị đổi tên thành '{best}'"))
+    notes.append(Note(Code.E102, best, "", best, Detail.SHEET_RENAMED.text(expected=expected, found=best)))
     return best
 
 
-def _school(book: Workbook, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
+def _school(book: Sheets, names: Mapping[str, Spot], where: Where, notes: list[Note], quiet: bool) -> None:
     labels: dict[str, Spot] = {}
     info = book.find(L.SHEET_INFO)
     for f in L.SCHOOL_FIELDS:
@@ -184,11 +191,11 @@ def _school(book: Workbook, names: Mapping[str, Spot], where: Where, notes: list
             where.school[f.name] = spot
             where.by_code = True
             if not quiet:
-                notes.append(Note(NoteKind.NAMES_MISSING_USED_LABELS, spot[0], spot[1], f.name,
-                                  f"Ô '{f.label}' mất tên vùng {f.name}"))
+                notes.append(Note(Code.E101, spot[0], spot[1], f.name,
+                                  Detail.FIELD_NAME_LOST.text(label=f.label, name=f.name)))
 
 
-def _evidence(book: Workbook, names: Mapping[str, Spot], where: Where) -> None:
+def _evidence(book: Sheets, names: Mapping[str, Spot], where: Where) -> None:
     spot = names.get(L.EVIDENCE_NAME)
     if spot and ":" in spot[1] and spot[0] in book.sheets:
         sheet = spot[0]

@@ -1,6 +1,6 @@
 """Read stage, values: the output records of the reader and the one normalisation of a cell value.
 
-In: a raw value as python-calamine returns it, and what `read_extras` found about its cell.
+In: a raw value as python-calamine returns it, and what `cell_info` found about its cell.
 Out: `Cell(sheet, ref, value)` with the value normalised once — whole floats → int, text NFC and
 cleaned, '' → None, midnight datetimes → date, percent-formatted numbers → `PercentCell`, error
 cells → `ErrorValue`, legacy-font text → Unicode — and `Note`s for what had to be reinterpreted.
@@ -11,10 +11,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import Enum
 
+from cds_batch.core.findings import Code
 from cds_batch.form.answers import PercentCell
-from cds_batch.reading.legacy_text import TCVN3, convert, legacy_encoding
+from cds_batch.reading.legacy_text import convert, legacy_encoding
 from cds_batch.reading.cell_info import CellInfo
 from cds_batch.core.text import clean
 
@@ -42,29 +42,12 @@ class Cell:
         self.__dict__.update(sheet=sheet, ref=ref, value=value)
 
 
-class NoteKind(str, Enum):
-    """What the reader did or saw, for `validate` to turn into a finding."""
-
-    NAMES_MISSING_USED_CODES = "names_missing_used_codes"     # found by the code column
-    NAMES_MISSING_USED_LABELS = "names_missing_used_labels"   # school field found by its label
-    SHEET_RENAMED = "sheet_renamed"                           # a group's sheet found by its content
-    SHEET_NOT_FOUND = "sheet_not_found"
-    ANSWER_NOT_FOUND = "answer_not_found"
-    UNKNOWN_SHEET = "unknown_sheet"                           # a sheet the template does not have
-    LEGACY_TCVN3_CONVERTED = "legacy_tcvn3_converted"
-    LEGACY_VNI_CONVERTED = "legacy_vni_converted"
-    FORMULA_NO_CACHED_VALUE = "formula_no_cached_value"
-    DATE_REINTERPRETED = "date_reinterpreted"
-    IDENTITY_FROM_PROPERTIES = "identity_from_properties"
-    IDENTITY_CONFLICT = "identity_conflict"
-    EXTENSION_MISMATCH = "extension_mismatch"
-
-
 @dataclass(frozen=True)
 class Note:
-    """Something the reader did or saw at `sheet`!`ref` ('' when it concerns the whole file)."""
+    """Something the reader did or saw at `sheet`!`ref` ('' when it concerns the whole file), as the
+    catalogue code `validate` reports it under; `detail` fills the code's {detail}."""
 
-    kind: str
+    code: Code
     sheet: str
     ref: str
     raw: object
@@ -102,8 +85,7 @@ def normalise(sheet: str, ref: str, raw: object, info: CellInfo, notes: list[Not
         if encoding is not None:
             converted = convert(raw, encoding, info.font or "")
             if converted != raw:
-                kind = NoteKind.LEGACY_TCVN3_CONVERTED if encoding == TCVN3 else NoteKind.LEGACY_VNI_CONVERTED
-                notes.append(Note(kind, sheet, ref, raw, f"{info.font}: '{clean(converted)}'"))
+                notes.append(Note(Code.E106, sheet, ref, raw, f"{info.font}: '{clean(converted)}'"))
                 raw = converted
     return Cell(sheet, ref, plain(raw))
 
@@ -131,7 +113,7 @@ def report_date(cell: Cell, notes: list[Note]) -> Cell:
             found = None
     if found is None:
         return cell
-    notes.append(Note(NoteKind.DATE_REINTERPRETED, cell.sheet, cell.ref, value, found.strftime("%d/%m/%Y")))
+    notes.append(Note(Code.E108, cell.sheet, cell.ref, value, found.strftime("%d/%m/%Y")))
     return Cell(cell.sheet, cell.ref, found)
 
 

@@ -6,14 +6,14 @@ evidence notes, cached group totals and the evidence index, every value normalis
 plus `Note`s for what the reader had to do or saw (names lost, legacy font converted, date
 reinterpreted …) for `validate` to turn into findings. A file that cannot be read at all raises
 `ReadError` (→ an `unreadable` ledger entry), and so does one beyond `ReadLimits` or built to harm
-the reader (a DTD, a far-away cell that would make calamine allocate hundreds of GB): `package`
+the reader (a DTD, a far-away cell that would make calamine allocate hundreds of GB): `guard`
 measures each sheet before calamine builds it.
 
 Cells are located by the defined names of the template contract (`layout.contract`), which office
 suites move with the cells when a school inserts rows; where names are missing the criterion codes
 of the code column say where (`layout.find_by_code`). Values come from python-calamine, reading
 each sheet once; what it cannot see (error cells, percent formats, fonts, properties) comes from
-`read_extras`.
+`cell_info` and `properties`.
 """
 from __future__ import annotations
 
@@ -31,14 +31,17 @@ from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.reading.defined_names import upper_names
-from cds_batch.reading.package import SUFFIX, Package, ReadError, ReadLimits, check_sheet_count
-from cds_batch.reading.cell_info import Wanted, cell_infos, custom_properties, only_blanks_matter
+from cds_batch.reading.guard import check_sheet, check_sheet_count, open_package
+from cds_batch.reading.package import SUFFIX, ReadError, ReadLimits
+from cds_batch.reading.cell_info import Wanted, cell_infos, only_blanks_matter
+from cds_batch.reading.properties import custom_properties
 from cds_batch.reading.locate import named_cell, locate
-from cds_batch.reading.values import Cell, ErrorValue, Note, NoteKind, identity_text, normalise, plain, report_date
+from cds_batch.core.findings import Code, Detail
+from cds_batch.reading.values import Cell, ErrorValue, Note, identity_text, normalise, plain, report_date
 from cds_batch.rubric.model import Rubric
 from cds_batch.core.text import fold
 
-__all__ = ["Cell", "ErrorValue", "Note", "NoteKind", "ReadError", "ReadLimits", "SchoolResponse", "Workbook",
+__all__ = ["Cell", "ErrorValue", "Note", "ReadError", "ReadLimits", "SchoolResponse", "Workbook",
            "read_identity", "read_workbook"]
 T = TypeVar("T")
 
@@ -91,7 +94,7 @@ class Workbook:
 
     def __init__(self, path: Path, limits: ReadLimits | None = None) -> None:
         self.path = path
-        self.package = Package.open(path, limits)
+        self.package = open_package(path, limits)
         try:
             self.wb = _calamine(path.name, lambda: CalamineWorkbook.from_filelike(io.BytesIO(self.package.data)))
             names = _calamine(path.name, lambda: list(self.wb.sheet_names))
@@ -131,7 +134,7 @@ class Workbook:
             actual = self.sheets.get(sheet)
             rows: Rows = []
             if actual:
-                self.package.check_sheet(actual)
+                check_sheet(self.package, actual)
                 rows = _calamine(self.path.name, lambda: cast(
                     Rows, self.wb.get_sheet_by_name(actual).to_python(skip_empty_area=False)))
             self._rows[sheet] = rows
@@ -185,11 +188,11 @@ def _identity(book: Workbook, names: Mapping[str, Spot], props: Mapping[str, obj
         if cell is not None:
             used.add("cells")
             if prop is not None and prop != cell and spot is not None:
-                notes.append(Note(NoteKind.IDENTITY_CONFLICT, spot[0], spot[1], cell,
-                                  f"{f.label}: ô ghi '{cell[:12]}', thuộc tính tệp ghi '{prop[:12]}'"))
+                notes.append(Note(Code.E110, spot[0], spot[1], cell,
+                                  Detail.IDENTITY_CONFLICT.text(label=f.label, cell=cell[:12], prop=prop[:12])))
         elif prop is not None:
             used.add("properties")
-            notes.append(Note(NoteKind.IDENTITY_FROM_PROPERTIES, "", "", prop, f.label))
+            notes.append(Note(Code.E109, "", "", prop, f.label))
         values[f.name] = cell if cell is not None else prop
     return values, "+".join(sorted(used)) or "none"
 
@@ -225,7 +228,7 @@ def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) ->
     book, names, fmt = source, source.names, source.format
     notes: list[Note] = []
     if book.path.suffix.lower() != SUFFIX[fmt]:
-        notes.append(Note(NoteKind.EXTENSION_MISMATCH, "", "", book.path.suffix, fmt))
+        notes.append(Note(Code.E111, "", "", book.path.suffix, fmt))
     identity, identity_source, identity_notes = book.identity
     notes.extend(identity_notes)
     where = locate(book, names, rubric, notes)
@@ -246,8 +249,7 @@ def read_workbook(source: Path | Workbook, rubric: Rubric, entry_source: str) ->
         if info is None:   # most cells: calamine's value says it all
             return Cell(spot[0], spot[1], plain(raw))
         if info.formula and not info.cached:   # saved by a program that does not calculate (openpyxl)
-            notes.append(Note(NoteKind.FORMULA_NO_CACHED_VALUE, spot[0], spot[1], None,
-                              "Ô có công thức nhưng tệp không lưu kết quả; hãy mở tệp bằng Excel, lưu lại rồi gửi"))
+            notes.append(Note(Code.E107, spot[0], spot[1], None, ""))
         return normalise(spot[0], spot[1], raw, info, notes)
 
     school = {name: cell(spot) for name, spot in where.school.items()}

@@ -12,7 +12,7 @@ A row (every key always present; null where it does not apply):
   school_code, school_name
   file          the finding's file, or the entry's source path, as the summary shows it
   sheet, cell   where the finding is (findings only)
-  code          the finding's code (E101 …); ledger reasons have no code yet
+  code          the finding's code (E101 …), or the ledger reason's (L101 …; null where a reading error gave it)
   severity      "error" | "warning" | "info" (findings only)
   message       the finding's message; value: the cell's value it quotes (findings only)
   fate          the submission's or the entry's fate in the ledger (used, superseded, unreadable …)
@@ -68,7 +68,8 @@ def findings_rows(district: District) -> list[FindingRow]:
         alone = source in listed_alone
         keyed.append(((school(r.school_code), source, 0 if alone else _LEDGER_RANK, -1 if alone else 0), {
             "kind": "ledger", "school_code": r.school_code, "school_name": names.get(source, ""), "file": source,
-            "sheet": None, "cell": None, "code": None, "severity": None, "message": None, "value": None,
+            "sheet": None, "cell": None, "code": r.reason_code.name if r.reason_code else None, "severity": None,
+            "message": None, "value": None,
             "fate": r.fate.value, "reason": r.reason, "to_fix": alone}))
     keyed.sort(key=lambda pair: pair[0])   # stable: ties keep the order above, which is the sheet's
     return [row for _, row in keyed]

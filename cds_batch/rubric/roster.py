@@ -1,24 +1,20 @@
-"""Roster input: the office's list of schools ("danh sách trường") for prefilled templates.
+"""Roster model: the office's list of schools ("danh sách trường") for prefilled templates.
 
-In: a .xlsx, .xls, .ods or .csv file (UTF-8 with or without BOM, or Windows-1258), whose header
-row may sit anywhere in the first rows and is matched ignoring case and diacritics.
+In: the rows of the roster file's sheets as `reading.roster_file` read them, whose header row may
+sit anywhere in the first rows and is matched ignoring case and diacritics.
 Out: a tuple of frozen `SchoolInfo` (text in NFC, white space collapsed) and the findings that
-describe the file, each naming the row; `load_roster` raises `RosterError` when any is an error.
+describe the rows, each naming the row; `RosterError` for a roster that cannot be used.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 from cds_batch.core.errors import CdsBatchError
-from cds_batch.core.findings import Code, Finding, Severity, finding
+from cds_batch.core.findings import Code, Finding, finding
 from cds_batch.core.cells import a1
 from cds_batch.core.text import clean, fold
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SCAN_ROWS = 30   # the header is looked for in this many rows (titles and blank lines above it)
 
 
@@ -70,27 +66,6 @@ def _cell_text(value: object) -> str:
     return clean(str(value))
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Vietnamese Excel saves "CSV" in Windows-1258, which decomposes tone marks; clean() recomposes.
-        text = data.decode("cp1258")
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _read_sheets(path: Path) -> list[tuple[str, Sequence[Sequence[object]]]]:
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(str(path))
-    return [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
-
-
 def _find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[str, int]] | None:
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         columns: dict[str, int] = {}
@@ -103,26 +78,16 @@ def _find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[str, int]]
     return None
 
 
-def check_roster(path: Path) -> tuple[tuple[SchoolInfo, ...], list[Finding]]:
-    """Read a roster file: the schools it lists, and every problem found, each with its row number."""
-    file = path.name
-    try:
-        if path.suffix.lower() == ".csv":
-            sheets: list[tuple[str, Sequence[Sequence[object]]]] = [("", _read_csv(path.read_bytes()))]
-        elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
-            sheets = _read_sheets(path)
-        else:
-            return (), [finding(Code.T101, file=file, detail=f"không hỗ trợ đuôi tệp '{path.suffix}'")]
-    except OSError as exc:
-        return (), [finding(Code.T101, file=file, detail=exc.strerror or str(exc))]
-    except Exception as exc:  # calamine raises its own types for corrupt workbooks
-        return (), [finding(Code.T101, file=file, detail=f"{type(exc).__name__}: {exc}")]
-
+def roster_schools(file: str, sheets: Sequence[tuple[str, Sequence[Sequence[object]]]]
+                   ) -> tuple[tuple[SchoolInfo, ...], list[Finding]]:
+    """The schools listed under the first header row found in `sheets` ((sheet name, rows) in file
+    order; "" for a CSV's one table), and every problem found, each with its row number."""
     for sheet, rows in sheets:
         header = _find_header(rows)
         if header is not None:
             return _schools(file, sheet, rows, *header)
-    return (), [finding(Code.T102, file=file, hint=" Dòng tiêu đề phải nằm trong 30 dòng đầu của trang tính.")]
+    hint = f" Dòng tiêu đề phải nằm trong {HEADER_SCAN_ROWS} dòng đầu của trang tính."
+    return (), [finding(Code.T102, file=file, hint=hint)]
 
 
 def _schools(file: str, sheet: str, rows: Sequence[Sequence[object]], header: int,
@@ -152,13 +117,3 @@ def _schools(file: str, sheet: str, rows: Sequence[Sequence[object]], header: in
     if not schools and not found:
         found.append(finding(Code.T106, file=file, sheet=sheet))
     return tuple(schools), found
-
-
-def load_roster(path: Path) -> tuple[SchoolInfo, ...]:
-    """The schools of a usable roster, or RosterError listing every error with its row."""
-    schools, found = check_roster(path)
-    errors = [f for f in found if f.severity is Severity.ERROR]
-    if errors:
-        lines = "\n".join(f"  {f.where}: {f.message}" for f in errors)
-        raise RosterError(f"Danh sách trường '{path.name}' có {len(errors)} lỗi:\n{lines}", tuple(found))
-    return schools

@@ -11,7 +11,7 @@ from cds_batch.core.errors import CdsBatchError, RubricError
 from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.pipeline.use_cases import district_options, roster_usable, run_counts
-from cds_batch.rubric.roster import check_roster
+from cds_batch.reading.roster_file import check_roster
 from cds_batch.pipeline.district_run import Progress, run_district
 from cds_batch.web.jobs import JobFailed
 from cds_batch.web.workspace import Round

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from cds_batch.core.errors import RubricError
 from cds_batch.core.findings import Finding
 from cds_batch.pipeline.use_cases import plan_templates, roster_usable
-from cds_batch.rubric.roster import SPREADSHEET_SUFFIXES, check_roster
+from cds_batch.reading.roster_file import SPREADSHEET_SUFFIXES, check_roster
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.templates.text import Issue
 from cds_batch.templates.batch import write_school_templates
