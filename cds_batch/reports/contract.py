@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, TypedDict
+from typing import Any, Iterable, Iterator, Sequence, TypedDict, cast
 
 from cds_batch.core.findings import Code, render
 
@@ -164,10 +164,7 @@ def read_ledger(folder: Path) -> list[LedgerRecord]:
 
     :raises OSError: the file cannot be read; ValueError: it is not a list of entries.
     """
-    data = json.loads((folder / LEDGER).read_text(encoding="utf-8"))
-    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
-        raise ValueError(f"{LEDGER} không phải danh sách các tệp")
-    return data
+    return cast(list[LedgerRecord], _objects(folder / LEDGER, "các tệp"))
 
 
 # --- The findings.json row ------------------------------------------------------------------------
@@ -194,9 +191,14 @@ def read_findings(folder: Path) -> list[FindingRow]:
 
     :raises OSError: the file cannot be read; ValueError: it is not a list of rows.
     """
-    data = json.loads((folder / FINDINGS).read_text(encoding="utf-8"))
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise ValueError(f"{FINDINGS} không phải danh sách các dòng")
+    return cast(list[FindingRow], _objects(folder / FINDINGS, "các dòng"))
+
+
+def _objects(path: Path, what: str) -> list[dict[str, Any]]:
+    """The JSON list of objects in `path`; ValueError (in Vietnamese) when it is something else."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise ValueError(f"{path.name} không phải danh sách {what}")
     return data
 
 
