@@ -24,6 +24,9 @@ TEMPLATE_VERSION = "1"
 # Fixed document date, so that the same inputs give byte-identical workbooks.
 DOCUMENT_DATE = datetime(2025, 1, 1, 0, 0, 0)
 
+# The words that head every list of schools, the form's own first: the reports take them from here.
+ROW_NO, SCHOOL_CODE, SCHOOL_NAME = "STT", "Mã trường", "Tên trường"
+
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_INFO = "Thông tin chung"
 SHEET_EVIDENCE = "Danh mục minh chứng"
@@ -48,7 +51,7 @@ class Col(IntEnum):
 
 
 HEADERS: dict[Col, str] = {
-    Col.STT: "STT",
+    Col.STT: ROW_NO,
     Col.CODE: "Mã tiêu chí",
     Col.NAME: "Tiêu chí",
     Col.RULE: "Mức độ đánh giá (tối đa / cách tính)",
@@ -119,8 +122,8 @@ class Field:
 
 
 SCHOOL_FIELDS: tuple[Field, ...] = (
-    Field("CDS_SCHOOL_CODE", "Mã trường", "code"),
-    Field("CDS_SCHOOL_NAME", "Tên trường", "name"),
+    Field("CDS_SCHOOL_CODE", SCHOOL_CODE, "code"),
+    Field("CDS_SCHOOL_NAME", SCHOOL_NAME, "name"),
     Field("CDS_SCHOOL_LEVEL", "Cấp học", "level"),
     Field("CDS_COMMUNE", "Xã/Phường", "commune"),
     Field("CDS_DISTRICT", "Quận/Huyện", "district"),

@@ -21,6 +21,7 @@ from cds_batch.district.consolidate import Status
 from cds_batch.province.rollup import Province, RecognitionCounts, combined
 from cds_batch.district.recognition import Decision
 from cds_batch.reports.book import TextSheet, header_text
+from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.contract import (
     PROVINCE_SHEET_CRITERIA, PROVINCE_SHEET_DISTRICTS, PROVINCE_SHEET_FINDINGS, PROVINCE_SHEET_RECOGNITION,
     PROVINCE_SHEET_SCHOOLS, SchoolRecord
@@ -155,7 +156,7 @@ def _code_key(code: str) -> list[Any]:
 
 def _schools(book: _Book, p: Province) -> None:
     reviewed = p.has_recognition
-    header = ["Đơn vị", "Mã trường", "Tên trường", "Cấp học", "Điểm N1", "Mức N1", "Điểm N2", "Mức N2",
+    header = ["Đơn vị", SCHOOL_CODE, SCHOOL_NAME, "Cấp học", "Điểm N1", "Mức N1", "Điểm N2", "Mức N2",
               "Mức chung", "Trạng thái"] + (["Quyết định", "Mức công nhận"] if reviewed else [])
     widths = [22, 10, 34, 12, 8, 7, 8, 7, 8, 14] + ([16, 10] if reviewed else [])
     ws = book.sheet(PROVINCE_SHEET_SCHOOLS, widths, header)

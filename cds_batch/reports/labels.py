@@ -12,6 +12,7 @@ from typing import Union
 
 from cds_batch.core.findings import Severity
 from cds_batch.district.consolidate import Status
+from cds_batch.form import layout
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES
 
 Word = Union[Status, Severity]   # a value shown in a coloured cell
@@ -25,8 +26,8 @@ COLOURS: dict[Word, tuple[str, str]] = {
     Severity.ERROR: BAD, Severity.WARNING: NOTICE,
 }
 
-# The headers of the columns that name a school, in every table listing schools.
-ROW_NO, SCHOOL_CODE, SCHOOL_NAME = "STT", "Mã trường", "Tên trường"
+# The headers of the columns that name a school, in every table listing schools (the form's words).
+ROW_NO, SCHOOL_CODE, SCHOOL_NAME = layout.ROW_NO, layout.SCHOOL_CODE, layout.SCHOOL_NAME
 
 # A condition criterion's value, as the school's form writes it.
 MET, NOT_MET = CONDITION_YES, CONDITION_NO

@@ -25,6 +25,7 @@ from cds_batch.reports.contract import (
     SHEET_OVERVIEW, SHEET_RECOGNITION, SHEET_STATS, payload_cells
 )
 from cds_batch.reports.data_files import school_object
+from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.book import Book, TextSheet
 from cds_batch.district.recognition import Recognition
 from cds_batch.reports.review_tables import differences_table, recognition_table
@@ -164,9 +165,9 @@ def _total_row(book: Book, ws: Any, table: Table, first: int, last: int, row: in
     for col, c in enumerate(table.columns):
         values = [v for r in table.rows if isinstance(v := r[col], (int, float))]
         rng = xl_range(first, col, last, col)
-        if c.header == "Mã trường":
+        if c.header == SCHOOL_CODE:
             ws.write_string(row, col, "Cộng", book.fmt("total:code"))
-        elif c.header == "Tên trường":
+        elif c.header == SCHOOL_NAME:
             ws.write_formula(row, col, f"=SUBTOTAL(103,{xl_range(first, col - 1, last, col - 1)})",
                              book.fmt("total:count"), len(table.rows))
         elif c.look is Look.SCORE:
