@@ -24,7 +24,7 @@ import openpyxl
 from python_calamine import CalamineWorkbook
 
 from cds_batch.district.consolidate import District, consolidate
-from cds_batch.intake.discover import Entry, Fate, Kind, TimeSource
+from cds_batch.intake.discover import Entry, Fate, FileKind, TimeSource
 from cds_batch.core.findings import Code, finding
 from cds_batch.checking.examine import Submission
 from cds_batch.rubric.roster import SchoolInfo
@@ -54,7 +54,7 @@ ROSTER = (
 )
 
 
-def entry(source, when, *, kind=Kind.XLSX, fate=None, reason="", parent="", sender="", size=24_576,
+def entry(source, when, *, kind=FileKind.XLSX, fate=None, reason="", parent="", sender="", size=24_576,
           time_source=TimeSource.MAIL_DATE):
     name = source.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
@@ -91,10 +91,10 @@ def build():
         "hoa_sen": entry("inbox/Hoa Sen lần 2.xlsx", at(3, 14, 5), sender="mn79701@q7.edu.vn"),
         "tuoi_tho": entry("inbox/thu-79702.eml!Phiếu CĐS Tuổi Thơ.xlsx", at(2, 9, 30), parent="inbox/thu-79702.eml",
                           sender="mn79702@q7.edu.vn"),
-        "zip": entry(zip_src, at(2, 10), kind=Kind.ZIP, fate=Fate.CONTAINER, reason="Đã mở: 2 tệp bên trong"),
+        "zip": entry(zip_src, at(2, 10), kind=FileKind.ZIP, fate=Fate.CONTAINER, reason="Đã mở: 2 tệp bên trong"),
         "le_van_tam": entry(f"{zip_src}!79801.xlsx", at(2, 7, 45), parent=zip_src,
                             time_source=TimeSource.ARCHIVE_MEMBER),
-        "pdf": entry(f"{zip_src}!Báo cáo.pdf", at(2, 7, 50), kind=Kind.OTHER, parent=zip_src,
+        "pdf": entry(f"{zip_src}!Báo cáo.pdf", at(2, 7, 50), kind=FileKind.OTHER, parent=zip_src,
                      fate=Fate.NOT_A_WORKBOOK, reason="Tệp PDF: không phải bảng tính"),
         # An input file: its time is the file's mtime, kept in UTC by discover (08:30 in Vietnam).
         "huong": entry("inbox/79802.xlsx", datetime(2025, 10, 2, 1, 30, tzinfo=timezone.utc),

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cds_batch.district.consolidate import Status, consolidate
-from cds_batch.intake.containers import Kind
+from cds_batch.intake.containers import FileKind
 from cds_batch.intake.discover import Entry, Fate, TimeSource
 from cds_batch.core.findings import Code, finding
 from cds_batch.checking.examine import Submission
@@ -50,7 +50,7 @@ def inbox(table: str) -> tuple[list[Entry], list[Submission]]:
         at = datetime.strptime(f"{received} 2025", "%d/%m %H:%M %Y").replace(tzinfo=VN)
         decided = state in DISCOVER_FATES
         e = Entry(source=f"inbox/{file}", name=file, sha256=file, size=1, received_at=at,
-                  time_source=TimeSource.FILE_MTIME, sender="", kind=Kind.XLSX, parent="",
+                  time_source=TimeSource.FILE_MTIME, sender="", kind=FileKind.XLSX, parent="",
                   fate=Fate(state) if decided else None, reason=DISCOVER_FATES.get(state, ""), path=None)
         entries.append(e)
         if decided:

@@ -24,7 +24,7 @@ import pytest
 from openpyxl.styles import Font
 
 from cds_batch.form import layout as L
-from cds_batch.intake.containers import Kind
+from cds_batch.intake.containers import FileKind
 from cds_batch.intake.discover import Entry, Fate, TimeSource
 from cds_batch.core.findings import Code, Finding, Severity, finding
 from cds_batch.checking.examine import Context, Submission, examine
@@ -369,6 +369,6 @@ def test_a_bug_on_one_odd_file_ends_that_file_as_unreadable_not_the_run(tmp_path
     path.write_bytes(b"PK")
     entry = Entry(source="inbox/la.xlsx", name="la.xlsx", sha256="0" * 64, size=2,
                   received_at=datetime(2025, 10, 20, tzinfo=timezone.utc), time_source=TimeSource.FILE_MTIME,
-                  sender="", kind=Kind.XLSX, parent="", fate=None, reason="", path=path)
+                  sender="", kind=FileKind.XLSX, parent="", fate=None, reason="", path=path)
     [done] = examine_all([entry], CONTEXT, jobs=1)
     assert done.fate is Fate.UNREADABLE and "KeyError" in done.reason and "báo cho người hỗ trợ" in done.reason

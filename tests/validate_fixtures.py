@@ -22,7 +22,7 @@ import yaml
 from openpyxl.packaging.custom import StringProperty
 
 from cds_batch.form import layout as L
-from cds_batch.intake.discover import Entry, Kind, TimeSource
+from cds_batch.intake.discover import Entry, FileKind, TimeSource
 from cds_batch.checking.examine import Context, Submission, examine
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric.loading import from_dict
@@ -197,7 +197,7 @@ def entry(path: Path, source: str | None = None, received_at: datetime = RECEIVE
     """The ledger entry `discover` makes for a workbook lying in the inbox."""
     return Entry(source=source or f"inbox/{path.name}", name=path.name, sha256="", size=path.stat().st_size,
                  received_at=received_at, time_source=TimeSource.FILE_MTIME, sender=sender,
-                 kind=Kind.XLSX, parent="", fate=None, reason="", path=path)
+                 kind=FileKind.XLSX, parent="", fate=None, reason="", path=path)
 
 
 def examined(path: Path, ctx: Context = CONTEXT) -> Submission:

@@ -1,7 +1,7 @@
 """Discover stage, part two: what a file is, and what is inside archives and mail.
 
 In: a path to bytes on disk (an input file or a member already copied to the private folder).
-Out: `sniff()` gives its `Kind` and, when it cannot be a submission, why (by the signatures and
+Out: `sniff()` gives its `FileKind` and, when it cannot be a submission, why (by the signatures and
 marker parts of `core.file_format`, which reading tells workbooks by too); the openers
 yield the members of a zip, rar or 7z as `Member` records whose bytes stream in chunks (mail
 lives in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
@@ -43,7 +43,7 @@ _CHUNK = 1 << 16
 _HEADERS = re.compile(rb"(?:[!-9;-~]+:[^\n]*\n(?:[ \t][^\n]*\n)*){2}")
 
 
-class Kind(str, enum.Enum):
+class FileKind(str, enum.Enum):
     XLSX = "xlsx"
     XLSM = "xlsm"
     XLS = "xls"
@@ -57,8 +57,8 @@ class Kind(str, enum.Enum):
     OTHER = "other"
 
 
-WORKBOOKS = frozenset({Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS})
-_BY_EXT = {f".{k.value}": k for k in Kind if k is not Kind.OTHER}
+WORKBOOKS = frozenset({FileKind.XLSX, FileKind.XLSM, FileKind.XLS, FileKind.ODS})
+_BY_EXT = {f".{k.value}": k for k in FileKind if k is not FileKind.OTHER}
 # Types people actually attach instead of the workbook; named so the reason is plain.
 _NAMED = {
     ".docx": "Tệp Word (.docx)", ".doc": "Tệp Word (.doc)", ".pdf": "Tệp PDF", ".csv": "Tệp CSV (.csv)",
@@ -71,7 +71,7 @@ _NAMED = {
 class Sniff:
     """What a file turned out to be; `problem` is a fate value when it cannot be a submission."""
 
-    kind: Kind
+    kind: FileKind
     problem: str | None = None
     reason: Reason | None = None
 
@@ -97,8 +97,8 @@ class ContainerError(Exception):
         self.reason = reason
 
 
-def kind_from_ext(name: str) -> Kind:
-    return _BY_EXT.get(Path(name).suffix.lower(), Kind.OTHER)
+def kind_from_ext(name: str) -> FileKind:
+    return _BY_EXT.get(Path(name).suffix.lower(), FileKind.OTHER)
 
 
 def _type_name(name: str) -> str:
@@ -122,31 +122,31 @@ def sniff(path: Path, name: str, data: bytes | None = None) -> Sniff:
     if not head:
         return Sniff(kind_from_ext(name), "unreadable", reason(Code.L201))
     if name.startswith("~$"):
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L202))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L202))
     container = signature(head)
     if container is Signature.ZIP:
         return _sniff_zip(source, name)
     if container is Signature.OLE:
         return _sniff_ole(source, name)
     if container is Signature.RAR:
-        return Sniff(Kind.RAR)
+        return Sniff(FileKind.RAR)
     if container is Signature.SEVEN_Z:
-        return Sniff(Kind.SEVEN_Z)
+        return Sniff(FileKind.SEVEN_Z)
     if container is Signature.PDF:
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pdf"]))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pdf"]))
     if container is Signature.APPLE_DOUBLE:
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L204))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L204))
     if head.startswith(b"From ") and (ext in ("", ".mbox", ".mbx") or b"\nFrom:" in head):
-        return Sniff(Kind.MBOX)
+        return Sniff(FileKind.MBOX)
     # A mail starts with header lines; an .eml name alone is not enough, nor are headers without From.
     if _HEADERS.match(head) and re.search(rb"(?im)^from:", head):
-        return Sniff(Kind.EML)
+        return Sniff(FileKind.EML)
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if kind_from_ext(name) in WORKBOOKS and lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L205, ext=ext))
-    if kind_from_ext(name) is not Kind.OTHER:
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L205, ext=ext))
+    if kind_from_ext(name) is not FileKind.OTHER:
         return Sniff(kind_from_ext(name), "unreadable", reason(Code.L206, ext=ext))
-    return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_type_name(name)))
+    return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=_type_name(name)))
 
 
 def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
@@ -155,29 +155,29 @@ def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
             names = set(zf.namelist())
             if zip_workbook(names) == "xlsx":
                 types = zf.open("[Content_Types].xml").read(1 << 16) if "[Content_Types].xml" in names else b""
-                return Sniff(Kind.XLSM if b"macroEnabled.main" in types else Kind.XLSX)
+                return Sniff(FileKind.XLSM if b"macroEnabled.main" in types else FileKind.XLSX)
             mimetype = zf.open(ODF_MIMETYPE).read(200) if ODF_MIMETYPE in names else b""
             manifest = zf.open("META-INF/manifest.xml").read(1 << 20) if "META-INF/manifest.xml" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
         kind = kind_from_ext(name)
-        what = "zip" if kind in (Kind.OTHER, Kind.ZIP) else kind.value
+        what = "zip" if kind in (FileKind.OTHER, FileKind.ZIP) else kind.value
         detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
-        return Sniff(kind if kind is not Kind.OTHER else Kind.ZIP, "unreadable",
+        return Sniff(kind if kind is not FileKind.OTHER else FileKind.ZIP, "unreadable",
                      reason(Code.L105, kind=what, detail=detail))
     if mimetype == ODS_MIMETYPE:
         if b"encryption-data" in manifest:   # ODF keeps the package readable and encrypts the members
-            return Sniff(Kind.ODS, "unreadable", reason(Code.L208))
-        return Sniff(Kind.ODS)
+            return Sniff(FileKind.ODS, "unreadable", reason(Code.L208))
+        return Sniff(FileKind.ODS)
     if XLSB_WORKBOOK in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L207))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L207))
     if DOCX_DOCUMENT in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".docx"]))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".docx"]))
     if PPTX_PRESENTATION in names:
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pptx"]))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".pptx"]))
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
         found = mimetype.decode(errors="replace")
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"Tệp OpenDocument ({found})"))
-    return Sniff(Kind.ZIP)
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"Tệp OpenDocument ({found})"))
+    return Sniff(FileKind.ZIP)
 
 
 def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
@@ -186,20 +186,21 @@ def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
             entries = {"/".join(p) for p in ole.listdir(streams=True, storages=True)}
             if OLE_ENCRYPTED in entries:
                 kind = kind_from_ext(name)
-                if kind in (Kind.OTHER, Kind.XLSX, Kind.XLSM, Kind.XLS):
-                    return Sniff(kind if kind is not Kind.OTHER else Kind.XLSX, "unreadable", reason(Code.L209))
-                return Sniff(Kind.OTHER, "unreadable", reason(Code.L210, ext=Path(name).suffix))
+                if kind in (FileKind.OTHER, FileKind.XLSX, FileKind.XLSM, FileKind.XLS):
+                    return Sniff(kind if kind is not FileKind.OTHER else FileKind.XLSX, "unreadable", reason(Code.L209))
+                return Sniff(FileKind.OTHER, "unreadable", reason(Code.L210, ext=Path(name).suffix))
             book = next((stream for stream in XLS_STREAMS if stream in entries), "")
             if book:
                 encrypted = _xls_has_filepass(bytes(ole.openstream(book).read(1 << 16)))
-                return Sniff(Kind.XLS, "unreadable", reason(Code.L209)) if encrypted else Sniff(Kind.XLS)
+                return Sniff(FileKind.XLS, "unreadable", reason(Code.L209)) if encrypted else Sniff(FileKind.XLS)
     except (OSError, struct.error, ValueError, IndexError) as exc:
         return Sniff(kind_from_ext(name), "unreadable", reason(Code.L211, detail=exc))
     if DOC_STREAM in entries:
-        return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".doc"]))
+        return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".doc"]))
     if any(e.startswith(MSG_PREFIX) for e in entries):
-        return Sniff(Kind.MSG)
-    return Sniff(Kind.OTHER, "not_a_workbook", reason(Code.L203, kind=f"{_type_name(name)} (tệp Office không nhận ra)"))
+        return Sniff(FileKind.MSG)
+    unknown = f"{_type_name(name)} (tệp Office không nhận ra)"
+    return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=unknown))
 
 
 def _xls_has_filepass(stream: bytes) -> bool:
@@ -274,7 +275,7 @@ def _zip_time(stamp: tuple[int, int, int, int, int, int]) -> datetime | None:
         return None
 
 
-def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
+def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
     """Members of a .rar or .7z through libarchive (the system library, bound by libarchive-c)."""
     ext = f".{kind.value}"
     try:
@@ -284,7 +285,7 @@ def libarchive_members(path: Path, kind: Kind) -> Iterator[Member]:
     with path.open("rb") as f:
         magic = f.read(8)
     # One format only: with "all", a zip stored inside a rar wins the bid and we list the wrong thing.
-    fmt = "7zip" if kind is Kind.SEVEN_Z else "rar5" if magic.startswith(b"Rar!\x1a\x07\x01") else "rar"
+    fmt = "7zip" if kind is FileKind.SEVEN_Z else "rar5" if magic.startswith(b"Rar!\x1a\x07\x01") else "rar"
     try:
         with libarchive.file_reader(str(path), format_name=fmt) as archive:
             for entry in archive:

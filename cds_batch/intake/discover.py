@@ -23,11 +23,11 @@ from typing import Callable, Iterator, Sequence
 
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.intake.containers import (
-    WORKBOOKS, ContainerError, Kind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
+    WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
 )
 from cds_batch.intake.mail import eml_members, mail_meta, mbox_members, msg_members
 
-__all__ = ["Entry", "Fate", "Kind", "Limits", "TimeSource", "discover", "private_workdir"]
+__all__ = ["Entry", "Fate", "FileKind", "Limits", "TimeSource", "discover", "private_workdir"]
 
 _MB = 1 << 20
 _READ_WHOLE = 8 * _MB   # files up to this size are read once to hash and classify them
@@ -78,7 +78,7 @@ class Entry:
     received_at: datetime
     time_source: TimeSource
     sender: str  # e-mail address, "" if unknown
-    kind: Kind
+    kind: FileKind
     parent: str  # source of the container, "" for an input file
     fate: Fate | None  # None: a workbook for the next stages to read
     reason: str  # Vietnamese, for the ledger
@@ -107,13 +107,13 @@ def discover(paths: Sequence[Path], workdir: Path, limits: Limits = Limits(), sk
     return _mark_duplicates(run.entries)
 
 
-_OPENERS: dict[Kind, Callable[[Path], Iterator[Member]]] = {
-    Kind.ZIP: zip_members,
-    Kind.RAR: lambda p: libarchive_members(p, Kind.RAR),
-    Kind.SEVEN_Z: lambda p: libarchive_members(p, Kind.SEVEN_Z),
-    Kind.EML: eml_members,
-    Kind.MBOX: mbox_members,
-    Kind.MSG: msg_members,
+_OPENERS: dict[FileKind, Callable[[Path], Iterator[Member]]] = {
+    FileKind.ZIP: zip_members,
+    FileKind.RAR: lambda p: libarchive_members(p, FileKind.RAR),
+    FileKind.SEVEN_Z: lambda p: libarchive_members(p, FileKind.SEVEN_Z),
+    FileKind.EML: eml_members,
+    FileKind.MBOX: mbox_members,
+    FileKind.MSG: msg_members,
 }
 
 
@@ -145,7 +145,7 @@ class _Run:
         self.members = 0  # members listed so far
         self.serial = 0  # one folder per member keeps equal base names apart
 
-    def add(self, f: _Found, kind: Kind, fate: Fate | None, said: Reason | None = None,
+    def add(self, f: _Found, kind: FileKind, fate: Fate | None, said: Reason | None = None,
             path: Path | None = None) -> None:
         self.entries.append(Entry(f.source, f.name, f.sha256, f.size, f.when, f.time_source, f.sender, kind,
                                   f.parent, fate, said.text if said else "", path, said.code if said else None))
@@ -153,7 +153,7 @@ class _Run:
     def add_input(self, file: Path, display: str, linked_dir: bool) -> None:
         found = _Found(file, display, nfc(file.name), "", 0, datetime.now(timezone.utc), TimeSource.FILE_MTIME)
         if linked_dir:
-            return self.add(found, Kind.OTHER, Fate.REJECTED, reason(Code.L101))
+            return self.add(found, FileKind.OTHER, Fate.REJECTED, reason(Code.L101))
         try:
             stat = file.stat()
             data = file.read_bytes() if stat.st_size <= _READ_WHOLE else None
@@ -176,7 +176,7 @@ class _Run:
         if what.kind in WORKBOOKS:
             return self.add(found, what.kind, None, None, found.disk)
         # A mail attached to a mail: the outer one is what reached the office, so its Date and sender stay.
-        if what.kind in (Kind.EML, Kind.MSG) and found.time_source is not TimeSource.MAIL_DATE:
+        if what.kind in (FileKind.EML, FileKind.MSG) and found.time_source is not TimeSource.MAIL_DATE:
             meta = mail_meta(found.disk, what.kind)
             if meta.date:
                 found = replace(found, when=meta.date, time_source=TimeSource.MAIL_DATE)
@@ -185,7 +185,7 @@ class _Run:
             return self.add(found, what.kind, Fate.REJECTED, reason(Code.L103, limit=self.limits.max_depth))
         self.open(found, what.kind)
 
-    def open(self, found: _Found, kind: Kind) -> None:
+    def open(self, found: _Found, kind: FileKind) -> None:
         index, members_before = len(self.entries), self.members
         self.add(found, kind, Fate.CONTAINER)
         count, expanded, broken = 0, 0, None
@@ -195,7 +195,7 @@ class _Run:
                 self.members += 1
                 if self.members > self.limits.max_members:
                     raise _TooMany
-                expanded += self.member(found, member, expanded, flat=kind is Kind.MBOX)
+                expanded += self.member(found, member, expanded, flat=kind is FileKind.MBOX)
         except _TooMany:
             del self.entries[index + 1:]
             self.members = members_before

@@ -21,7 +21,7 @@ from typing import BinaryIO, Callable, Iterator
 import olefile  # type: ignore[import-untyped]
 
 from cds_batch.core.findings import Code, reason
-from cds_batch.intake.containers import Kind, Member, nfc
+from cds_batch.intake.containers import FileKind, Member, nfc
 
 # compat32 (the default of message_from_bytes and mailbox) leaves encoded-words raw and garbles
 # 8-bit names; policy.default decodes every style Vietnamese mail clients send (field notes §2d).
@@ -36,10 +36,10 @@ class MailMeta:
     sender: str
 
 
-def mail_meta(path: Path, kind: Kind) -> MailMeta:
+def mail_meta(path: Path, kind: FileKind) -> MailMeta:
     """The Date header (timezone-aware) and the From address of an .eml or .msg; blanks if absent."""
     try:
-        if kind is Kind.MSG:
+        if kind is FileKind.MSG:
             return _msg_meta(path)
         with path.open("rb") as f:
             headers = BytesParser(policy=_POLICY).parse(f, headersonly=True)
