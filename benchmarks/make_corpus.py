@@ -5,7 +5,7 @@ Run: python benchmarks/make_corpus.py --schools N --out DIR [--seed S] [--jobs J
 Writes into DIR:
   roster.csv   N schools (Vietnamese names, several levels; "Bộ chỉ số" picks the preschool rubric)
   inbox/       the files of ~97 % of the schools: prefilled templates written by the project's own
-               writer with answers typed in (corpus_fill), some re-saved by LibreOffice (.xls, .ods,
+               writer with answers typed in (builders.stencil), some re-saved by LibreOffice (.xls, .ods,
                .xlsx), some in .zip files of several schools, some attached to .eml messages, a few
                sent twice, a few broken, some renamed by hand
   late/        ceil(1 % of N) files of schools missing from inbox/ (the second run's new files)

@@ -59,7 +59,7 @@ def answer_names(rubric: Rubric) -> list[str]:
     return [name for name, _, _, _ in answer_cells(rubric)]
 
 
-def scoring_keys(rubric: Rubric, values: dict[str, object]) -> dict[str, object]:
+def scoring_answers(rubric: Rubric, values: dict[str, object]) -> dict[str, object]:
     """The typed answers (defined name → value) keyed as the scoring engine wants them."""
     return {key: values[name] for name, key, _, _ in answer_cells(rubric) if name in values}
 

@@ -26,7 +26,7 @@ from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import score
 from cds_batch.templates.writer import write_school_template
 
-from .answers import Answers, round_answers, scoring_keys
+from .answers import Answers, round_answers, scoring_answers
 from .archives import docx_parts, stamp, zip_members
 from .mail import XLSX_TYPE, mbox_bytes, message
 from .office import resaved
@@ -133,7 +133,7 @@ def plan_entry(drop: Drop, rubric: Rubric, answers: Answers) -> dict[str, object
     def plain(v: object) -> object:
         return v.isoformat() if isinstance(v, date) else v
 
-    return {"school": drop.code, "rubric": rubric.id, "answers": scoring_keys(rubric, answers.values),
+    return {"school": drop.code, "rubric": rubric.id, "answers": scoring_answers(rubric, answers.values),
             "fields": {k: plain(v) for k, v in sorted(answers.fields.items())}, "fate": drop.fate,
             "mess": drop.mess, "evidence_rows": len(answers.evidence)}
 

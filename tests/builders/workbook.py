@@ -22,7 +22,7 @@ from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import score
 
 from .archives import rezipped, stamp
-from .answers import Answers, scoring_keys
+from .answers import Answers, scoring_answers
 from .xml_fill import total_text
 
 FIRST_EVIDENCE_ROW = L.EVIDENCE_HEADER_ROW + 2   # 1-based: the row under the evidence index's header
@@ -81,7 +81,7 @@ def saved_by_school(template: Path, rubric: Rubric, a: Answers, saved: datetime)
     wb.properties.lastModifiedBy = str(a.fields["CDS_CONTACT_NAME"]).split(",")[0]
     buf = io.BytesIO()
     wb.save(buf)
-    totals = cache_totals(rubric, wb, scoring_keys(rubric, a.values))
+    totals = cache_totals(rubric, wb, scoring_answers(rubric, a.values))
     return rezipped(buf.getvalue(), stamp(saved), lambda name, data: totals(name, fix_modified(name, data, saved)))
 
 
