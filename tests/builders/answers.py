@@ -7,6 +7,7 @@ seeded, so the same seed gives the same answers on every run.
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,8 +15,10 @@ from fractions import Fraction
 
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
+from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Criterion, Kind, Rubric
 
+SCHOOL_RUBRIC, PRESCHOOL_RUBRIC = "qd4725-phothong", "quan7-mamnon-2023"   # the built-in rubrics used here
 CONTACTS = ("Nguyễn Thị Hòa, Phó Hiệu trưởng", "Trần Văn Minh, Hiệu trưởng", "Lê Thị Thu Hà, Phó Hiệu trưởng",
             "Phạm Quốc Bảo, giáo viên Tin học", "Võ Thị Ngọc Anh, Phó Hiệu trưởng",
             "Huỳnh Văn Tài, nhân viên văn phòng")
@@ -38,6 +41,12 @@ class Answers:
     evidence: list[EvidenceRow] = field(default_factory=list)
     fields: dict[str, object] = field(default_factory=dict)   # CDS_CONTACT_NAME … (Thông tin chung)
     keys: dict[str, object] = field(default_factory=dict)     # answer key ('1.1', '2.3a_1') → value or None
+
+
+@functools.lru_cache(maxsize=None)
+def builtin(rubric_id: str) -> Rubric:
+    """A built-in rubric, loaded once per process."""
+    return load_rubric(rubric_id)
 
 
 # --- the answer cells -------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ for a broken file the fate the run should give it.
 """
 from __future__ import annotations
 
-import functools
 import os
 import random
 import zipfile
@@ -17,11 +16,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from cds_batch.rubric import load_rubric
-from cds_batch.rubric.model import Rubric
 from cds_batch.templates.writer import template_filename
 from cds_batch.core.text import ascii_slug
 
+from .answers import builtin
 from .archives import ZipTime, docx_parts, stamp, zip_members
 from .corpus_plan import OFFICE, ROUND, Copy, Role, abbreviated
 from .mail import XLSX_TYPE, message
@@ -79,17 +77,12 @@ def file_name(c: Copy, rng: random.Random, renamed: bool = False) -> str:
         return f"{rng.choice((s.name, abbreviated(s.name)))}.{c.ext}"
     style = rng.random()
     if style < 0.5:
-        return template_filename(rubric(s.rubric), s, ROUND)[:-5] + f".{c.ext}"
+        return template_filename(builtin(s.rubric), s, ROUND)[:-5] + f".{c.ext}"
     if style < 0.7:
         return f"Bao cao CDS - {ascii_slug(abbreviated(s.name), ' ')}.{c.ext}"
     if style < 0.85:
         return f"phieu tu danh gia.{c.ext}"
     return f"{s.code} - Phiếu tự đánh giá CĐS.{c.ext}"
-
-
-@functools.lru_cache(maxsize=None)
-def rubric(rid: str) -> Rubric:
-    return load_rubric(rid)
 
 
 def attachment_name(c: Copy) -> str:

@@ -19,9 +19,10 @@ from typing import Sequence
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.core.text import ascii_slug
 
+from .answers import PRESCHOOL_RUBRIC, SCHOOL_RUBRIC
+
 ROUND, OFFICE, DEADLINE = "Đợt 1 năm 2025", "Sở GDĐT Thành phố Hồ Chí Minh", "30/10/2025"
 VN = timezone(timedelta(hours=7))            # Vietnam, UTC+7 all year
-PRESCHOOL_RUBRIC, SCHOOL_RUBRIC = "quan7-mamnon-2023", "qd4725-phothong"
 ROSTER_HEADER = ("Mã trường", "Tên trường", "Cấp học", "Xã/Phường", "Quận/Huyện", "Tỉnh/Thành phố", "Email",
                  "Bộ chỉ số")
 LEVELS = (("Mầm non", "Trường Mầm non", "MN", 34), ("Tiểu học", "Trường Tiểu học", "TH", 33),

@@ -21,11 +21,10 @@ from cds_batch.form import layout as L
 from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import Fate
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
 from cds_batch.templates.writer import write_school_template
 
-from .answers import answer_names, sample_answers, scoring_answers
+from .answers import PRESCHOOL_RUBRIC, SCHOOL_RUBRIC, answer_names, builtin, sample_answers, scoring_answers
 from .archives import docx_bytes, nested_zip, xlsx_bytes
 from .cfb import encrypted_package, outlook_msg
 from .corpus_plan import write_roster
@@ -36,7 +35,7 @@ from .workbook import fill, values_only_copy, without_sheet
 
 ROUND = ISSUE.round_label
 
-PHO_THONG, MAM_NON = "qd4725-phothong", "quan7-mamnon-2023"
+PHO_THONG, MAM_NON = SCHOOL_RUBRIC, PRESCHOOL_RUBRIC
 MAIL_DATE = "Mon, 06 Oct 2025 08:15:00 +0700"
 
 # "Trường THCS Nguyễn Trãi" typed in a .VnTime font: TCVN3 keeps 'ư' as U+00AD (soft hyphen).
@@ -106,7 +105,7 @@ class Corpus:
 
 
 def rubrics() -> dict[str, Rubric]:
-    return {rid: load_rubric(rid) for rid in (PHO_THONG, MAM_NON)}
+    return {rid: builtin(rid) for rid in (PHO_THONG, MAM_NON)}
 
 
 # --- the corpus ----------------------------------------------------------------------------------

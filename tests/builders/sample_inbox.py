@@ -21,12 +21,11 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from cds_batch.rubric.roster import SchoolInfo, load_roster
-from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import score
 from cds_batch.templates.writer import write_school_template
 
-from .answers import Answers, round_answers, scoring_answers
+from .answers import PRESCHOOL_RUBRIC, SCHOOL_RUBRIC, Answers, builtin, round_answers, scoring_answers
 from .archives import docx_parts, stamp, zip_members
 from .mail import XLSX_TYPE, mbox_bytes, message
 from .office import resaved
@@ -62,14 +61,10 @@ class Maker:
 
     def __init__(self, workdir: Path) -> None:
         self.schools = {s.code: s for s in load_roster(ROSTER)}
-        self.rubrics: dict[str, Rubric] = {}
         self.workdir = workdir
 
     def rubric(self, school: SchoolInfo) -> Rubric:
-        rid = school.rubric or ("quan7-mamnon-2023" if school.code.startswith("797") else "qd4725-phothong")
-        if rid not in self.rubrics:
-            self.rubrics[rid] = load_rubric(rid)
-        return self.rubrics[rid]
+        return builtin(school.rubric or (PRESCHOOL_RUBRIC if school.code.startswith("797") else SCHOOL_RUBRIC))
 
     def workbook(self, drop: Drop) -> tuple[bytes, Rubric, Answers]:
         school = self.schools[drop.code]
@@ -164,10 +159,9 @@ def write_containers(members: dict[str, list[tuple[str, bytes]]]) -> None:
 
 def summary(plan: dict[str, object]) -> None:
     """Print each workbook's school, fate and level, so a run shows the spread it made."""
-    rubrics = {rid: load_rubric(rid) for rid in ("quan7-mamnon-2023", "qd4725-phothong")}
     files = plan["files"]
     assert isinstance(files, dict)
     for path, entry in files.items():
-        result = score(rubrics[entry["rubric"]], entry["answers"])
+        result = score(builtin(entry["rubric"]), entry["answers"])
         groups = " ".join(f"N{g.id}={float(g.score):g}/M{g.level}" for g in result.groups)
         print(f"{entry['school']} {entry['fate']:<10} Mức {result.overall_level}  {groups:<22} {path}")

@@ -24,12 +24,11 @@ from pathlib import Path
 
 from cds_batch.form import layout as L
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
 from cds_batch.templates.text import Issue, guide_lines, row_height
 from cds_batch.templates.writer import GUIDE_WIDTH, write_school_template
 
-from .answers import profile_answers
+from .answers import builtin, profile_answers
 from .archives import ZipTime, read_members, zip_members
 from .xml_fill import Parts, type_answers, unescape
 
@@ -126,19 +125,16 @@ class Made:
 
 
 class Worker:
-    """Per-process state: loaded rubrics and stencils; `mode` 'stencil' or 'writer'."""
+    """Per-process state: the stencils made so far; `mode` 'stencil' or 'writer'."""
 
     def __init__(self, mode: str = "stencil", verify_every: int = 100) -> None:
         self.mode, self.verify_every = mode, verify_every
-        self.rubrics: dict[str, Rubric] = {}
         self.stencils: dict[tuple[object, ...], Stencil] = {}
         self.generic: dict[tuple[str, Issue], set[str]] = {}
         self.mismatches = 0
 
     def rubric(self, rid: str) -> Rubric:
-        if rid not in self.rubrics:
-            self.rubrics[rid] = load_rubric(rid)
-        return self.rubrics[rid]
+        return builtin(rid)
 
     def template(self, rubric: Rubric, school: SchoolInfo, issue: Issue) -> tuple[Parts, str]:
         """The school's template parts and how they were made."""
