@@ -24,8 +24,10 @@ from cds_batch.reading.workbook import read_workbook  # noqa: E402
 from cds_batch.rubric import load_rubric  # noqa: E402
 from cds_batch.templates.text import Issue  # noqa: E402
 from cds_batch.templates.writer import write_school_template  # noqa: E402
-from tests.read_fixtures import fill, soffice_batch  # noqa: E402
-from tests.template_helpers import SCHOOL, sample_answers  # noqa: E402
+from tests.builders.answers import sample_answers  # noqa: E402
+from tests.builders.office import soffice_batch  # noqa: E402
+from tests.builders.workbook import fill  # noqa: E402
+from tests.template_helpers import SCHOOL  # noqa: E402
 
 DISTINCT = 10
 

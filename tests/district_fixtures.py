@@ -31,7 +31,7 @@ from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric import load_rubric
 from cds_batch.checking.score import score
 
-from .template_helpers import sample_answers, scoring_answers
+from .builders.answers import sample_answers, scoring_answers
 
 VN = timezone(timedelta(hours=7))
 NATIONAL, QUAN7 = load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023")

@@ -12,16 +12,16 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
-import openpyxl
+from typing import Mapping, Sequence
 
 from cds_batch.form import layout as L
 from cds_batch.core.atomic import encodable
 from cds_batch.rubric import load_rubric
 
-from .inbox_builder import eml_bytes
-from .template_helpers import sample_answers
+from .builders.answers import sample_answers
+from .builders.corpus_plan import ROSTER_HEADER
+from .builders.mail import eml_bytes
+from .builders.workbook import fill as typed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 BLANK = ROOT / "workbook_templates" / "qd4725-phothong_mau-trong.xlsx"
@@ -36,7 +36,7 @@ AT = "@SUM(A1)"
 MINUS = "-2+3"
 HOSTILE = (HYPERLINK, COMMAND, PLUS, AT, MINUS)
 
-ROSTER_HEAD = ["Mã trường", "Tên trường", "Cấp học", "Xã/Phường", "Quận/Huyện", "Tỉnh/Thành phố", "Email"]
+ROSTER_HEAD = list(ROSTER_HEADER[:7])   # without "Bộ chỉ số": every school takes the run's rubric
 ROSTER = [
     ["79001", "Trường Tiểu học Hoa Sen", "Tiểu học", "Phường Tân Phong", "Quận 7", "TP Hồ Chí Minh", "hs@q7.edu.vn"],
     ["79002", HYPERLINK, AT, PLUS, "Quận 7", "TP Hồ Chí Minh", "-1@q7.edu.vn"],   # missing: its roster row is shown
@@ -46,23 +46,8 @@ MAIL_FILE, SENDER = "thu.eml", "=1+1@example.vn"
 
 
 def fill(target: Path, values: Mapping[str, object], evidence: Sequence[Sequence[str]] = ()) -> None:
-    """Type `values` into the named cells of the blank template, and `evidence` rows into the index."""
-    wb = openpyxl.load_workbook(BLANK)
-    for name, value in values.items():
-        (sheet, ref), = wb.defined_names[name].destinations
-        put(wb[sheet][ref.replace("$", "")], value)
-    ws = wb[L.SHEET_EVIDENCE]
-    for n, row in enumerate(evidence):
-        for col, value in enumerate(row, start=1):
-            put(ws.cell(L.EVIDENCE_HEADER_ROW + 2 + n, col), value)
-    wb.save(target)
-
-
-def put(cell: Any, value: object) -> None:
-    """A value typed as it is: text stays text even when it starts with '=' (openpyxl would make it a formula)."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
+    """Type `values` into the named cells of the blank template, and `evidence` rows into the index, as text."""
+    typed_in(BLANK, target, values, evidence=evidence, as_text=True)
 
 
 def school_values(code: str, name: str, level: str = "Tiểu học") -> dict[str, object]:

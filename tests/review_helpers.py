@@ -4,8 +4,6 @@ and decisions, sort the rows, filter them, save as .xlsx."""
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,9 +20,8 @@ from cds_batch.pipeline.district_run import RunOptions, run_district
 from cds_batch.checking.score import score
 from cds_batch.core.text import fold
 
-from .corpus_builder import uno_python
+from .builders.office import UNO_FILTERS, run_uno
 from .district_fixtures import entry
-from .template_helpers import SOFFICE_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "samples" / "inbox"
@@ -85,28 +82,9 @@ def find_row(path: Path, sheet: str, keys: dict[str, str]) -> tuple[list[object]
 
 # --- LibreOffice over UNO ------------------------------------------------------------------------
 
-# Run by a Python that has LibreOffice's `uno` module. Cells are found by the header texts and the
-# key columns, as a person finds them; sorting and filtering go through the sheet's own API.
-_UNO_SCRIPT = r"""
-import json, os, shutil, signal, subprocess, sys, tempfile, time
-import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
-
-
-def props(**values):
-    out = []
-    for name, value in values.items():
-        p = PropertyValue()
-        p.Name, p.Value = name, value
-        out.append(p)
-    return tuple(out)
-
-
-def out_of_time(signum, frame):
-    raise SystemExit("LibreOffice took too long")
-
-
+# Run inside a LibreOffice session (`run_uno`). Cells are found by the header texts and the key columns,
+# as a person finds them; sorting and filtering go through the sheet's own API.
+_EVALUATE = r"""
 def header(sheet, keys):
     for r in range(30):
         labels = {sheet.getCellByPosition(c, r).getString(): c for c in range(40)}
@@ -172,51 +150,16 @@ def only(sheet, keys, column, value):
     rng.filter(descriptor)
 
 
-spec = json.loads(sys.argv[1])
-signal.signal(signal.SIGALRM, out_of_time)
-signal.alarm(spec["seconds"])
-profile = tempfile.mkdtemp(prefix="cds_lo_review_")
-pipe = "cds_review_%d" % os.getpid()
-office = subprocess.Popen(["soffice", "-env:UserInstallation=" + uno.systemPathToFileUrl(profile), "--headless",
-                           "--invisible", "--norestore", "--nologo", "--accept=pipe,name=%s;urp;" % pipe],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-try:
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    while True:
-        try:
-            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-            break
-        except NoConnectException:
-            if office.poll() is not None:
-                sys.exit("soffice stopped with code %s before accepting a connection" % office.returncode)
-            time.sleep(0.1)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-    for job in spec["jobs"]:
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(job["source"]), "_blank", 0, props(Hidden=True))
-        if doc is None:
-            sys.exit("LibreOffice could not open %s" % job["source"])
-        criteria, schools = doc.Sheets.getByName(job["criteria"]), doc.Sheets.getByName(job["schools"])
-        edit(criteria, job["criteria_keys"], job["criteria_rows"])
-        edit(schools, job["school_keys"], job["school_rows"])
-        for sheet, keys, by in ((criteria, job["criteria_keys"], job["criteria_sort"]),
-                                (schools, job["school_keys"], job["school_sort"])):
-            if by:
-                sort(sheet, keys, by)
-        if job["only"]:
-            only(criteria, job["criteria_keys"], job["only"][0], job["only"][1])
-        doc.storeToURL(uno.systemPathToFileUrl(job["target"]), props(FilterName="Calc MS Excel 2007 XML"))
-        doc.close(True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass   # the bridge may close under the call
-    office.wait()
-finally:
-    if office.poll() is None:
-        os.killpg(office.pid, signal.SIGKILL)
-        office.wait()
-    shutil.rmtree(profile, ignore_errors=True)
+def edit_document(doc, job):
+    criteria, schools = doc.Sheets.getByName(job["criteria"]), doc.Sheets.getByName(job["schools"])
+    edit(criteria, job["criteria_keys"], job["criteria_rows"])
+    edit(schools, job["school_keys"], job["school_rows"])
+    for sheet, keys, by in ((criteria, job["criteria_keys"], job["criteria_sort"]),
+                            (schools, job["school_keys"], job["school_sort"])):
+        if by:
+            sort(sheet, keys, by)
+    if job["only"]:
+        only(criteria, job["criteria_keys"], job["only"][0], job["only"][1])
 """
 
 
@@ -235,16 +178,9 @@ class Evaluation:
 def libreoffice_evaluate(source: Path, jobs: list[Evaluation], *, criteria: str, schools: str,
                          criteria_keys: tuple[str, ...], school_keys: tuple[str, ...]) -> None:
     """Apply every job to `source` in one LibreOffice session."""
-    spec = {"seconds": SOFFICE_TIMEOUT - 20, "jobs": [{
-        "source": str(source), "target": str(j.target), "criteria": criteria, "schools": schools,
-        "criteria_keys": list(criteria_keys), "school_keys": list(school_keys),
+    run_uno(_EVALUATE, [{
+        "source": str(source), "target": str(j.target), "filter": UNO_FILTERS["xlsx"], "criteria": criteria,
+        "schools": schools, "criteria_keys": list(criteria_keys), "school_keys": list(school_keys),
         "criteria_rows": [list(r) for r in j.criteria_rows], "school_rows": [list(r) for r in j.school_rows],
         "criteria_sort": list(j.criteria_sort), "school_sort": list(j.school_sort),
-        "only": list(j.only) if j.only else None} for j in jobs]}
-    with tempfile.TemporaryDirectory(prefix="cds_uno_review_") as folder:
-        script = Path(folder) / "evaluate.py"
-        script.write_text(_UNO_SCRIPT, encoding="utf-8")
-        done = subprocess.run([uno_python(), str(script), json.dumps(spec)], capture_output=True, text=True,
-                              timeout=SOFFICE_TIMEOUT)
-    missing = [str(j.target) for j in jobs if not j.target.is_file()]
-    assert done.returncode == 0 and not missing, f"LibreOffice (UNO) did not write {missing}: {done.stderr}"
+        "only": list(j.only) if j.only else None} for j in jobs])

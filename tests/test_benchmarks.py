@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from datetime import date
@@ -23,13 +24,12 @@ from cds_batch.reading.workbook import read_workbook
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.text import Issue
 
+from .builders import corpus_plan, stencil
+from .builders.answers import profile_answers
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import corpus_fill  # noqa: E402
-import make_corpus  # noqa: E402
-
-ISSUE = Issue(make_corpus.ROUND, make_corpus.OFFICE, make_corpus.DEADLINE)
+ISSUE = Issue(corpus_plan.ROUND, corpus_plan.OFFICE, corpus_plan.DEADLINE)
 SCHOOLS = 30
 
 
@@ -81,16 +81,16 @@ def check_run(corpus: Path, plan: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("rubric_id", ["qd4725-phothong", "quan7-mamnon-2023"])
 def test_typed_answers_read_back_and_derived_templates_are_the_writers(rubric_id: str, tmp_path: Path) -> None:
-    worker = corpus_fill.Worker("stencil", verify_every=1)   # compare every derived template with the writer's
+    worker = stencil.Worker("stencil", verify_every=1)   # compare every derived template with the writer's
     made = []
     for n, profile in enumerate(("valid", "half", "bad", "valid")):
         school = SchoolInfo(f"7900000{n}", f"Trường Tiểu học Lê Lợi {n + 1}", "Tiểu học", f"Phường Tân Phong {n}",
                             "Quận 7", "Thành phố Hồ Chí Minh", f"leloi{n}@hcm.edu.vn", rubric_id)
-        job = corpus_fill.Job(school, rubric_id, ISSUE, f"t:{n}", profile, str(tmp_path / f"{n}.xlsx"),
-                              (2025, 10, 20, 9, 30, 0))
+        job = stencil.Job(school, rubric_id, ISSUE, f"t:{n}", profile, str(tmp_path / f"{n}.xlsx"),
+                          (2025, 10, 20, 9, 30, 0))
         made.append(worker.make(job).template)
         rubric = worker.rubric(rubric_id)
-        typed = corpus_fill.school_answers(rubric, job.key, profile)
+        typed = profile_answers(rubric, job.key, profile)
         response = read_workbook(Path(job.target), rubric, job.target)
         assert response.raw_answers() == typed.keys
         assert {k: response.school[k].value for k in ("CDS_CONTACT_NAME", "CDS_CONTACT_PHONE", "CDS_REPORT_DATE")} \
@@ -102,16 +102,16 @@ def test_typed_answers_read_back_and_derived_templates_are_the_writers(rubric_id
 
 
 def test_profiles_make_the_answers_they_promise(national) -> None:
-    keys = {p: corpus_fill.school_answers(national, "p:1", p).keys for p in ("valid", "half", "bad")}
+    keys = {p: profile_answers(national, "p:1", p).keys for p in ("valid", "half", "bad")}
     assert None not in keys["valid"].values() and None not in keys["bad"].values()
     assert sum(v is None for v in keys["half"].values()) == len(keys["half"]) // 2
     assert keys["bad"] != keys["valid"]
 
 
 def test_plan_shares_and_seed() -> None:
-    schools = make_corpus.make_schools(3000, make_corpus.random.Random("1:names"))
-    roles, late = make_corpus.plan_roles(schools, 1)
-    again, _ = make_corpus.plan_roles(schools, 1)
+    schools = corpus_plan.make_schools(3000, random.Random("1:names"))
+    roles, late = corpus_plan.plan_roles(schools, 1)
+    again, _ = corpus_plan.plan_roles(schools, 1)
     assert [(r.school.code, r.kind, r.status) for r in roles] == [(r.school.code, r.kind, r.status) for r in again]
     kinds = {k: sum(r.kind == k for r in roles) for k in ("missing", "late", "zip", "eml", "resubmitted", "broken")}
     assert kinds == {"missing": 60, "late": 30, "zip": 150, "eml": 150, "resubmitted": 30, "broken": 30}

@@ -1,6 +1,6 @@
 """Discover stage: one ledger entry per file and member, safely, with readable expectations.
 
-Every fixture is built in the test from `inbox_builder`; assertions are on (source, kind, fate).
+Every fixture is built in the test from `tests.builders`; assertions are on (source, kind, fate).
 """
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ import pytest
 
 from cds_batch.core.findings import Code
 from cds_batch.intake.discover import Entry, Fate, Limits, TimeSource, discover, private_workdir
-from tests import inbox_builder as build
+from tests.builders.archives import (bomb_bytes, docx_bytes, flag_encrypted, nested_zip, seven_zip, slip_zip_bytes,
+                                     stored_rar, symlink_zip, xlsx_bytes, zip_bytes)
+from tests.builders.cfb import encrypted_package, outlook_msg, write_cfb
+from tests.builders.mail import eml_bytes, mbox_bytes
 
-WB = build.xlsx_bytes
+WB = xlsx_bytes
 DATE = "Tue, 05 Mar 2024 08:00:00 +0700"
 
 
@@ -42,28 +45,27 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A district inbox with one of everything; the test runs from tmp_path so sources are short."""
     monkeypatch.chdir(tmp_path)
     root = Path("inbox")
-    msg_one = build.eml_bytes([("Báo cáo.xlsx", WB("mbox 1"))], "ht1@example.vn", DATE)
-    msg_two = build.eml_bytes([("Phụ lục.pdf", b"%PDF-1.4 x")], "ht2@example.vn", "Wed, 06 Mar 2024 09:00:00 +0700")
+    msg_one = eml_bytes([("Báo cáo.xlsx", WB("mbox 1"))], "ht1@example.vn", DATE)
+    msg_two = eml_bytes([("Phụ lục.pdf", b"%PDF-1.4 x")], "ht2@example.vn", "Wed, 06 Mar 2024 09:00:00 +0700")
     write(root, {
         "Trường A/bao cao.xlsx": WB(),
         "Trường A/bao cao (ban sao).xlsx": WB(),
-        "Trường B/ghi chu.docx": build.docx_bytes(),
+        "Trường B/ghi chu.docx": docx_bytes(),
         "Trường B/hong.xlsx": WB("hỏng")[:700],
-        "Trường B/mat khau.xlsx": build.write_cfb({"EncryptionInfo": b"\4\0\4\0" + b"\0" * 60,
-                                                   "EncryptedPackage": b"\0" * 5000}),
-        "Trường B/cu.xls": build.write_cfb({"Workbook": b"\x09\x08\x10\0" + b"\0" * 16 + b"\x0a\0\0\0"}),
-        "Trường B/cong van.doc": build.write_cfb({"WordDocument": b"\0" * 100}),
-        "co_dau.zip": build.zip_bytes([("Trường Lê Lợi/Báo cáo.xlsx", WB("utf8"))]),
-        "ma_cu.zip": build.zip_bytes([("Trường Lê Lợi/Báo cáo.xlsx", WB("cp1258"))], utf8_flag=False),
-        "long.zip": build.zip_bytes([("ngoai/trong.zip", build.zip_bytes([("bao cao.xlsx", WB("long"))]))]),
-        "thu.eml": build.eml_bytes([("Báo cáo quý 1.xlsx", WB("eml"))], "HT.NguyenDu@Example.vn", DATE,
-                                   encoded_word="Bảng điểm.xlsx"),
-        "hop.mbox": build.mbox_bytes([msg_one, msg_two]),
-        "outlook.msg": build.outlook_msg([("Báo cáo Outlook.xlsx", WB("msg")), ("ảnh.png", b"\x89PNG....")],
-                                         "ht3@example.vn", DATE),
-        "nen.rar": build.stored_rar([("truong c/bao cao.xlsx", WB("rar"))]),
+        "Trường B/mat khau.xlsx": encrypted_package(),
+        "Trường B/cu.xls": write_cfb({"Workbook": b"\x09\x08\x10\0" + b"\0" * 16 + b"\x0a\0\0\0"}),
+        "Trường B/cong van.doc": write_cfb({"WordDocument": b"\0" * 100}),
+        "co_dau.zip": zip_bytes([("Trường Lê Lợi/Báo cáo.xlsx", WB("utf8"))]),
+        "ma_cu.zip": zip_bytes([("Trường Lê Lợi/Báo cáo.xlsx", WB("cp1258"))], utf8_flag=False),
+        "long.zip": zip_bytes([("ngoai/trong.zip", zip_bytes([("bao cao.xlsx", WB("long"))]))]),
+        "thu.eml": eml_bytes([("Báo cáo quý 1.xlsx", WB("eml"))], "HT.NguyenDu@Example.vn", DATE,
+                             encoded_word="Bảng điểm.xlsx"),
+        "hop.mbox": mbox_bytes([msg_one, msg_two]),
+        "outlook.msg": outlook_msg([("Báo cáo Outlook.xlsx", WB("msg")), ("ảnh.png", b"\x89PNG....")],
+                                   "ht3@example.vn", DATE),
+        "nen.rar": stored_rar([("truong c/bao cao.xlsx", WB("rar"))]),
     })
-    build.seven_zip(root / "nen.7z", [("Trường D/Báo cáo.xlsx", WB("7z"))])
+    seven_zip(root / "nen.7z", [("Trường D/Báo cáo.xlsx", WB("7z"))])
     return root
 
 
@@ -164,19 +166,19 @@ def test_single_file_paths_and_missing_path(inbox: Path) -> None:
 
 
 @pytest.mark.parametrize("name, data, expected", [
-    ("bom.zip", build.bomb_bytes(), [("bom.zip", "zip", "container"), ("bom.zip!bang_diem.xlsx", "xlsx", "rejected")]),
-    ("sau.zip", build.nested_zip(4, WB()), [
+    ("bom.zip", bomb_bytes(), [("bom.zip", "zip", "container"), ("bom.zip!bang_diem.xlsx", "xlsx", "rejected")]),
+    ("sau.zip", nested_zip(4, WB()), [
         ("sau.zip", "zip", "container"), ("sau.zip!tang2.zip", "zip", "container"),
         ("sau.zip!tang2.zip!tang3.zip", "zip", "container"),
         ("sau.zip!tang2.zip!tang3.zip!tang4.zip", "zip", "rejected")]),
-    ("link.zip", build.symlink_zip("/etc/passwd"), [
+    ("link.zip", symlink_zip("/etc/passwd"), [
         ("link.zip", "zip", "container"), ("link.zip!lien_ket.xlsx", "xlsx", "rejected")]),
-    ("khoa.zip", build.flag_encrypted(build.zip_bytes([("a.xlsx", WB())])), [
+    ("khoa.zip", flag_encrypted(zip_bytes([("a.xlsx", WB())])), [
         ("khoa.zip", "zip", "container"), ("khoa.zip!a.xlsx", "xlsx", "unreadable")]),
-    ("hong.zip", build.zip_bytes([("a.xlsx", WB())])[:-30], [("hong.zip", "zip", "unreadable")]),
+    ("hong.zip", zip_bytes([("a.xlsx", WB())])[:-30], [("hong.zip", "zip", "unreadable")]),
     ("hong.rar", b"Rar!\x1a\x07\x00" + b"\x00" * 40, [("hong.rar", "rar", "unreadable")]),
     ("hong.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x11" * 40, [("hong.7z", "7z", "unreadable")]),
-    ("khoa.xls", build.write_cfb({"Workbook": b"\x09\x08\x10\0" + b"\0" * 16 + b"\x2f\0\x02\0\0\0"}),
+    ("khoa.xls", write_cfb({"Workbook": b"\x09\x08\x10\0" + b"\0" * 16 + b"\x2f\0\x02\0\0\0"}),
      [("khoa.xls", "xls", "unreadable")]),
     ("rong.xlsx", b"", [("rong.xlsx", "xlsx", "unreadable")]),
     ("~$bao cao.xlsx", b"\x0bNguoi dung" + b"\0" * 150, [("~$bao cao.xlsx", "other", "not_a_workbook")]),
@@ -196,7 +198,7 @@ def test_hostile_and_broken_containers(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_limit_reasons_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    write(Path("."), {"bom.zip": build.bomb_bytes(), "sau.zip": build.nested_zip(4, WB()),
+    write(Path("."), {"bom.zip": bomb_bytes(), "sau.zip": nested_zip(4, WB()),
                       "hong.rar": b"Rar!\x1a\x07\x00" + b"\x00" * 40})
     with private_workdir() as work:
         found = by_source(discover([Path("bom.zip"), Path("sau.zip"), Path("hong.rar")], work))
@@ -223,7 +225,7 @@ def test_limit_reasons_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_configurable_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limits: Limits,
                              expected: list[tuple[str, str | None, str]]) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("hai.zip").write_bytes(build.zip_bytes([("a.xlsx", WB("a")), ("b.xlsx", WB("b"))]))
+    Path("hai.zip").write_bytes(zip_bytes([("a.xlsx", WB("a")), ("b.xlsx", WB("b"))]))
     with private_workdir() as work:
         entries = discover([Path("hai.zip")], work, limits)
     assert [(e.source, e.fate.value if e.fate else None, e.reason) for e in entries] == expected
@@ -232,7 +234,7 @@ def test_configurable_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, li
 def test_zip_slip_writes_nothing_outside_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a" / "b").mkdir(parents=True)
-    Path("a/b/slip.zip").write_bytes(build.slip_zip_bytes(WB()))
+    Path("a/b/slip.zip").write_bytes(slip_zip_bytes(WB()))
     with private_workdir() as work:
         entries = discover([Path("a/b/slip.zip")], work)
         assert rows(entries) == [
@@ -247,9 +249,9 @@ def test_zip_slip_writes_nothing_outside_workdir(tmp_path: Path, monkeypatch: py
 
 def test_thunderbird_mbox_without_extension_and_zip_attachment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    attached_zip = build.zip_bytes([("Trường E/bao cao.xlsx", WB("zip trong thư"))])
-    mail = build.eml_bytes([("nop bai.zip", attached_zip)], "e@example.vn", DATE)
-    Path("Inbox").write_bytes(build.mbox_bytes([mail]))
+    attached_zip = zip_bytes([("Trường E/bao cao.xlsx", WB("zip trong thư"))])
+    mail = eml_bytes([("nop bai.zip", attached_zip)], "e@example.vn", DATE)
+    Path("Inbox").write_bytes(mbox_bytes([mail]))
     with private_workdir() as work:
         entries = discover([Path("Inbox")], work)
     assert rows(entries) == [
@@ -274,8 +276,8 @@ def test_symlinked_folder_is_listed_not_followed(tmp_path: Path, monkeypatch: py
 
 def test_rar_and_7z_without_libarchive_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    build.seven_zip(Path("nen.7z"), [("a.xlsx", WB())])
-    Path("nen.rar").write_bytes(build.stored_rar([("a.xlsx", WB())]))
+    seven_zip(Path("nen.7z"), [("a.xlsx", WB())])
+    Path("nen.rar").write_bytes(stored_rar([("a.xlsx", WB())]))
     monkeypatch.setitem(sys.modules, "libarchive", None)  # as on a PC without the C library
     with private_workdir() as work:
         entries = discover([Path("nen.7z"), Path("nen.rar")], work)

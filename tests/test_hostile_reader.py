@@ -283,7 +283,7 @@ def test_xls_far_cell_is_measured_by_xlrd_first(tmp_path):
     refused from xlrd's ragged rows, which cost nothing."""
     import openpyxl
 
-    from .read_fixtures import soffice_batch
+    from .builders.office import soffice_batch
 
     wb = openpyxl.Workbook()
     wb.active["A1"], wb.active["IV65536"] = 1, 2

@@ -1,6 +1,6 @@
 """Issue 5 end to end: a district inbox with one of every case → discover → intake → consolidate.
 
-The corpus (`corpus_builder`) is made once per session, through real LibreOffice. Rules checked:
+The corpus (`builders.intake_corpus`) is made once per session, through real LibreOffice. Rules checked:
 every ledger line has the fate the case calls for, no more and no fewer lines; every workbook the
 office uses reads back the answers typed into it, for the right school; the reader's reports on
 the awkward cases (legacy font, lost names, moved cells, half-filled) are there; the broken files
@@ -25,7 +25,7 @@ from cds_batch.district.pool import examine_all
 from cds_batch.reading.workbook import SchoolResponse, read_workbook
 from cds_batch.reading.roster_file import load_roster
 
-from .corpus_builder import INSERTIONS, MAM_NON, PHO_THONG, ROUND, TCVN3_FONT, Corpus, build_corpus, rubrics
+from .builders.intake_corpus import INSERTIONS, MAM_NON, PHO_THONG, ROUND, TCVN3_FONT, Corpus, build_corpus, rubrics
 
 pytestmark = pytest.mark.slow   # the corpus is saved by LibreOffice
 RUBRICS = rubrics()

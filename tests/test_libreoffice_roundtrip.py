@@ -22,9 +22,10 @@ from cds_batch.checking.score import score
 from cds_batch.templates.text import Issue
 from cds_batch.templates.writer import write_school_template
 
-from .read_fixtures import values_only_copy
-from .template_helpers import (SCHOOL, dv_at, fill, read_by_code, read_by_names, same, sample_answers,
-                               scoring_answers, soffice_convert)
+from .builders.answers import sample_answers, scoring_answers
+from .builders.office import soffice_convert
+from .builders.workbook import fill, values_only_copy
+from .template_helpers import SCHOOL, dv_at, read_by_code, read_by_names, same
 
 pytestmark = pytest.mark.slow
 FORMATS = ("xlsx", "ods", "xls")

@@ -13,7 +13,7 @@ from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
 from cds_batch.reading.package import ReadLimits
 
 from .hostile_helpers import build_inbox
-from .inbox_builder import nested_zip
+from .builders.archives import nested_zip
 from .test_hostile_outputs import run_main
 
 

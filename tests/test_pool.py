@@ -22,7 +22,7 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.pipeline.district_run import RunOptions, default_rubrics, run_district
 
 from . import pool_hooks
-from .inbox_builder import xlsx_bytes
+from .builders.archives import xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = load_roster(ROOT / "samples" / "danh-sach-truong.csv")

@@ -20,8 +20,9 @@ from cds_batch.reading.workbook import ErrorValue, ReadError, read_identity, rea
 from cds_batch.reading.values import Cell, report_date
 from cds_batch.checking.score import score
 
-from .read_fixtures import (cells_table, fill, insert_rows, quirks_rubric, soffice_batch, template,
-                            values_only_copy, without_sheet)
+from .builders.office import soffice_batch
+from .builders.workbook import fill, insert_rows, values_only_copy, without_sheet
+from .read_fixtures import cells_table, quirks_rubric, template
 from .template_helpers import SCHOOL
 
 ANSWERS = {"CDS_V_1_1": "Đạt", "CDS_V_1_2": 7, "CDS_V_1_3": "7,5", "CDS_V_1_4": 85, "CDS_V_2_1_1": "Có",

@@ -26,7 +26,7 @@ from cds_batch.reports.page import PAGE_FILE, write_publication_page
 from cds_batch.reports.recognition_list import RECOGNITION_FILE, SHEET, TITLE, write_recognition_list
 
 from .review_helpers import OFFICE, ROUND, samples, table_rows
-from .template_helpers import soffice_convert
+from .builders.office import soffice_convert
 
 # Every scored school not in this table is recognised ("Công nhận"); "-" is a school with no decision yet.
 DECISIONS = """

@@ -28,7 +28,7 @@ from cds_batch.rubric.model import Kind
 
 from .district_fixtures import (NATIONAL, OFFICE, ROUND, RUBRICS, at, build, cached_rows, district, entry,
                                 sheet_rows, submission)
-from .template_helpers import soffice_convert
+from .builders.office import soffice_convert
 
 SHEETS = ["Tổng hợp", "Thống kê", "Chi tiết tiêu chí", "Cần sửa", "Chưa nộp", "Sổ nhận file"]
 CHANGES = [Change("79701", "Trường Mầm non Hoa Sen", ChangeKind.NEW, "Chưa nộp", "Hợp lệ, mức 3"),

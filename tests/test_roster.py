@@ -10,7 +10,7 @@ from cds_batch.core.findings import Code, finding
 from cds_batch.rubric.roster import RosterError, SchoolInfo
 from cds_batch.reading.roster_file import check_roster, load_roster
 
-from .template_helpers import soffice_convert
+from .builders.office import soffice_convert
 
 HOA_SEN = SchoolInfo(code="79001", name="Trường Mầm non Hoa Sen", level="Mầm non", commune="Phường Tân Phong",
                      district="Quận 7", province="Thành phố Hồ Chí Minh", email="hoasen@example.edu.vn")

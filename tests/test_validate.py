@@ -30,7 +30,7 @@ from cds_batch.core.findings import Code, Finding, Severity, finding
 from cds_batch.checking.examine import Context, Submission, examine
 from cds_batch.rubric import load_rubric
 
-from .read_fixtures import ISSUE
+from .builders.sample_round import ISSUE
 from .template_helpers import SCHOOL
 from .validate_fixtures import (CLEAN, CONTEXT, EVIDENCE, OTHER_SCHOOL, RUBRIC, RUBRIC_CHANGED, RUBRIC_YAML,
                                 Edit, blank_template, cell_of, delete_row, drop_identity, entry, rows, rubric_from,

@@ -30,8 +30,11 @@ from cds_batch.rubric.model import Rubric
 from cds_batch.checking.score import score
 from cds_batch.templates.writer import write_school_template
 
-from .read_fixtures import ISSUE, typed_value
-from .template_helpers import SCHOOL, scoring_answers
+from .builders.answers import scoring_answers
+from .builders.sample_round import ISSUE
+from .builders.workbook import cell_of, type_evidence
+from .read_fixtures import typed_value
+from .template_helpers import SCHOOL
 
 RUBRIC_YAML = """\
 id: thu-nghiem
@@ -159,12 +162,6 @@ def blank_template(folder: Path, rubric: Rubric = RUBRIC, school: SchoolInfo | N
     return write_school_template(rubric, folder, school, ISSUE)
 
 
-def cell_of(wb: openpyxl.Workbook, name: str):
-    """The openpyxl cell a defined name points at."""
-    (sheet, ref), = wb.defined_names[name].destinations
-    return wb[sheet][ref.replace("$", "")]
-
-
 def workbook(template: Path, target: Path, changes: Mapping[str, object] | None = None,
              evidence: tuple[tuple[object, ...], ...] = EVIDENCE, edit: Edit | None = None,
              totals: bool = True, rubric: Rubric = RUBRIC) -> Path:
@@ -178,10 +175,7 @@ def workbook(template: Path, target: Path, changes: Mapping[str, object] | None 
         result = score(rubric, scoring_answers(rubric, values))
         for group in rubric.groups:
             cell_of(wb, L.total_name(group.id)).value = number(result.group(group.id).score)
-    ws = wb[L.SHEET_EVIDENCE]
-    for n, row in enumerate(evidence):
-        for col, value in enumerate(row):
-            ws.cell(L.EVIDENCE_HEADER_ROW + 2 + n, col + 1, value)
+    type_evidence(wb, evidence)
     if edit is not None:
         wb = edit(wb) or wb
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,22 +1,16 @@
-"""The intake corpus of issue 5: a district inbox with one of every case, built here from code.
+"""Builders: the intake corpus of issue 5 — a district inbox with one of every case, built from code.
 
-`build_corpus(folder)` writes `folder/inbox` and `folder/roster.csv` and returns a `Corpus`: what
-each ledger line must end as, and what must be read from each workbook the office can use.
+In: a folder. Out: `folder/inbox` and `folder/roster.csv`, and a `Corpus`: what each ledger line must end
+as, and what must be read from each workbook the office can use.
 
 Filled workbooks are the office's own templates typed into with openpyxl (a person at a keyboard),
 then saved by real LibreOffice: the plain .xlsx, .ods and .xls saves in one `soffice_batch` start per
 format, and the edits only an office suite makes (rows inserted above the answers, so the defined
 names move; a save with a password) in one LibreOffice session driven over UNO. The four starts run
-side by side. Containers, mail and the other broken or stray files come from `inbox_builder`.
+side by side. Containers, mail and the other broken or stray files come from `archives`, `cfb`, `mail`.
 """
 from __future__ import annotations
 
-import csv
-import json
-import os
-import shutil
-import subprocess
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,18 +21,21 @@ from cds_batch.form import layout as L
 from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import Fate
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Rubric
-from cds_batch.templates.text import Issue
 from cds_batch.templates.writer import write_school_template
 
-from . import inbox_builder as build
-from .read_fixtures import fill, soffice_batch, values_only_copy, without_sheet
-from .template_helpers import SOFFICE_TIMEOUT, sample_answers, scoring_answers
+from .answers import PRESCHOOL_RUBRIC, SCHOOL_RUBRIC, answer_names, builtin, sample_answers, scoring_answers
+from .archives import docx_bytes, nested_zip, xlsx_bytes
+from .cfb import encrypted_package, outlook_msg
+from .corpus_plan import write_roster
+from .mail import eml_bytes, mbox_bytes
+from .office import UnoJob, libreoffice_edit, soffice_batch
+from .sample_round import ISSUE
+from .workbook import fill, values_only_copy, without_sheet
 
-ROUND = "Đợt 1 năm 2025"
-ISSUE = Issue(ROUND, "Phòng GDĐT Quận 7", "30/10/2025")
-PHO_THONG, MAM_NON = "qd4725-phothong", "quan7-mamnon-2023"
+ROUND = ISSUE.round_label
+
+PHO_THONG, MAM_NON = SCHOOL_RUBRIC, PRESCHOOL_RUBRIC
 MAIL_DATE = "Mon, 06 Oct 2025 08:15:00 +0700"
 
 # "Trường THCS Nguyễn Trãi" typed in a .VnTime font: TCVN3 keeps 'ư' as U+00AD (soft hyphen).
@@ -77,8 +74,6 @@ ROSTER = (
     SchoolInfo("79013", "Trường THPT Tân Phong", "THPT", "Phường Tân Phong", "Quận 7", "TP Hồ Chí Minh",
                "tanphong@example.edu.vn", PHO_THONG),
 )
-ROSTER_HEADER = ("Mã trường", "Tên trường", "Cấp học", "Xã/Phường", "Quận/Huyện", "Tỉnh/Thành phố", "Email",
-                 "Bộ chỉ số")
 
 
 @dataclass(frozen=True)
@@ -110,133 +105,7 @@ class Corpus:
 
 
 def rubrics() -> dict[str, Rubric]:
-    return {rid: load_rubric(rid) for rid in (PHO_THONG, MAM_NON)}
-
-
-def answer_names(rubric: Rubric) -> list[str]:
-    """The defined names of every answer cell, in sheet order."""
-    names = []
-    for group in rubric.groups:
-        for spec in L.group_rows(group):
-            if spec.has_value:
-                c = spec.criterion
-                names.append(L.item_name(c.code, spec.n) if spec.kind is L.RowKind.ITEM else L.value_name(c.code))
-    return names
-
-
-def write_roster(path: Path, schools: tuple[SchoolInfo, ...]) -> Path:
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(ROSTER_HEADER)
-        for s in schools:
-            out.writerow((s.code, s.name, s.level, s.commune, s.district, s.province, s.email, s.rubric))
-    return path
-
-
-# --- LibreOffice over UNO: the edits `--convert-to` cannot make -------------------------------------
-
-# Run by a Python that has LibreOffice's `uno` module (Debian: /usr/bin/python3 with python3-uno).
-# It starts its own soffice with a private profile, applies every job, saves, and shuts it down.
-_UNO_SCRIPT = r"""
-import json, os, shutil, signal, subprocess, sys, tempfile, time
-import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
-
-
-def props(**values):
-    out = []
-    for name, value in values.items():
-        p = PropertyValue()
-        p.Name, p.Value = name, value
-        out.append(p)
-    return tuple(out)
-
-
-def out_of_time(signum, frame):
-    raise SystemExit("LibreOffice took too long")
-
-
-spec = json.loads(sys.argv[1])
-signal.signal(signal.SIGALRM, out_of_time)
-signal.alarm(spec["seconds"])   # so that soffice is always stopped below, whatever hangs
-profile = tempfile.mkdtemp(prefix="cds_lo_uno_")
-pipe = "cds_corpus_%d" % os.getpid()
-# A session of its own: the `soffice` wrapper starts soffice.bin as a child, and both must go.
-office = subprocess.Popen(["soffice", "-env:UserInstallation=" + uno.systemPathToFileUrl(profile), "--headless",
-                           "--invisible", "--norestore", "--nologo", "--accept=pipe,name=%s;urp;" % pipe],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-try:
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    while True:
-        try:
-            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-            break
-        except NoConnectException:
-            if office.poll() is not None:
-                sys.exit("soffice stopped with code %s before accepting a connection" % office.returncode)
-            time.sleep(0.1)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-    for job in spec["jobs"]:
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(job["source"]), "_blank", 0,
-                                           props(Hidden=True))
-        if doc is None:
-            sys.exit("LibreOffice could not open %s" % job["source"])
-        for sheet_name, index, count in job["insert"]:
-            sheet = doc.Sheets.getByName(sheet_name)
-            sheet.unprotect("")   # the template protects its sheets without a password
-            sheet.Rows.insertByIndex(index, count)
-            sheet.protect("")
-        extra = {"Password": job["password"]} if job["password"] else {}
-        doc.storeToURL(uno.systemPathToFileUrl(job["target"]), props(FilterName=job["filter"], **extra))
-        doc.close(True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass   # the bridge may close under the call
-    office.wait()
-finally:
-    if office.poll() is None:
-        os.killpg(office.pid, signal.SIGKILL)
-        office.wait()
-    shutil.rmtree(profile, ignore_errors=True)
-"""
-UNO_FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8"}
-
-
-@dataclass(frozen=True)
-class UnoJob:
-    source: Path
-    target: Path
-    insert: tuple[tuple[str, int, int], ...] = ()
-    password: str = ""
-
-
-def uno_python() -> str:
-    """A Python interpreter that can import LibreOffice's `uno` (CDS_UNO_PYTHON overrides the search)."""
-    candidates = [os.environ.get("CDS_UNO_PYTHON", ""), "/usr/lib/libreoffice/program/python", "/usr/bin/python3",
-                  shutil.which("python3") or ""]
-    for candidate in filter(None, candidates):
-        if Path(candidate).is_file() and subprocess.run([candidate, "-c", "import uno"],
-                                                        capture_output=True).returncode == 0:
-            return candidate
-    raise RuntimeError("No Python with LibreOffice's 'uno' module found (Debian: apt-get install python3-uno); "
-                       "set CDS_UNO_PYTHON to one.")
-
-
-def libreoffice_edit(jobs: list[UnoJob]) -> None:
-    """Apply every job in one LibreOffice session: insert rows, then save in the target's format."""
-    spec = {"seconds": SOFFICE_TIMEOUT - 20,
-            "jobs": [{"source": str(j.source), "target": str(j.target), "insert": [list(i) for i in j.insert],
-                      "password": j.password, "filter": UNO_FILTERS[j.target.suffix.lstrip(".")]} for j in jobs]}
-    with tempfile.TemporaryDirectory(prefix="cds_uno_script_") as folder:
-        script = Path(folder) / "edit.py"
-        script.write_text(_UNO_SCRIPT, encoding="utf-8")
-        done = subprocess.run([uno_python(), str(script), json.dumps(spec)], capture_output=True, text=True,
-                              timeout=SOFFICE_TIMEOUT)
-    missing = [str(j.target) for j in jobs if not j.target.is_file()]
-    assert done.returncode == 0 and not missing, f"LibreOffice (UNO) did not write {missing}: {done.stderr}"
+    return {rid: builtin(rid) for rid in (PHO_THONG, MAM_NON)}
 
 
 # --- the corpus ----------------------------------------------------------------------------------
@@ -295,8 +164,8 @@ def build_corpus(folder: Path) -> Corpus:
 
     lost = values_only_copy(work / "lo-xlsx" / "s79005.xlsx", work / "s79005-copy-with-meta.xlsx")
     lost = without_sheet(lost, work / "s79005-copy.xlsx", L.SHEET_META)
-    mail_two = build.eml_bytes([("Công văn số 15.pdf", b"%PDF-1.4 cong van")], "huynhtanphat@example.edu.vn",
-                               "Tue, 07 Oct 2025 09:00:00 +0700")
+    mail_two = eml_bytes([("Công văn số 15.pdf", b"%PDF-1.4 cong van")], "huynhtanphat@example.edu.vn",
+                         "Tue, 07 Oct 2025 09:00:00 +0700")
     files: dict[str, bytes] = {
         "79001 Tiểu học Lê Lợi.xlsx": lo("s79001", "xlsx"),
         "79002 Mầm non Hoa Sen.ods": lo("s79002", "ods"),
@@ -308,20 +177,19 @@ def build_corpus(folder: Path) -> Corpus:
         "79013 bảo vệ.xls": edited("s79013.xls"),
         "79013 bảo vệ.ods": edited("s79013.ods"),
         "79013 tải dở.xlsx": lo("s79013", "xlsx")[: len(lo("s79013", "xlsx")) // 2],
-        "Bảng lương tháng 9.xlsx": build.xlsx_bytes("Bảng lương tháng 9"),
-        "Công văn trả lời.docx": build.docx_bytes(),
-        "hộp thư.mbox": build.mbox_bytes([
-            build.eml_bytes([("Báo cáo CĐS 79009.xlsx", lo("s79009", "xlsx"))], "huynhtanphat@example.edu.vn",
-                            MAIL_DATE),
+        "Bảng lương tháng 9.xlsx": xlsx_bytes("Bảng lương tháng 9"),
+        "Công văn trả lời.docx": docx_bytes(),
+        "hộp thư.mbox": mbox_bytes([
+            eml_bytes([("Báo cáo CĐS 79009.xlsx", lo("s79009", "xlsx"))], "huynhtanphat@example.edu.vn",
+                      MAIL_DATE),
             mail_two]),
-        "Bảo vệ Excel.xlsx": build.write_cfb({"EncryptionInfo": b"\4\0\4\0" + b"\0" * 60,
-                                              "EncryptedPackage": b"\0" * 5000}),
-        "nộp bài.zip": build.nested_zip(2, lo("s79006", "xlsx")),
-        "Outlook 79010.msg": build.outlook_msg([("Phiếu tự đánh giá 79010.xlsx", lo("s79010", "xlsx"))],
-                                               "tuoitho@example.edu.vn", MAIL_DATE),
-        "thư trường.eml": build.eml_bytes([("Báo cáo chuyển đổi số Đinh Bộ Lĩnh.xlsx", lo("s79007", "xlsx")),
-                                           ("Phiếu Mầm non Vàng Anh.ods", lo("s79008", "ods"))],
-                                          "dinhbolinh@example.edu.vn", MAIL_DATE),
+        "Bảo vệ Excel.xlsx": encrypted_package(),
+        "nộp bài.zip": nested_zip(2, lo("s79006", "xlsx")),
+        "Outlook 79010.msg": outlook_msg([("Phiếu tự đánh giá 79010.xlsx", lo("s79010", "xlsx"))],
+                                         "tuoitho@example.edu.vn", MAIL_DATE),
+        "thư trường.eml": eml_bytes([("Báo cáo chuyển đổi số Đinh Bộ Lĩnh.xlsx", lo("s79007", "xlsx")),
+                                     ("Phiếu Mầm non Vàng Anh.ods", lo("s79008", "ods"))],
+                                    "dinhbolinh@example.edu.vn", MAIL_DATE),
         "Gửi lại/79001 Tiểu học Lê Lợi (bản sao).xlsx": lo("s79001", "xlsx"),
     }
     for name, data in files.items():
