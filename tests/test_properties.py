@@ -122,8 +122,13 @@ def _raise_one(rubric: Rubric, answers: dict, data):
         return {**answers, c.code: "Đạt"}
     if c.kind is Kind.POINTS:
         current = answers.get(c.code)
-        low = Fraction(current) if isinstance(current, int) and 0 <= current <= c.max else Fraction(0)
-        higher = [low, c.max] + ([(low + c.max) / 2] if c.step is None else [])  # stay on the step grid
+        # Only a number already in range (an int or a float such as 0.25) can be kept or raised halfway;
+        # anything else (a text such as "6 điểm") may score more than 0, so only the maximum is sure.
+        if isinstance(current, (int, float)) and not isinstance(current, bool) and 0 <= current <= c.max:
+            low = Fraction(current)
+            higher = [low, c.max] + ([(low + c.max) / 2] if c.step is None else [])  # stay on the step grid
+        else:
+            higher = [c.max]
         return {**answers, c.code: float(data.draw(st.sampled_from(higher)))}
     if c.kind in (Kind.CHOICE, Kind.CHECKLIST) and c.options and data.draw(st.booleans()):
         best = max(c.options, key=lambda o: o.points)
