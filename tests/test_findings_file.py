@@ -19,7 +19,7 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.reading.roster_file import load_roster
 
 from .district_fixtures import district
-from .inbox_builder import xlsx_bytes
+from .builders.archives import xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ["kind", "school_code", "school_name", "file", "sheet", "cell", "code", "severity", "message", "value", "fate",
