@@ -3,6 +3,7 @@ would catch a lower stage importing a higher one: the same contracts run on a co
 with one upward import added must fail and name it."""
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -40,3 +41,24 @@ def test_an_upward_import_breaks_the_contract(tmp_path, module, upward):
     done = lint(tmp_path)
     assert done.returncode != 0
     assert "BROKEN" in done.stdout and f"cds_batch.{module[:-3].replace('/', '.')} -> " in done.stdout
+
+
+def _console_calls(path: Path) -> list[str]:
+    """The calls in `path` that print or end the process."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)   # 'print', 'sys.exit' …
+            if name in ("print", "exit", "quit", "sys.exit", "os._exit"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+        elif isinstance(node, ast.Raise) and isinstance(node.exc, (ast.Name, ast.Call)) and \
+                "SystemExit" in ast.dump(node.exc):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} raise SystemExit")
+    return found
+
+
+def test_only_cli_prints_or_exits():
+    """import-linter keeps click in cli; this keeps print and exit there too (the web page answers in HTML)."""
+    outside = [p for p in (ROOT / "cds_batch").rglob("*.py") if "cli" not in p.relative_to(ROOT / "cds_batch").parts]
+    assert [call for p in outside for call in _console_calls(p)] == []
+    assert _console_calls(ROOT / "cds_batch" / "cli" / "__init__.py")   # the check does see a real exit

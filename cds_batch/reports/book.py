@@ -142,8 +142,8 @@ class TextSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type info
     bytes) becomes U+FFFD instead of failing the whole workbook when the XML is encoded.
 
     `_write_string` is where `write_string`, `write`, `write_row` and `merge_range` all store a
-    string (XlsxWriter 3.x); `tests/test_hostile_outputs.py` fails if that stops being so.
-    `_write_single_row` is where a constant_memory sheet writes a row out (`tests/test_report_book.py`).
+    string (XlsxWriter 3.x); `tests/pipeline/test_hostile_outputs.py` fails if that stops being so.
+    `_write_single_row` is where a constant_memory sheet writes a row out (`tests/reports/test_report_book.py`).
     """
 
     def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> int:

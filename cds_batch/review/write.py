@@ -28,7 +28,7 @@ code cannot be typed over by mistake; and the reader checks every key anyway. A 
 (0..6 here, 0..15 there) would be right only as long as a sort moves it with its row, which cannot be
 relied on across programs; so each column has one rule whose formula looks at its own row: "0 ≤ points
 ≤ the row's maximum, or Đạt / Không đạt where the maximum says 'Điều kiện'" (LibreOffice keeps these
-rules whole-column through a sort: tests/test_review.py).
+rules whole-column through a sort: tests/review/test_review.py).
 """
 from __future__ import annotations
 

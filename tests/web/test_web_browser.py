@@ -1,0 +1,225 @@
+"""End to end in a real browser: `cds-batch serve` driven by Playwright in Debian's headless Chromium, at
+1366×768, as an office clerk uses it: start a round with the samples' roster, download the templates,
+upload the inbox as a folder, run it, check the table against the run's results.json, filter, sort,
+reload, download the summary and open it; then the province page with the district's result folder.
+
+Screenshots of each page go to output/screenshots/ (kept as test artefacts; output/ is not committed).
+Chromium comes from the project's set-up (scripts/test.sh installs it with apt-get); if it is missing the
+test fails rather than skips, so CI cannot pass without it.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.web_helpers import INBOX, OFFICE, ROOT, ROSTER, ROUND, start_serve, stop
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-headless-shell")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = ROOT / "output" / "screenshots"
+SLUG = "Dot-1-nam-2025"
+CONSOLE_ERRORS: list[str] = []   # the page's script errors and what the Content-Security-Policy blocked
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors():
+    CONSOLE_ERRORS.clear()
+    yield
+    assert CONSOLE_ERRORS == []
+
+
+def chromium() -> str:
+    found = next((exe for exe in CHROMIUM if Path(exe).is_file()), None)
+    if found is None:
+        pytest.fail("Chromium is not installed (" + " or ".join(CHROMIUM) + "); run scripts/test.sh as root, "
+                    "which installs it with apt-get.")
+    return found
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("serve") / "cds-batch"
+    proc, url, _ = start_serve(data)
+    yield url, data
+    out = stop(proc)
+    assert "Traceback" not in out, out
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="vi-VN")
+        context.set_default_timeout(60_000)
+        tab = context.new_page()
+        tab.on("console", lambda m: CONSOLE_ERRORS.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: CONSOLE_ERRORS.append(str(e)))
+        yield tab
+        context.close()
+        browser.close()
+
+
+def shot(page, name: str, full: bool = False) -> None:
+    page.screenshot(path=str(SHOTS / name), full_page=full)
+
+
+def download(page, selector: str, target: Path) -> Path:
+    with page.expect_download() as waiting:
+        page.click(selector)
+    waiting.value.save_as(target)
+    return target
+
+
+def table_rows(page) -> list[tuple[str, str, str]]:
+    return [tuple(r) for r in page.eval_on_selector_all(
+        "#bang-truong tbody tr:not([hidden])",
+        "rows => rows.map(r => [r.dataset.code, r.dataset.status, r.dataset.level])")]
+
+
+def expected_rows(results: list[dict]) -> list[tuple[str, str, str]]:
+    return [(s["school_code"], s["status"], str(s["overall_level"]) if s["overall_level"] else "none")
+            for s in results]
+
+
+def test_a_district_round_from_the_roster_to_the_summary_workbook(server, page, tmp_path):
+    url, data = server
+    base = url.split("/?")[0]
+    page.goto(url)
+    assert page.url == base + "/"   # the token went into a cookie and out of the address bar
+    assert page.title() == "Các đợt · cds-batch"
+    shot(page, "trang-chu.png")
+
+    # 1. Start the round: roster, rubric, round label and office.
+    page.fill("input[name=label]", ROUND)
+    page.fill("input[name=office]", OFFICE)
+    page.check("input[name=rubric][value=qd4725-phothong]")
+    page.set_input_files("input[name=roster]", str(ROSTER))
+    page.click("text=Tạo đợt và các phiếu")
+    page.wait_for_url(f"{base}/dot/{SLUG}")
+    assert "Đã tạo đợt “Đợt 1 năm 2025” và 32 phiếu" in page.inner_text("main")
+
+    templates = download(page, "#tai-phieu", tmp_path / "phieu.zip")
+    names = [n for n in zipfile.ZipFile(templates).namelist() if n.endswith(".xlsx")]
+    assert len(names) >= 30 and "79701_Truong-Mam-non-Hoa-Sen_Dot-1-nam-2025.xlsx" in names
+
+    # 2. The inbox, as a folder: sub-folders and the files' times are kept.
+    page.set_input_files("input[name=folder]", str(INBOX))
+    page.click("text=Tải lên hộp thư")
+    page.wait_for_selector("text=Đã nhận 22 tệp.")
+    assert page.inner_text("#so-tep") == "22"
+    kept = data / SLUG / "hop-thu" / "inbox" / "email 20-10" / "BC CDS TH Le Van Tam.xlsx"
+    original = INBOX / "email 20-10" / "BC CDS TH Le Van Tam.xlsx"
+    assert kept.read_bytes() == original.read_bytes()
+    assert int(kept.stat().st_mtime) == int(original.stat().st_mtime)
+    shot(page, "dot.png")
+
+    # 3. Run, reload while it runs (or just after), wait for the table.
+    page.click("#chay")
+    page.wait_for_url(f"{base}/dot/{SLUG}/ket-qua")
+    if page.locator("#tien-do").count():
+        shot(page, "tien-do.png")
+    page.reload()
+    assert page.locator("#tien-do").count() + page.locator("#bang-truong").count() == 1
+    page.wait_for_selector("#bang-truong", timeout=300_000)
+    results = json.loads((data / SLUG / "ket-qua" / "results.json").read_text(encoding="utf-8"))
+    assert table_rows(page) == expected_rows(results) and len(results) == 30
+    assert page.inner_text("#dem-hang") == "Đang hiện 30/30 trường"
+    shot(page, "ket-qua.png")
+    shot(page, "ket-qua-toan-trang.png", full=True)
+
+    page.reload()   # after the run: the page is the folder's, not the browser's
+    assert table_rows(page) == expected_rows(results)
+
+    # Filters and sorting, in the page's script.
+    page.select_option("#loc-trang-thai", "needs_fix")
+    to_fix = [r for r in expected_rows(results) if r[1] == "needs_fix"]
+    assert table_rows(page) == to_fix and len(to_fix) == 2
+    assert page.inner_text("#dem-hang") == "Đang hiện 2/30 trường"
+    page.select_option("#loc-trang-thai", "")
+    page.select_option("#loc-muc", "3")
+    assert table_rows(page) == [r for r in expected_rows(results) if r[2] == "3"]
+    page.fill("#loc-chu", "nguyen")   # without accents: finds the Nguyễn schools
+    shown = table_rows(page)
+    by_code = {s["school_code"]: s for s in results}
+    assert shown and all("Nguyễn" in by_code[code]["school_name"] for code, _, _ in shown)
+    shot(page, "ket-qua-loc.png")
+    page.fill("#loc-chu", "")
+    page.select_option("#loc-muc", "")
+    page.click("#bang-truong thead th:nth-child(2) button")
+    page.click("#bang-truong thead th:nth-child(2) button")
+    codes = [code for code, _, _ in table_rows(page)]
+    assert codes == sorted(codes, reverse=True)
+    assert page.get_attribute("#bang-truong thead th:nth-child(2)", "aria-sort") == "descending"
+
+    # The findings of a school to fix, reached from its code in the table.
+    page.click("#bang-truong a[href='#truong-79707']")
+    assert "E203" in page.inner_text("#truong-79707")
+
+    # Downloads: the summary (opened), the feedback zip, the review workbook.
+    summary = download(page, "a[data-file='tong-hop.xlsx']", tmp_path / "tong-hop.xlsx")
+    book = openpyxl.load_workbook(summary, read_only=True)
+    overview = [row for row in book["Tổng hợp"].iter_rows(values_only=True)]
+    listed = {str(v) for row in overview for v in row if v is not None}
+    assert all(s["school_code"] in listed for s in results)
+    feedback = download(page, "a[data-file='phan-hoi.zip']", tmp_path / "phan-hoi.zip")
+    assert len(zipfile.ZipFile(feedback).namelist()) == 24
+    review = download(page, "a[data-file='danh-gia-ngoai.xlsx']", tmp_path / "danh-gia-ngoai.xlsx")
+    assert "Đánh giá tiêu chí" in openpyxl.load_workbook(review, read_only=True).sheetnames
+
+
+def test_the_province_page_rolls_up_the_district_folder(server, page, tmp_path):
+    url, data = server
+    base = url.split("/?")[0]
+    page.goto(base + "/")
+    page.click("text=Tổng hợp cấp tỉnh")
+    page.wait_for_url(base + "/tinh")
+    page.set_input_files("#dau-vao input[name=folder]", str(data / SLUG / "ket-qua"))
+    page.click("#dau-vao button[type=submit]")
+    page.wait_for_selector("text=Đã nhận")
+    page.fill("input[name=title]", "Tổng hợp chuyển đổi số năm 2025")
+    page.click("#chay-tinh-nut")
+    page.wait_for_selector("text=Đã tổng hợp 1 đơn vị, 30 trường.")
+    assert page.inner_text("#bang-don-vi tbody tr td:nth-child(2)") == OFFICE
+    shot(page, "tinh.png")
+    workbook = download(page, "#tai-tinh", tmp_path / "tong-hop-tinh.xlsx")
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    cells = {str(v) for ws in book.worksheets for row in ws.iter_rows(max_row=40, values_only=True) for v in row if v}
+    assert "Tổng hợp chuyển đổi số năm 2025 — Theo đơn vị" in cells and OFFICE in cells
+
+
+def test_a_browser_without_the_token_is_refused_in_vietnamese(server, page):
+    url, _ = server
+    context = page.context.browser.new_context(viewport={"width": 1366, "height": 768})
+    other = context.new_page()
+    response = other.goto(url.split("?")[0])
+    assert response.status == 403 and "Cần mã truy cập" in other.inner_text("main")
+    shot(other, "tu-choi.png")
+    context.close()
+
+
+def test_a_page_left_open_across_a_restart_stops_asking_and_says_what_to_do(server, page):
+    """After a restart the token is new: the status request gets the 403 page, which is not JSON."""
+    url, _ = server
+    base = url.split("/?")[0]
+    asked: list[str] = []
+    progress = ('<!doctype html><main><div id="tien-do" data-status-url="/dot/x/trang-thai">'
+                '<progress id="thanh-tien-do" max="100"></progress><p id="chu-tien-do"></p></div></main>'
+                '<script src="/static/app.js"></script>')
+    page.route(base + "/gia-lap", lambda route: route.fulfill(status=200, content_type="text/html", body=progress))
+    page.route(base + "/dot/x/trang-thai", lambda route: asked.append(route.request.url) or route.fulfill(
+        status=403, content_type="text/html", body="<p>Cần mã truy cập</p>"))
+    page.goto(base + "/gia-lap")
+    page.wait_for_selector("text=cds-batch đã được khởi động lại")
+    page.wait_for_timeout(3000)
+    assert len(asked) == 1
+    CONSOLE_ERRORS.clear()   # the browser logs the 403 itself
