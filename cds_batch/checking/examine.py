@@ -1,4 +1,4 @@
-"""Intake: every workbook the inbox held → a `Submission` (read, identified, validated, scored).
+"""Checking, examine: every workbook the inbox held → a `Submission` (read, identified, validated, scored).
 
 In: ledger entries from `discover` whose fate is still open (workbooks to read), the rubrics of
 the run, the roster and the round label.
@@ -6,14 +6,14 @@ Out: one `Submission` per entry, in the entries' order: the school it belongs to
 its score (None when the rubric cannot be trusted) and every finding; or the fate that ends it
 here (`unreadable`, `not_our_template`, `unidentified`) with the reason.
 
-`pool.examine_all` runs `examine_safely` over the cores.
+`district.pool.examine_all` runs `examine_safely` over the cores; `district.interning` then holds
+equal parts of the submissions once.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Mapping, TypeVar, cast
+from typing import Mapping
 
 from cds_batch.intake.discover import Entry, Fate
 from cds_batch.reading.evidence import evidence_of, pack, unpack
@@ -24,13 +24,8 @@ from cds_batch.reading.package import ReadLimits
 from cds_batch.reading.workbook import ReadError, SchoolResponse, Workbook, read_identity, read_workbook
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.rubric.model import Rubric
-from cds_batch.checking.score import CriterionScore, GroupScore, SchoolResult, score
+from cds_batch.checking.score import SchoolResult, score
 from cds_batch.checking.validate import identity_findings, reading_findings, trust_findings, validate
-
-# With the default number of jobs, fewer workbooks than this are read in-process: starting a
-# "spawn" worker costs about a second, more than reading 50 workbooks (sample inbox, 2-core VM).
-SERIAL_BELOW = 50
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,56 +158,3 @@ def examine_safely(entry: Entry, ctx: Context) -> Submission:
         return Submission(entry, Fate.UNREADABLE,
                           f"Công cụ gặp lỗi nội bộ khi đọc tệp này ({type(exc).__name__}: {exc}); hãy mở tệp bằng "
                           "Excel, lưu lại dạng .xlsx rồi thử lại, và báo cho người hỗ trợ kèm tệp.")
-
-
-class Shared:
-    """One copy of equal immutable parts across submissions: a province's tens of thousands of
-    schools answer the same criteria with a handful of distinct scores and values, and holding
-    them once takes a submission from about 14 KB to about 5 KB of memory. Keys are plain tuples of
-    ints and strings: hashing the scores themselves (Fractions) cost more than reading a file."""
-
-    def __init__(self) -> None:
-        self._memo: dict[object, Any] = {}
-
-    def _get(self, key: object, value: T) -> T:
-        return cast(T, self._memo.setdefault(key, value))
-
-    def value(self, v: T) -> T:
-        """An answer value or key (str, int, float, date …), by type and value: 1 == 1.0 == True."""
-        try:
-            return self._get((type(v), v), v)
-        except TypeError:   # unhashable
-            return v
-
-    def _criterion(self, c: CriterionScore) -> CriterionScore:
-        if c.issues:   # carries raw values; rare, not shared
-            return c
-        key = ("c", c.code, c.kind, c.points.numerator, c.points.denominator, c.claimed.numerator,
-               c.claimed.denominator, c.max.numerator, c.max.denominator, c.met, c.zero_reason)
-        return self._get(key, c)
-
-    def _group(self, g: GroupScore) -> GroupScore:
-        key = ("g", g.id, g.score.numerator, g.score.denominator, g.max.numerator, g.max.denominator, g.level,
-               g.level_name, g.failed_conditions)
-        return self._get(key, g)
-
-    def __call__(self, s: Submission) -> Submission:
-        answers = {self.value(k): self.value(v) for k, v in s.answers.items()}
-        result = s.result
-        if result is not None:
-            criteria = tuple(self._criterion(c) for c in result.criteria)
-            groups = tuple(self._group(g) for g in result.groups)
-            # Members are shared objects now, so their ids identify the tuples.
-            result = replace(result, rubric_id=self.value(result.rubric_id),
-                             rubric_hash=self.value(result.rubric_hash),
-                             criteria=self._get(("cs", *map(id, criteria)), criteria),
-                             groups=self._get(("gs", *map(id, groups)), groups))
-        return replace(s, answers=answers, result=result, rubric_id=self.value(s.rubric_id))
-
-
-def default_jobs(jobs: int | None, count: int) -> int:
-    """The processes to read `count` workbooks with: `jobs` as asked, else the cores, or one (in-process)
-    below SERIAL_BELOW workbooks."""
-    if jobs is not None:
-        return jobs
-    return 1 if count < SERIAL_BELOW else os.cpu_count() or 1

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Sequence
 
 from cds_batch.intake.discover import Entry
-from cds_batch.checking.examine import Context, Shared, Submission
+from cds_batch.checking.examine import Context, Submission
+from cds_batch.district.interning import Shared
 
 CACHE_FILE = ".cds-cache.sqlite"
 _SCHEMA = 1

@@ -12,6 +12,7 @@ several files in flight, each is read again alone to find the one that kills its
 """
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,13 +23,17 @@ from typing import Any, Callable, Iterator, Sequence
 
 from cds_batch.core.parallel import spawn_pool
 from cds_batch.intake.discover import Entry, Fate
-from cds_batch.checking.examine import Context, Shared, Submission, default_jobs, examine_safely
+from cds_batch.checking.examine import Context, Submission, examine_safely
+from cds_batch.district.interning import Shared
 
 # A template workbook reads in milliseconds and a 50 MB legacy .xls in a few seconds; a file still
 # being read after a minute is stuck (or hostile), and the office should not wait on it.
 FILE_SECONDS = 60.0
 POLL_SECONDS = 0.2   # how often the board is looked at while waiting
 IDLE = -1
+# With the default number of jobs, fewer workbooks than this are read in-process: starting a
+# "spawn" worker costs about a second, more than reading 50 workbooks (sample inbox, 2-core VM).
+SERIAL_BELOW = 50
 
 
 class Board:
@@ -213,3 +218,11 @@ def _stuck_reason(seconds: float) -> str:
 
 _CRASH_REASON = ("Tiến trình đọc tệp này bị dừng đột ngột (tệp có thể hỏng hoặc quá lớn so với bộ nhớ máy); hãy mở "
                  "tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại, và báo cho người hỗ trợ kèm tệp.")
+
+
+def default_jobs(jobs: int | None, count: int) -> int:
+    """The processes to read `count` workbooks with: `jobs` as asked, else the cores, or one (in-process)
+    below SERIAL_BELOW workbooks."""
+    if jobs is not None:
+        return jobs
+    return 1 if count < SERIAL_BELOW else os.cpu_count() or 1

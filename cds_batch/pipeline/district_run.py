@@ -28,9 +28,9 @@ from cds_batch.district.consolidate import District, SchoolRow, consolidate
 from cds_batch.intake.discover import discover, private_workdir
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.findings import Finding
-from cds_batch.checking.examine import SERIAL_BELOW, Context, Submission, default_jobs
+from cds_batch.checking.examine import Context, Submission
 from cds_batch.district.limits import RunLimits
-from cds_batch.district.pool import Workers, examine_all, worker_pool
+from cds_batch.district.pool import SERIAL_BELOW, Workers, default_jobs, examine_all, worker_pool
 from cds_batch.reports.data_files import ledger, results, write_csv, write_json
 from cds_batch.reports.contract import (
     FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_results
