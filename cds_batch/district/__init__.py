@@ -1,1 +1,1 @@
-"""Stage: submissions of one round → one row per school (pool, cache, consolidation, rounds, recognition, limits)."""
+"""Stage: submissions of one round → one row per school (pool, interning, cache, consolidation, recognition, limits)."""

@@ -41,7 +41,7 @@ from cds_batch.reports.findings_file import write_findings
 from cds_batch.reports.summary import overview_table, write_summary
 from cds_batch.review.read import read_reviews
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.district.rounds import Change, compare
+from cds_batch.reports.rounds import Change, compare
 from cds_batch.rubric.model import Rubric
 from cds_batch.review.write import BIG_ROWS
 from cds_batch.pipeline.review_outputs import ReviewBooks, ReviewPlan, plan_review_books, write_recognition

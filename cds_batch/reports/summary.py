@@ -33,7 +33,7 @@ from cds_batch.reports.summary_sheets import write_criteria, write_stats
 from cds_batch.reports.tables import (
     PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table
 )
-from cds_batch.district.rounds import Change
+from cds_batch.reports.rounds import Change
 from cds_batch.rubric.model import Rubric
 
 __all__ = ["SHEET_FIX", "overview_table", "write_summary"]   # the web page imports SHEET_FIX from here

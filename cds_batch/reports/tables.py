@@ -18,7 +18,7 @@ from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Fate, TimeSource
 from cds_batch.core.findings import Finding, Severity
-from cds_batch.district.rounds import Change
+from cds_batch.reports.rounds import Change
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.rubric.model import Rubric
 

@@ -23,7 +23,7 @@ from cds_batch.province.load import read_payload
 from cds_batch.reports.contract import PAYLOAD_SHEET
 from cds_batch.reports.summary import overview_table, write_summary
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.district.rounds import Change, ChangeKind
+from cds_batch.reports.rounds import Change, ChangeKind
 from cds_batch.rubric.model import Kind
 
 from tests.district_fixtures import (

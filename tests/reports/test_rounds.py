@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cds_batch.district.rounds import Change, ChangeKind, compare, describe
+from cds_batch.reports.rounds import Change, ChangeKind, compare, describe
 
 
 def schools(table: str) -> list[dict[str, Any]]:

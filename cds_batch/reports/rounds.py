@@ -1,7 +1,7 @@
-"""Rounds: what changed since an earlier run (round 1 → round 2 → round 3).
+"""Reports, rounds: what changed since an earlier run (round 1 → round 2 → round 3).
 
-In: the records of the earlier run's results.json (read by `reports.contract.read_results`) and this
-run's. Typed as mappings read by key: this stage sits below `reports`, which defines `SchoolRecord`.
+In: the `SchoolRecord`s of the earlier run's results.json (read by `reports.contract.read_results`,
+version 1 or 2) and this run's.
 Out: one `Change` per school whose situation changed, in this run's school order: newly
 submitted, fixed, still to fix, level changed, no longer submitted; and for each school the earlier
 run's external review returned for more evidence, whether it sent another file since. Pure: no I/O.
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping, Sequence
+from typing import Sequence, cast
 
 from cds_batch.district.consolidate import Status
+from cds_batch.reports.contract import SchoolRecord
 
 
 class ChangeKind(Enum):
@@ -35,7 +36,11 @@ class Change:
     after: str
 
 
-def describe(school: Mapping[str, Any]) -> str:
+# A school with no record in a run is described, and compared, as one that sent nothing.
+_NO_RECORD = cast(SchoolRecord, {"status": "missing"})
+
+
+def describe(school: SchoolRecord) -> str:
     """'Hợp lệ, mức 2' / 'Cần sửa (3 lỗi), mức 1 (tạm)' / 'Chưa nộp'."""
     status = str(school.get("status", ""))
     text = Status(status).label if status in Status._value2member_map_ else status
@@ -47,22 +52,22 @@ def describe(school: Mapping[str, Any]) -> str:
     return text
 
 
-def _returned(school: Mapping[str, Any]) -> str:
+def _returned(school: SchoolRecord) -> str:
     """'Yêu cầu bổ sung: <comment>' for a school the review returned for more evidence, else ''."""
     review = school.get("recognition")
-    if not isinstance(review, Mapping) or review.get("decision") != "more_evidence":
+    if not isinstance(review, dict) or review.get("decision") != "more_evidence":
         return ""
     comment = str(review.get("comment") or "")
     return "Yêu cầu bổ sung" + (f": {comment}" if comment else "")
 
 
-def compare(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]) -> tuple[Change, ...]:
+def compare(previous: Sequence[SchoolRecord], current: Sequence[SchoolRecord]) -> tuple[Change, ...]:
     """The changes from `previous` to `current` (both: results.json school objects)."""
     before = {str(s["school_code"]): s for s in previous}
     changes: list[Change] = []
     for now in current:
         code = str(now["school_code"])
-        old = before.get(code, {"status": "missing"})
+        old = before.get(code, _NO_RECORD)
         was, became = str(old.get("status")), str(now.get("status"))
         kinds: list[ChangeKind] = []
         if was == "missing" and became != "missing":
@@ -88,5 +93,5 @@ def compare(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str
     for code, old in before.items():   # an unlisted school is only in a run while it has a file
         if code not in now_codes and old.get("status") != "missing":
             name = str(old.get("school_name", ""))
-            changes.append(Change(code, name, ChangeKind.GONE, describe(old), describe({"status": "missing"})))
+            changes.append(Change(code, name, ChangeKind.GONE, describe(old), describe(_NO_RECORD)))
     return tuple(changes)
