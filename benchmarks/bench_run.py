@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))   # run from a checkout without installing
 
 from cds_batch.intake.discover import Entry, discover, private_workdir  # noqa: E402
-from cds_batch.checking.examine import SERIAL_BELOW, Context  # noqa: E402
-from cds_batch.district.pool import examine_all  # noqa: E402
+from cds_batch.checking.examine import Context  # noqa: E402
+from cds_batch.district.pool import SERIAL_BELOW, examine_all  # noqa: E402
 from cds_batch.reading.roster_file import load_roster  # noqa: E402
 from cds_batch.rubric import builtin_ids, load_rubric  # noqa: E402
 from cds_batch.pipeline.district_run import default_rubrics  # noqa: E402
