@@ -21,9 +21,9 @@ from cds_batch.core.text import clean
 from cds_batch.district.consolidate import Status
 from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
 from cds_batch.pipeline.district_run import run_district
-from cds_batch.reports.contract import PROVINCE_SUMMARY
+from cds_batch.reports.contract import LEDGER, PROVINCE_SUMMARY
 from cds_batch.pipeline.use_cases import (
-    UNUSABLE, district_options, plan_templates, province_roll_up, roster_usable
+    UNUSABLE, district_options, plan_templates, province_counts, province_roll_up, roster_usable
 )
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
 from cds_batch.reading.roster_file import check_roster
@@ -201,7 +201,9 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
              out: Path) -> None:
     """Tổng hợp cấp tỉnh từ kết quả của các Phòng GDĐT (thư mục kết quả hoặc tệp tong-hop.xlsx gửi qua thư).
 
-    Ghi vào --out: tong-hop-tinh.xlsx (theo đơn vị, xếp hạng, tiêu chí, các trường) và results.json.
+    Ghi vào --out: tong-hop-tinh.xlsx (theo đơn vị, xếp hạng, tiêu chí, các trường, sổ nhận tệp), results.json
+    và ledger.json (mọi tệp đã nhận và lý do dùng hay không dùng). Thoát với mã 0 khi mọi tệp đều dùng được,
+    1 khi có tệp không dùng được hoặc không tổng hợp được đơn vị nào.
 
     \b
     Ví dụ: cds-batch province ket-qua-quan7/ ket-qua-quan8/ thu-cac-phong.zip --out tong-hop-so
@@ -214,8 +216,8 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
             sys.exit(EXIT_NEEDS_FIX)
     rolled = province_roll_up(inputs, schools, rubric_sources, out, title)
     echo_findings(rolled.findings)
-    click.echo(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường: {out / PROVINCE_SUMMARY}.")
-    sys.exit(EXIT_NEEDS_FIX if rolled.findings else EXIT_OK)
+    click.echo(province_counts(rolled) + f" Kết quả: {out / PROVINCE_SUMMARY}; sổ nhận tệp: {out / LEDGER}.")
+    sys.exit(EXIT_NEEDS_FIX if rolled.findings else EXIT_OK)   # an input not used, or nothing rolled up, is a finding
 
 
 @cli.command("serve", context_settings=_CONTEXT)

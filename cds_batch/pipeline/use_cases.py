@@ -20,8 +20,8 @@ from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import Fate
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.limits import RunLimits
-from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
-from cds_batch.reports.data_files import write_json
+from cds_batch.reports.contract import LEDGER, PROVINCE_SUMMARY, RESULTS
+from cds_batch.reports.data_files import ledger_records, write_json
 from cds_batch.province.load import load_reports
 from cds_batch.province.rollup import Province, roll_up
 from cds_batch.province.report import write_province
@@ -85,13 +85,15 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
 
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],
                      out: Path, title: str) -> Province:
-    """`cds-batch province`: load the districts' reports, roll them up, write tong-hop-tinh.xlsx and
-    results.json into `out`; the roll-up (its findings are for the caller to show)."""
+    """`cds-batch province`: load the districts' reports, roll them up, write tong-hop-tinh.xlsx,
+    results.json and ledger.json (every input and what became of it) into `out`; the roll-up (its
+    findings, among them every input not used, are for the caller to show)."""
     rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
-    reports, found = load_reports(inputs, schools, rubrics)
-    rolled = roll_up(reports, found)
+    reports, ledger = load_reports(inputs, schools, rubrics)
+    rolled = roll_up(reports, ledger)
     write_province(rolled, rubrics, out / PROVINCE_SUMMARY, title=clean(title))
     write_json(out / RESULTS, list(rolled.schools))
+    write_json(out / LEDGER, ledger_records(rolled.ledger))
     return rolled
 
 
@@ -103,3 +105,11 @@ def run_counts(report: RunReport) -> tuple[str, str]:
     return (f"Đã xử lý {report.files} tệp ({report.workbooks} bảng tính{reused}).",
             f"Trường: {counts[Status.VALID]} hợp lệ, {counts[Status.NEEDS_FIX]} cần sửa, "
             f"{counts[Status.MISSING]} chưa nộp{unlisted}.")
+
+
+def province_counts(rolled: Province) -> str:
+    """The line that sums a province roll-up up, for the command line and the page alike."""
+    if not rolled.districts:
+        return f"Không tổng hợp được đơn vị nào từ {len(rolled.ledger)} tệp đã nhận."
+    unused = f"; {len(rolled.unused)} tệp không dùng (xem trang Cần xem)" if rolled.unused else ""
+    return f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường{unused}."

@@ -1,30 +1,51 @@
 """Province roll-up: the districts' reports → one picture. Pure: no I/O (`province.load` reads the reports).
 
-In: `DistrictReport`s, each a district's results records (`reports.contract.SchoolRecord`), and the
-findings of loading them.
+In: `DistrictReport`s, each a unit's results records (`reports.contract.SchoolRecord`), and the ledger
+of the inputs they came from (`province.load`).
 Out: `Province`: every school with its district, per-district counts per level and average
 scores, the external review's outcome per district (recognised levels, other decisions, schools
-recognised at a level other than their own), a ranking, per-criterion averages per district, and
-findings (a school reported by two districts, a district that sent two summaries, and loading's).
+recognised at a level other than their own), a ranking, per-criterion averages per district, the
+ledger with each result of a unit that sent two marked superseded, and findings: a school reported
+by two districts (P101), every input not used with its reason (the superseded one names the result
+used and why: P102, P105, P106), and nothing rolled up at all (P110).
+
+Of two results of one unit, the one used is decided by what the results carry, never by a file's
+time: the later latest received time among its schools' submissions, then more schools that
+submitted, then the source that sorts first. Any order of the inputs gives the same choice.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from fractions import Fraction
 from typing import Iterable, Sequence
 
-from cds_batch.core.findings import Code, Finding, finding
+from cds_batch.core.findings import Code, Finding, Reason, finding, reason
 from cds_batch.core.text import fold
+from cds_batch.district.consolidate import LedgerRow
+from cds_batch.intake.containers import local_time
+from cds_batch.intake.discover import Fate
 from cds_batch.reports.contract import SchoolRecord
 
 
 @dataclass(frozen=True)
 class DistrictReport:
     name: str
-    source: str
-    received: str                    # ISO time, to prefer the later of two reports of one district
+    source: str                      # the ledger's name of the file it was read from
     schools: tuple[SchoolRecord, ...]
+
+    @property
+    def latest(self) -> datetime | None:
+        """The latest time a submission among its schools was received; None when none was."""
+        times = [datetime.fromisoformat(t) for s in self.schools if isinstance(t := s.get("received_at"), str)]
+        aware = [t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc) for t in times]
+        return max(aware, default=None)
+
+    @property
+    def submitted(self) -> int:
+        """How many of its schools sent a submission."""
+        return sum(1 for s in self.schools if s.get("status") != "missing")
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,12 @@ class Province:
     schools: tuple[SchoolRecord, ...]              # every school, with 'district'
     criteria: dict[tuple[str, str], dict[str, Fraction]]   # (rubric id, code) → district → average points
     findings: tuple[Finding, ...]
+    ledger: tuple[LedgerRow, ...] = ()      # every input and what became of it
+
+    @property
+    def unused(self) -> tuple[LedgerRow, ...]:
+        """The inputs neither used nor opened as a container: each is a finding, and the run needs a look."""
+        return tuple(r for r in self.ledger if r.fate not in (Fate.USED, Fate.CONTAINER))
 
     @property
     def has_recognition(self) -> bool:
@@ -96,14 +123,18 @@ class Province:
         return any(isinstance(s.get("recognition"), dict) for s in self.schools)
 
 
-def roll_up(reports: Sequence[DistrictReport], extra: Sequence[Finding] = ()) -> Province:
-    """Per-district statistics, ranking, criterion averages, and the findings of the roll-up."""
-    findings = list(extra)
+def roll_up(reports: Sequence[DistrictReport], ledger: Sequence[LedgerRow] = ()) -> Province:
+    """Per-district statistics, ranking, criterion averages, the ledger's final fates, and the findings."""
     latest: dict[str, DistrictReport] = {}
-    for r in sorted(reports, key=lambda r: (fold(r.name), r.received, r.source)):
-        if fold(r.name) in latest:
-            findings.append(finding(Code.P102, file=r.source, value=r.name, detail=latest[fold(r.name)].source))
-        latest[fold(r.name)] = r
+    lost: dict[str, Reason] = {}   # the source of a result not used → why
+    for r in sorted(reports, key=_preference):
+        kept = latest.setdefault(fold(r.name), r)
+        if kept is not r:
+            lost[r.source] = _why(kept, r)
+    ledger = [replace(row, fate=Fate.SUPERSEDED, reason=lost[row.entry.source].text,
+                      reason_code=lost[row.entry.source].code)
+              if row.entry.source in lost and row.fate is Fate.USED else row for row in ledger]
+    findings: list[Finding] = []
     seen: dict[str, str] = {}
     schools: list[SchoolRecord] = []
     for r in sorted(latest.values(), key=lambda r: fold(r.name)):
@@ -114,10 +145,43 @@ def roll_up(reports: Sequence[DistrictReport], extra: Sequence[Finding] = ()) ->
             if s.get("status") != "missing":
                 seen.setdefault(code, r.name)
             schools.append({**s, "district": r.name})
+    unused = [row for row in ledger if row.fate not in (Fate.USED, Fate.CONTAINER)]
+    findings += [_unused_finding(row) for row in unused]
+    if not latest:
+        findings.append(finding(Code.P110))
     stats = [_stats(r.name, [s for s in schools if s["district"] == r.name]) for r in latest.values()]
     ranked = sorted(stats, key=lambda d: (-(d.average_percent or Fraction(-1)), fold(d.name)))
     ranked = [DistrictStats(**{**d.__dict__, "rank": i}) for i, d in enumerate(ranked, start=1)]
-    return Province(tuple(ranked), tuple(schools), _criteria(schools), tuple(findings))
+    return Province(tuple(ranked), tuple(schools), _criteria(schools), tuple(findings), tuple(ledger))
+
+
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _preference(r: DistrictReport) -> tuple[str, float, int, str]:
+    """Sort key putting the result to use first within a unit: latest submission, most submitted, source."""
+    return fold(r.name), -(r.latest or _NEVER).timestamp(), -r.submitted, r.source
+
+
+def _when(r: DistrictReport) -> str | None:
+    return local_time(r.latest).strftime("%d/%m/%Y %H:%M") if r.latest is not None else None
+
+
+def _why(won: DistrictReport, lost: DistrictReport) -> Reason:
+    """Why `won` is used rather than `lost` (two results of one unit): the finding and the ledger reason."""
+    both = {"value": won.name, "won": won.source, "lost": lost.source}
+    if won.latest != lost.latest:
+        return reason(Code.P102, **both, when=_when(won), other=_when(lost) or "chưa có bài nộp")
+    if won.submitted != lost.submitted:
+        return reason(Code.P105, **both, when=_when(won) or "chưa có bài nộp", count=won.submitted,
+                      other=lost.submitted)
+    return reason(Code.P106, **both, when=_when(won) or "chưa có bài nộp")
+
+
+def _unused_finding(row: LedgerRow) -> Finding:
+    """An input not used, as a finding on its file: the ledger's reason, under its own code."""
+    code = row.reason_code or Code.P108
+    return Finding(code, row.reason or code.template, file=row.entry.source)
 
 
 def _scored(s: SchoolRecord) -> bool:

@@ -17,7 +17,7 @@ from cds_batch.core.numbers import json_number
 from cds_batch.reports import contract
 from cds_batch.reports.contract import RECORD_VERSION, GroupRecord, RecognitionRecord, SchoolRecord
 from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
-from cds_batch.district.consolidate import District, SchoolRow
+from cds_batch.district.consolidate import District, LedgerRow, SchoolRow
 from cds_batch.district.recognition import Recognition
 from cds_batch.checking.score import SchoolResult
 
@@ -75,6 +75,11 @@ def results(district: District, office: str = "", recognition: Recognition | Non
 
 def ledger(district: District) -> list[dict[str, Any]]:
     """Every input entry with its final fate."""
+    return ledger_records(district.ledger)
+
+
+def ledger_records(rows: Sequence[LedgerRow]) -> list[dict[str, Any]]:
+    """ledger.json's objects for ledger rows (a district run's, or the province roll-up's inputs)."""
     return [{
         "source": r.entry.source,
         "name": r.entry.name,
@@ -88,7 +93,7 @@ def ledger(district: District) -> list[dict[str, Any]]:
         "fate": r.fate.value,
         "school_code": r.school_code or None,
         "reason": r.reason,
-    } for r in district.ledger]
+    } for r in rows]
 
 
 def write_json(target: Path, data: object) -> None:

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Sequence, Union
 
 from cds_batch.core.numbers import sheet_number
-from cds_batch.district.consolidate import District, SchoolRow
+from cds_batch.district.consolidate import District, LedgerRow, SchoolRow
 from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Fate, TimeSource
 from cds_batch.core.findings import Finding, Severity
@@ -196,13 +196,18 @@ def change_table(changes: Sequence[Change]) -> Table:
 
 def ledger_table(district: District) -> Table:
     """The whole ledger in discovery order: every file and member received and what became of it."""
+    return entries_table(district.ledger)
+
+
+def entries_table(ledger: Sequence[LedgerRow]) -> Table:
+    """The rows of a ledger (a district run's, or the province roll-up's inputs) in their order."""
     columns = (Column(ROW_NO, 5, Look.INT), Column("Nguồn", 30, Look.WRAP), Column("Tên tệp", 20, Look.WRAP),
                Column("Loại", 6, Look.CODE), Column("Kích thước (byte)", 11, Look.SIZE),
                Column("Thời điểm nhận", 16, Look.DATE), Column("Nguồn thời gian", 13, Look.WRAP),
                Column("Người gửi", 18, Look.WRAP), Column("Kết quả", 15, Look.WRAP),
                Column(SCHOOL_CODE, 10, Look.CODE), Column("Lý do", 34, Look.WRAP), Column("SHA-256", 17, Look.HASH))
     rows = []
-    for n, r in enumerate(district.ledger, start=1):
+    for n, r in enumerate(ledger, start=1):
         e = r.entry
         rows.append((n, e.source, e.name, e.kind.value, e.size, local_time(e.received_at),
                      TIME_SOURCE_LABELS.get(e.time_source, e.time_source.value), e.sender,
