@@ -22,6 +22,9 @@ from cds_batch.reports.labels import COLOURS, Word, label
 from cds_batch.reports.tables import Column, Look, Table, TableCell
 
 FONT_SIZE = 12
+# Column widths one A4 landscape page takes at a 70 % scale (LibreOffice's PDF: 120 at 74 %), where 12 pt
+# type is still read comfortably (8.4 pt); a sheet that grows wider prints at that scale on more pages.
+READABLE_WIDTH, WIDE_SCALE = 172, 70
 HEAD_BG, TOTAL_BG = "#D9E1F2", "#EDEDED"
 _CELL = {"border": 1, "valign": "top"}
 _LOOKS: dict[Look, dict[str, Any]] = {
@@ -199,10 +202,13 @@ class Book:
             self._formats[name] = self.wb.add_format(spec)
         return self._formats[name]
 
-    def sheet(self, name: str, *, landscape: bool, footer: str = "") -> Any:
+    def sheet(self, name: str, *, landscape: bool, footer: str = "", width: float = 0) -> Any:
         """A new sheet set up to print on A4, one page wide, with the office, round and page number.
 
         :param footer: the footer's left part; the sheet name by default.
+        :param width: the columns' total width, when it may grow with the data (a column per district):
+            past `READABLE_WIDTH` one page wide would shrink the type below reading size, so the sheet
+            prints at `WIDE_SCALE` across several pages instead (repeat its key columns).
         """
         ws = self.wb.add_worksheet(name, worksheet_class=TextSheet)
         ws.set_paper(9)
@@ -210,7 +216,10 @@ class Book:
             ws.set_landscape()
         else:
             ws.set_portrait()
-        ws.fit_to_pages(1, 0)
+        if width <= (READABLE_WIDTH if landscape else READABLE_WIDTH * 0.7):
+            ws.fit_to_pages(1, 0)
+        else:
+            ws.set_print_scale(WIDE_SCALE)
         ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
         ws.set_header(self.header)
         ws.set_footer(f"&L{small(footer or name, 150)}&R&9Trang &P/&N")
