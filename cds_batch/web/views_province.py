@@ -16,9 +16,11 @@ from werkzeug.wrappers import Response
 
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
-from cds_batch.pipeline.use_cases import province_roll_up
+from cds_batch.intake.discover import Fate
+from cds_batch.pipeline.use_cases import province_counts, province_roll_up
 from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
-from cds_batch.reports.contract import SchoolRecord, read_results
+from cds_batch.reports.contract import SchoolRecord, read_ledger, read_results
+from cds_batch.reports.tables import FATE_LABELS
 from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
 from cds_batch.core.text import clean
 from cds_batch.web.state import error_page, state
@@ -37,7 +39,7 @@ def page() -> str:
     files = [(p.relative_to(folder).as_posix(), p.stat().st_size) for p in inputs]
     summary = out / PROVINCE_SUMMARY
     return render_template("tinh.html", files=files, districts=_districts(out / RESULTS),
-                           done=summary.is_file(), findings=state().province_findings,
+                           done=summary.is_file(), findings=state().province_findings, unused=_unused(out),
                            title=state().province_title or DEFAULT_TITLE)
 
 
@@ -73,9 +75,12 @@ def run() -> Response:
         return error_page(internal_error_message(bug, log), 500, "Lỗi nội bộ")
     finally:
         _RUNNING.release()
-    state().province_findings = [f"{f.code.name} {f.where}: {f.message}" for f in rolled.findings]
+    unused = {r.entry.source for r in rolled.unused}   # listed apart, with what became of each
+    state().province_findings = [f"{f.code.name} {f.where}: {f.message}" for f in rolled.findings
+                                 if f.file not in unused]
     state().province_title = title
-    flash(f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường.", "ok")
+    # Green only when every input was used; nothing rolled up is a failure, never a success.
+    flash(province_counts(rolled), "loi" if not rolled.districts else "chu-y" if rolled.findings else "ok")
     return redirect(url_for("province.page"), 303)
 
 
@@ -114,4 +119,15 @@ def _districts(results: Path) -> list[DistrictStats]:
     by: dict[str, list[SchoolRecord]] = defaultdict(list)
     for s in schools:
         by[str(s.get("district") or "")].append(s)
-    return list(roll_up([DistrictReport(name, name, "", tuple(group)) for name, group in sorted(by.items())]).districts)
+    return list(roll_up([DistrictReport(name, name, tuple(group)) for name, group in sorted(by.items())]).districts)
+
+
+def _unused(out: Path) -> list[tuple[str, str, str]]:
+    """The inputs of the last roll-up that were not used: (file, what became of it, why), from its ledger.json."""
+    try:
+        ledger = read_ledger(out)
+    except (OSError, ValueError):
+        return []
+    labels = {fate.value: text for fate, text in FATE_LABELS.items()}
+    return [(r["source"], labels.get(r["fate"], r["fate"]), r["reason"]) for r in ledger
+            if r["fate"] not in (Fate.USED.value, Fate.CONTAINER.value)]

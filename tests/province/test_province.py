@@ -36,8 +36,8 @@ Q8 = [school("78801", "valid", (90, 3), (90, 3), "Phòng GDĐT Quận 8"),
 
 
 def test_counts_per_level_ranking_and_criterion_averages():
-    p = roll_up([DistrictReport("Phòng GDĐT Quận 7", "q7", "1", tuple(Q7)),
-                 DistrictReport("Phòng GDĐT Quận 8", "q8", "1", tuple(Q8))])
+    p = roll_up([DistrictReport("Phòng GDĐT Quận 7", "q7", tuple(Q7)),
+                 DistrictReport("Phòng GDĐT Quận 8", "q8", tuple(Q8))])
     q7 = next(d for d in p.districts if d.name.endswith("7"))
     assert (q7.schools, q7.submitted, q7.valid, q7.needs_fix, q7.missing) == (3, 2, 1, 1, 1)
     assert q7.levels["g1"] == {0: 0, 1: 1, 2: 0, 3: 1} and q7.levels["overall"] == {0: 0, 1: 1, 2: 1, 3: 0}
@@ -50,17 +50,37 @@ def test_counts_per_level_ranking_and_criterion_averages():
 
 
 def test_a_school_reported_by_two_districts_is_a_finding():
-    p = roll_up([DistrictReport("Phòng GDĐT Quận 7", "q7", "1", tuple(Q7)),
-                 DistrictReport("Phòng GDĐT Quận 8", "q8", "1", tuple(Q8))])
+    p = roll_up([DistrictReport("Phòng GDĐT Quận 7", "q7", tuple(Q7)),
+                 DistrictReport("Phòng GDĐT Quận 8", "q8", tuple(Q8))])
     assert [(f.code, f.value) for f in p.findings] == [(Code.P101, "79801")]
 
 
-def test_a_district_that_sent_twice_is_counted_once_with_the_later_report():
-    old = DistrictReport("Phòng GDĐT Quận 7", "cu.xlsx", "2025-10-01T00:00:00", tuple(Q7[:1]))
-    new = DistrictReport("Phòng GDĐT Quận 7", "moi.xlsx", "2025-10-20T00:00:00", tuple(Q7))
-    p = roll_up([new, old])
-    assert len(p.districts) == 1 and p.districts[0].schools == 3
-    assert [(f.code, f.file) for f in p.findings] == [(Code.P102, "moi.xlsx")]
+def _received(schools, when):
+    return tuple({**s, "received_at": when if s["status"] != "missing" else None} for s in schools)
+
+
+def test_a_district_that_sent_twice_is_counted_once_with_the_report_of_the_latest_submission():
+    old = DistrictReport("Phòng GDĐT Quận 7", "moi.xlsx", _received(Q7[:1], "2025-10-01T08:00:00+07:00"))
+    new = DistrictReport("Phòng GDĐT Quận 7", "cu.xlsx", _received(Q7, "2025-10-20T08:00:00+07:00"))
+    for reports in ([new, old], [old, new]):
+        p = roll_up(reports)
+        assert len(p.districts) == 1 and p.districts[0].schools == 3
+        assert p.findings == () and [s["school_code"] for s in p.schools] == [s["school_code"] for s in Q7]
+    from cds_batch.province.rollup import _why
+    said = _why(new, old)
+    assert said.code is Code.P102 and "dùng cu.xlsx, không dùng moi.xlsx" in said.text
+    assert "nhận muộn nhất lúc 20/10/2025 08:00" in said.text and "01/10/2025 08:00" in said.text
+
+
+def test_a_tie_on_the_latest_submission_goes_to_more_schools_then_to_the_source():
+    fewer = DistrictReport("Phòng GDĐT Quận 7", "a.xlsx", _received(Q7[:1], "2025-10-20T08:00:00+07:00"))
+    more = DistrictReport("Phòng GDĐT Quận 7", "b.xlsx", _received(Q7, "2025-10-20T08:00:00+07:00"))
+    assert roll_up([fewer, more]).schools == roll_up([more, fewer]).schools
+    assert len(roll_up([fewer, more]).schools) == 3
+    same = DistrictReport("Phòng GDĐT Quận 7", "c.xlsx", more.schools)
+    assert {s["district"] for s in roll_up([same, more]).schools} == {"Phòng GDĐT Quận 7"}
+    from cds_batch.province.rollup import _why
+    assert _why(more, fewer).code is Code.P105 and _why(more, same).code is Code.P106
 
 
 def _summary_with_payload(path: Path, schools: list[dict[str, object]]) -> None:
@@ -81,9 +101,11 @@ def test_inputs_are_run_folders_and_mailed_summary_workbooks(tmp_path):
     _summary_with_payload(renamed, Q8)
     assert read_payload(renamed) == Q8
     (tmp_path / "ghi-chu.txt").write_text("xin gửi Sở", encoding="utf-8")
-    reports, findings = load_reports([folder, renamed, tmp_path / "ghi-chu.txt"], (), ())
+    reports, ledger = load_reports([folder, renamed, tmp_path / "ghi-chu.txt"], (), ())
     assert sorted(r.name for r in reports) == ["Phòng GDĐT Quận 7", "Phòng GDĐT Quận 8"]
-    assert findings == []
+    assert [(r.entry.name, r.fate.value, r.reason_code.name) for r in ledger] == [
+        ("Bao cao Q8 gui So.xlsx", "used", "P107"), ("ghi-chu.txt", "not_a_workbook", "L203"),
+        ("results.json", "used", "P107")]   # the note is no result: the roll-up lists it (was: silently dropped)
 
 
 def test_school_workbooks_without_a_roster_are_p103(tmp_path):
@@ -91,17 +113,17 @@ def test_school_workbooks_without_a_roster_are_p103(tmp_path):
     from cds_batch.templates.text import Issue
     from cds_batch.templates.writer import write_school_template
     path = write_school_template(load_rubric("qd4725-phothong"), tmp_path, SCHOOL, Issue())
-    reports, findings = load_reports([path], (), (load_rubric("qd4725-phothong"),))
-    assert reports == [] and [f.code for f in findings] == [Code.P103]
+    reports, ledger = load_reports([path], (), (load_rubric("qd4725-phothong"),))
+    assert reports == [] and [(r.fate.value, r.reason_code) for r in ledger] == [("not_our_template", Code.P103)]
 
 
 def test_the_province_workbook_has_every_district_and_school(tmp_path):
-    p = roll_up([DistrictReport("Phòng GDĐT Quận 7", "q7", "1", tuple(Q7)),
-                 DistrictReport("Phòng GDĐT Quận 8", "q8", "1", tuple(Q8))])
+    p = roll_up([DistrictReport("Phòng GDĐT Quận 7", "q7", tuple(Q7)),
+                 DistrictReport("Phòng GDĐT Quận 8", "q8", tuple(Q8))])
     target = tmp_path / "tinh.xlsx"
     write_province(p, [load_rubric("qd4725-phothong")], target, title="Sở GDĐT TP. Hồ Chí Minh")
     wb = CalamineWorkbook.from_path(str(target))
-    assert wb.sheet_names == ["Theo đơn vị", "Tiêu chí", "Các trường", "Cần xem"]
+    assert wb.sheet_names == ["Theo đơn vị", "Tiêu chí", "Các trường", "Cần xem", "Sổ nhận file"]
     rows = wb.get_sheet_by_name("Theo đơn vị").to_python()
     assert [r[1] for r in rows[3:5]] == ["Phòng GDĐT Quận 8", "Phòng GDĐT Quận 7"]
     assert rows[5][1] == "Toàn tỉnh" and rows[5][2] == 5
@@ -117,8 +139,9 @@ def test_a_province_wide_inbox_of_school_files_is_grouped_by_the_roster_district
     root = Path(__file__).resolve().parents[2] / "samples"
     roster = load_roster(root / "danh-sach-truong.csv")
     rubrics = (load_rubric("qd4725-phothong"), load_rubric("quan7-mamnon-2023"))
-    reports, findings = load_reports([root / "inbox"], roster, rubrics, jobs=1)
-    assert findings == []
+    reports, ledger = load_reports([root / "inbox"], roster, rubrics, jobs=1)
+    assert all(r.reason for r in ledger) and len({r.entry.source for r in ledger}) == len(ledger)
+    assert sum(r.fate.value == "used" for r in ledger) == 24   # the 24 schools that sent a workbook
     assert [(r.name, len(r.schools)) for r in reports] == [("Quận 7", 30)]
     statuses = [s["status"] for s in reports[0].schools]
     assert statuses.count("missing") == 6 and all(s["district"] == "Quận 7" for s in reports[0].schools)

@@ -57,8 +57,8 @@ Q1_SCHOOLS = [
 
 
 def province():
-    return roll_up([DistrictReport(NHA_BE, "nha-be", "1", tuple(NHA_BE_SCHOOLS)),
-                    DistrictReport(Q1, "q1", "1", tuple(Q1_SCHOOLS))])
+    return roll_up([DistrictReport(NHA_BE, "nha-be", tuple(NHA_BE_SCHOOLS)),
+                    DistrictReport(Q1, "q1", tuple(Q1_SCHOOLS))])
 
 
 def by_name(p):
@@ -84,7 +84,7 @@ def test_the_share_is_differing_over_recognised_in_exact_fractions():
 
 def test_a_district_without_recognised_schools_has_no_share():
     schools = (school("c1", 2, OLD), school("c2", 1, review("more_evidence")))
-    p = roll_up([DistrictReport(NHA_BE, "nha-be", "1", schools)])
+    p = roll_up([DistrictReport(NHA_BE, "nha-be", schools)])
     counts = p.districts[0].recognition
     assert (counts.recognised, counts.differing, counts.share) == (0, 0, None)
     assert (counts.not_reviewed, counts.more_evidence) == (1, 1)
@@ -102,7 +102,7 @@ def values(ws, row):
 
 
 def test_the_recognition_sheet_has_every_district_in_ranking_order_and_the_province_total(book):
-    assert book.sheetnames == ["Theo đơn vị", "Công nhận", "Tiêu chí", "Các trường", "Cần xem"]
+    assert book.sheetnames == ["Theo đơn vị", "Công nhận", "Tiêu chí", "Các trường", "Cần xem", "Sổ nhận file"]
     ws = book["Công nhận"]
     assert values(ws, 3) == ["Đơn vị", "Đã chấm", "Công nhận M1", "Công nhận M2", "Công nhận M3",
                              "Yêu cầu bổ sung", "Không công nhận", "Chưa có quyết định", "Chưa đánh giá ngoài",
@@ -127,13 +127,13 @@ def test_the_schools_sheet_gains_the_decision_and_the_recognised_level(book):
 
 def test_a_province_without_any_recognition_writes_no_recognition_sheet(tmp_path):
     old = [{k: v for k, v in s.items() if k != "recognition"} for s in NHA_BE_SCHOOLS + Q1_SCHOOLS]
-    p = roll_up([DistrictReport(NHA_BE, "nha-be", "1", tuple(old[:8])),
-                 DistrictReport(Q1, "q1", "1", tuple(school(s["school_code"], 1, None) for s in old[8:]))])
+    p = roll_up([DistrictReport(NHA_BE, "nha-be", tuple(old[:8])),
+                 DistrictReport(Q1, "q1", tuple(school(s["school_code"], 1, None) for s in old[8:]))])
     assert not p.has_recognition
     assert [d.recognition.share for d in p.districts] == [None, None]
     assert sum(d.recognition.not_reviewed for d in p.districts) == 10
     target = tmp_path / "tinh.xlsx"
     write_province(p, [load_rubric("qd4725-phothong")], target, title=TITLE)
     wb = openpyxl.load_workbook(target)
-    assert wb.sheetnames == ["Theo đơn vị", "Tiêu chí", "Các trường", "Cần xem"]
+    assert wb.sheetnames == ["Theo đơn vị", "Tiêu chí", "Các trường", "Cần xem", "Sổ nhận file"]
     assert values(wb["Các trường"], 3)[-1] == "Trạng thái"

@@ -53,8 +53,8 @@ def test_a_record_round_trips_through_write_and_read_with_its_version_last(tmp_p
 def test_a_version_1_record_is_still_read_as_it_was(tmp_path):
     old = _version_1()
     assert read_results(_folder(tmp_path, "q7", old)) == old
-    reports, findings = load_reports([tmp_path / "q7"], (), ())
-    assert findings == [] and [list(r.schools) for r in reports] == [old]
+    reports, ledger = load_reports([tmp_path / "q7"], (), ())
+    assert [r.fate.value for r in ledger] == ["used"] and [list(r.schools) for r in reports] == [old]
     cells = [[PAYLOAD_FORMAT], [json.dumps(old, ensure_ascii=False)]]
     assert records_from_payload(cells) == old
 
@@ -79,18 +79,19 @@ def test_the_province_leaves_a_newer_district_out_with_p104_and_rolls_up_the_oth
     wb = xlsxwriter.Workbook(str(mailed))
     wb.add_worksheet(PAYLOAD_SHEET).write_column(0, 0, list(payload_cells(newer)))
     wb.close()
-    reports, findings = load_reports([tmp_path / "q7", tmp_path / "q9", mailed], (), ())
-    assert [r.source for r in reports] == [str(tmp_path / "q7")]
-    assert [(f.code, f.file, f.value) for f in findings] == [(Code.P104, str(tmp_path / "q9"), "3"),
-                                                             (Code.P104, mailed.name, "3")]
-    assert NEWER in findings[0].message
+    reports, ledger = load_reports([tmp_path / "q7", tmp_path / "q9", mailed], (), ())
+    assert [r.source for r in reports] == ["q7/results.json"]   # named as the ledger names it
+    refused = [r for r in ledger if r.fate.value != "used"]
+    assert [(r.reason_code, r.entry.source, r.fate.value) for r in refused] == [
+        (Code.P104, "q9/results.json", "unreadable"), (Code.P104, mailed.name, "unreadable")]
+    assert NEWER in refused[0].reason and "phiên bản 3" in refused[0].reason
 
 
 def test_the_province_reads_the_summary_this_version_writes(tmp_path):
     target = tmp_path / "thu" / SUMMARY
     target.parent.mkdir()
     write_summary(district(), RUBRICS, target, office=OFFICE, round_label="Đợt 1")
-    reports, findings = load_reports([target], (), ())
-    assert findings == [] and len(reports) == 1
+    reports, ledger = load_reports([target], (), ())
+    assert [r.fate.value for r in ledger] == ["used"] and len(reports) == 1
     assert reports[0].name == OFFICE and list(reports[0].schools) == results(district(), OFFICE)
     assert {r["record_version"] for r in reports[0].schools} == {RECORD_VERSION}
