@@ -153,9 +153,9 @@ def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: 
             if e.fate is not None:
                 rows[n] = LedgerRow(e, e.fate, e.reason, "", e.reason_code)
                 continue
-            row, report = _workbook_result(e)
-            if row is not None:
-                rows[n] = row
+            read, report = _workbook_result(e)
+            if read is not None:
+                rows[n] = read
                 reports += [report] if report is not None else []
         _part_of_used_folders(entries, rows, {r.source: r.name for r in reports})
         school_files = [e for n, e in enumerate(entries) if n not in rows]
@@ -199,4 +199,3 @@ def _inbox_reports(school_files: Sequence[Entry], roster: Sequence[SchoolInfo], 
         by_district[row.info.district or "Ngoài danh sách"].append({**school, "district": row.info.district})
     return [DistrictReport(name, INBOX_SOURCE, tuple(schools))
             for name, schools in sorted(by_district.items())], district.ledger
-

@@ -40,7 +40,7 @@ _LOOKS: dict[Look, dict[str, Any]] = {
     Look.HASH: {**_CELL, "text_wrap": True, "font_size": 8},
 }
 _NAMED: dict[str, dict[str, Any]] = {
-    "title": {"bold": True, "font_size": 14},
+    "title": {"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"},
     "subtitle": {"bold": True},
     "note": {"italic": True, "text_wrap": True, "valign": "top"},
     "text": {"text_wrap": True, "valign": "top"},
@@ -232,7 +232,7 @@ class Book:
             ws.merge_range(row, 0, row, last_col, text, self.fmt(style))
         else:
             ws.write_string(row, 0, text, self.fmt(style))
-        if style != "title":
+        if style != "title" or lines(text, width, size) > 1:   # a title too long for its cells wraps, whole
             ws.set_row(row, height((text, width, size)))
 
     def write_header(self, ws: Any, row: int, columns: Sequence[Column]) -> float:
