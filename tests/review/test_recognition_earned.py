@@ -195,8 +195,8 @@ def test_the_feedback_of_a_changed_and_recognised_school_lists_the_changes_and_c
     assert "KẾT QUẢ ĐÁNH GIÁ NGOÀI CỦA PHÒNG GDĐT" in flat and "YÊU CẦU BỔ SUNG" not in " ".join(map(str, flat))
     info = {r[0]: r[3] for r in cells if r[0] and r[3]}
     level = schools(out)["79802"]["recognition"]["recognised_level"]
-    assert (info["Kết luận"], info["Mức được công nhận"], info["Người đánh giá"]) == ("Công nhận", f"Mức {level}",
-                                                                                       REVIEWER)
+    assert (info["Kết luận"], info["Mức được công nhận"], info["Người đánh giá"]) \
+        == ("Công nhận", f"Mức {level}", REVIEWER)
     table = [(r[1], r[3], r[4], r[5]) for r in cells if r[1] in ("1.3.1", "1.3.2") and isinstance(r[0], (int, float))]
     assert table == [("1.3.1", "4", "0", "Không có phần mềm như đã kê"), ("1.3.2", "3", "", "Cần biên bản kèm theo")]
 
