@@ -104,7 +104,7 @@ class Review:
 @dataclass(frozen=True)
 class Remark:
     """A criterion the evaluators changed or commented on, with who and where: the summary lists the
-    changed ones (`changed`), the feedback of a school returned for more evidence all of them."""
+    changed ones (`changed`), the school's feedback all of them."""
 
     school_code: str
     school_name: str
