@@ -165,8 +165,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json, phan-hoi/<mã trường>_phan-hoi.xlsx
     và danh-gia-ngoai.xlsx (bảng đánh giá ngoài để Phòng điền). Với --review: thêm danh-sach-cong-nhan.xlsx
     (phụ lục quyết định công nhận) và ket-qua-cong-nhan.html (trang công bố).
-    Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa, tệp không dùng được hoặc
-    giá trị đánh giá ngoài không dùng được.
+    Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa, tệp không dùng được, giá trị
+    đánh giá ngoài không dùng được hoặc trường chọn Công nhận nhưng chưa đủ điều kiện.
 
     \b
     Với bảng đã điền: cds-batch run hop-thu/ --roster ds.xlsx --out kq --review kq/danh-gia-ngoai.xlsx
@@ -185,7 +185,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
                  for r in report.district.schools)
     unusable = any(r.fate in UNUSABLE for r in report.district.ledger)
-    sys.exit(EXIT_NEEDS_FIX if to_fix or unusable or report.review_findings else EXIT_OK)
+    withheld = report.recognition is not None and report.recognition.findings
+    sys.exit(EXIT_NEEDS_FIX if to_fix or unusable or report.review_findings or withheld else EXIT_OK)
 
 
 @cli.command("province", context_settings=_CONTEXT)

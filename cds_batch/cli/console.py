@@ -96,6 +96,10 @@ def echo_review(report: RunReport) -> None:
     click.echo(f"Đánh giá ngoài: {len(recognition.schools)} trường; {shares}.")
     click.echo("Được công nhận: " + ", ".join(f"Mức {n}: {recognised[n]}" for n in (3, 2, 1))
                + f"; {len(recognition.differences)} tiêu chí được điều chỉnh (trang 'Điều chỉnh đánh giá ngoài').")
+    if recognition.findings:
+        echo_findings(recognition.findings)
+        click.echo(f"{sum(s.withheld for s in recognition.schools)} trường chọn Công nhận nhưng chưa đủ điều kiện: "
+                   "chưa được công nhận, liệt kê riêng trong danh sách công nhận; việc cần làm ghi ở trên.")
     if recognition.unmatched:
         click.echo("Bảng đánh giá ngoài có trường chưa có phiếu đã chấm trong lần chạy này (bỏ qua): "
                    + ", ".join(recognition.unmatched) + ".")

@@ -99,6 +99,8 @@ class Code(Enum):
     V103 = (E, "Quyết định '{value}' của trường {detail} không có trong danh sách; giá trị này bị bỏ qua. Hãy chọn {expected}.")
     V104 = (E, "Dòng ghi tiêu chí '{value}' nhưng {detail}; dòng này bị bỏ qua. Hãy trả lại mã tiêu chí cũ của dòng: công cụ đọc từng dòng theo mã trường và mã tiêu chí.")
     V105 = (E, "{detail}; dòng này bị bỏ qua. Hãy xóa dòng thừa hoặc trả lại mã cũ của dòng.")
+    V106 = (E, "Trường {school} được chọn 'Công nhận' nhưng phiếu tự đánh giá còn lỗi ở tiêu chí {detail} và bảng đánh giá ngoài chưa có giá trị đánh giá của các tiêu chí này; trường chưa được công nhận và được liệt kê riêng ('{expected}'). Hãy nhập điểm đánh giá ngoài (Đạt hoặc Không đạt với điều kiện bắt buộc) cho từng tiêu chí đó, hoặc yêu cầu trường sửa lỗi và gửi lại tệp, rồi chạy lại với --review.")
+    V107 = (E, "Trường {school} được chọn 'Công nhận' nhưng tệp tự đánh giá còn lỗi không thuộc tiêu chí nào ({detail}), đánh giá ngoài không thay được; trường chưa được công nhận và được liệt kê riêng ('{expected}'). Hãy yêu cầu trường sửa các lỗi này (ghi trong tệp phản hồi của trường) và gửi lại tệp, rồi chạy lại với --review.")
     # Province roll-up (P1xx).
     P101 = (W, "Trường có mã {value} được hai đơn vị báo cáo ({detail}); hãy xác định trường thuộc đơn vị nào.")
     P102 = (W, "{value} gửi hơn một kết quả: dùng {won}, không dùng {lost}, vì {won} có bài nộp nhận muộn nhất lúc {when} (của {lost}: {other}).")

@@ -7,6 +7,12 @@ Out: a `Recognition`: per school the self-assessed and the evaluated result (gro
 overall level), the decision, the reviewer, and every criterion whose evaluated value differs from
 the school's own, with the evaluators' comment. Pure: no I/O.
 
+Recognition must be earned: a self-assessment that still has errors is recognised only when the
+evaluators gave a value for every criterion with an error (their value replaces the unusable answer).
+An error tied to no criterion (the file's identity, its template version …) is one no evaluated value
+cures: only a corrected file from the school does. A school decided "Công nhận" without that is
+withheld: no recognised level, listed apart, and a finding (V106, V107) says what to do.
+
 The evaluated points replace the points the school's answers claimed (before conditions and
 caps); the groups are then scored again by `scoring.score_claims`, so mandatory conditions, section
 caps, level bands and the overall rule are the rubric's own, never restated here.
@@ -21,12 +27,18 @@ from typing import Mapping, Sequence, Union
 
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.core.errors import CdsBatchError
-from cds_batch.core.findings import Finding
+from cds_batch.core.findings import Code, Finding, Severity, finding
 from cds_batch.rubric.model import Kind, Rubric
 from cds_batch.checking.score import CriterionScore, SchoolResult, ZeroReason, score_claims
 
 Value = Union[Fraction, bool]   # points of a scored criterion; met (Đạt) of a condition
 NO_DECISION = "Chưa có kết luận"
+NOT_ELIGIBLE = "Chưa đủ điều kiện công nhận"          # decided "Công nhận", but errors remain uncured
+RESOLVED = "Đã xử lý lỗi khi đánh giá ngoài"          # recognised, every error cured by an evaluated value
+# The self-assessment's errors an evaluated value cures: an answer missing or unusable (E201–E205), or
+# not found in the file (E103, E104); scoring records each as an issue of its criterion. Any other
+# error is about the file itself (identity E401, template version E114 …), tied to no criterion.
+ANSWER_ERRORS = frozenset({Code.E103, Code.E104, Code.E201, Code.E202, Code.E203, Code.E204, Code.E205})
 
 
 class Decision(str, Enum):
@@ -73,6 +85,7 @@ class SchoolDecision:
     comment: str = ""
     sheet: str = ""
     cell: str = ""
+    file: str = ""   # the review workbook (a review may be split in several)
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,7 @@ class Review:
 @dataclass(frozen=True)
 class Remark:
     """A criterion the evaluators changed or commented on, with who and where: the summary lists the
-    changed ones (`changed`), the feedback of a school returned for more evidence all of them."""
+    changed ones (`changed`), the school's feedback all of them."""
 
     school_code: str
     school_name: str
@@ -121,6 +134,9 @@ class SchoolRecognition:
     reviewer: str
     comment: str
     remarks: tuple[Remark, ...]
+    resolved: tuple[str, ...] = ()     # criteria with an error in the self-assessment, given an evaluated value
+    unresolved: tuple[str, ...] = ()   # criteria with an error and no evaluated value
+    file_errors: tuple[str, ...] = ()  # codes of the errors tied to no criterion (E401 …): no evaluation cures them
 
     @property
     def differences(self) -> tuple[Remark, ...]:
@@ -128,9 +144,46 @@ class SchoolRecognition:
         return tuple(r for r in self.remarks if r.changed)
 
     @property
+    def eligible(self) -> bool:
+        """Whether the result may be recognised: every error of the self-assessment cured by an evaluated value."""
+        return not self.unresolved and not self.file_errors
+
+    @property
+    def withheld(self) -> bool:
+        """Decided 'Công nhận' but not eligible: listed apart, with a finding."""
+        return self.decision is Decision.RECOGNISED and not self.eligible
+
+    @property
     def recognised_level(self) -> int | None:
-        """The overall level the office recognises: only with the decision 'Công nhận'."""
-        return self.result.overall_level if self.decision is Decision.RECOGNISED else None
+        """The overall level the office recognises: only with the decision 'Công nhận', and only when eligible."""
+        return self.result.overall_level if self.decision is Decision.RECOGNISED and self.eligible else None
+
+    @property
+    def errors_resolved(self) -> bool:
+        """Recognised although the self-assessment still had errors, which the evaluators' values cured."""
+        return self.recognised_level is not None and bool(self.resolved)
+
+    @property
+    def standing(self) -> str:
+        """What the annex, page and summary say beside the decision: why a 'Công nhận' is withheld, or that
+        the recognised school's errors were resolved by the evaluation; "" otherwise."""
+        if self.withheld:
+            return f"{NOT_ELIGIBLE}: {withheld_reason(self)}"
+        if self.errors_resolved:
+            return f"{RESOLVED} (tiêu chí {', '.join(self.resolved)})"
+        return ""
+
+
+def withheld_reason(school: SchoolRecognition) -> str:
+    """Why a school is not eligible, in words: the criteria still lacking an evaluated value, the file's errors."""
+    parts = []
+    if school.unresolved:
+        parts.append(f"phiếu tự đánh giá còn lỗi ở tiêu chí {', '.join(school.unresolved)} nhưng bảng đánh giá "
+                     "ngoài chưa có giá trị đánh giá của các tiêu chí này")
+    if school.file_errors:
+        parts.append(f"tệp còn lỗi không thuộc tiêu chí nào ({', '.join(school.file_errors)}), trường phải sửa và "
+                     "gửi lại tệp")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -138,6 +191,7 @@ class Recognition:
     schools: tuple[SchoolRecognition, ...]
     unmatched: tuple[str, ...] = ()   # school codes the review names that have no scored self-assessment
     file: str = ""                    # the review workbook(s) it was read from
+    findings: tuple[Finding, ...] = ()   # each school decided "Công nhận" but withheld (V106, V107)
 
     @property
     def differences(self) -> tuple[Remark, ...]:
@@ -162,15 +216,36 @@ def recognise(district: District, review: Review, rubrics: Sequence[Rubric]) -> 
         lines.setdefault(line.school_code, []).append(line)
     decisions = {d.school_code: d for d in review.schools}
     schools: list[SchoolRecognition] = []
+    found: list[Finding] = []
     for row in district.schools:
         if row.used is None or row.used.result is None:
             continue
         rubric = _rubric(row, row.used.result, by_id, review)
-        schools.append(_school(row, row.used.result, rubric, lines.get(row.info.code, []),
-                               decisions.get(row.info.code)))
+        school = _school(row, row.used.result, rubric, lines.get(row.info.code, []), decisions.get(row.info.code))
+        schools.append(school)
+        if school.withheld:
+            found += _withheld(school, lines.get(row.info.code, []), decisions[row.info.code], review.file)
     scored = {s.code for s in schools}
     unmatched = sorted({*lines, *decisions} - scored)
-    return Recognition(tuple(schools), tuple(unmatched), review.file)
+    return Recognition(tuple(schools), tuple(unmatched), review.file, tuple(found))
+
+
+def _withheld(school: SchoolRecognition, lines: Sequence[CriterionReview], decision: SchoolDecision,
+              file: str) -> list[Finding]:
+    """The findings of a school decided 'Công nhận' that is not eligible, at the cell of its decision."""
+    who = f"{school.code} ({school.name})" if school.name else school.code
+    file, sheet, cell = decision.file or file, decision.sheet, decision.cell
+    out = []
+    if school.unresolved:
+        cells = {line.code: line for line in lines}
+        codes = ", ".join(f"{c} ({cells[c].sheet}!{cells[c].cell})" if c in cells and cells[c].cell else c
+                          for c in school.unresolved)
+        out.append(finding(Code.V106, school=who, detail=codes, expected=NOT_ELIGIBLE, file=file,
+                           sheet=sheet, cell=cell))
+    if school.file_errors:
+        out.append(finding(Code.V107, school=who, detail=", ".join(school.file_errors), expected=NOT_ELIGIBLE,
+                           file=file, sheet=sheet, cell=cell))
+    return out
 
 
 def _rubric(row: SchoolRow, own: SchoolResult, by_id: Mapping[str, Rubric], review: Review) -> Rubric:
@@ -193,6 +268,7 @@ def _school(row: SchoolRow, own: SchoolResult, rubric: Rubric, lines: Sequence[C
     values: dict[str, Value] = {c.code: (bool(c.met) if c.kind is Kind.CONDITION else c.claimed)
                                 for c in own.criteria}
     remarks: list[Remark] = []
+    given = {line.code for line in lines if line.value is not None and line.code in values}
     for line in lines:
         evaluated, mine = line.value, values.get(line.code)
         if mine is None:
@@ -205,9 +281,15 @@ def _school(row: SchoolRow, own: SchoolResult, rubric: Rubric, lines: Sequence[C
                         reviewer, line.sheet, line.cell)
         if line.comment or remark.changed:
             remarks.append(remark)
+    erring = [c.code for c in own.criteria if any(i.problem is not None for i in c.issues)]
+    assert row.used is not None
+    file_errors = sorted({f.code.name for f in row.used.findings
+                          if f.severity is Severity.ERROR and f.code not in ANSWER_ERRORS})
     return SchoolRecognition(row.info.code, row.info.name, own, _rescore(own, rubric, values),
                              decision.decision if decision else None, reviewer,
-                             decision.comment if decision else "", tuple(remarks))
+                             decision.comment if decision else "", tuple(remarks),
+                             tuple(c for c in erring if c in given), tuple(c for c in erring if c not in given),
+                             tuple(file_errors))
 
 
 def _check(school: str, condition: bool, top: Fraction, line: CriterionReview) -> None:

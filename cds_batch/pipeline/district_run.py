@@ -35,8 +35,8 @@ from cds_batch.reports.data_files import ledger, results, write_csv, write_json
 from cds_batch.reports.contract import (
     FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_results
 )
-from cds_batch.district.recognition import Decision, Recognition, Review, recognise
-from cds_batch.reports.feedback import feedback_names, write_feedback_many
+from cds_batch.district.recognition import Recognition, Review, recognise
+from cds_batch.reports.feedback import feedback_names, review_note, write_feedback_many
 from cds_batch.reports.findings_file import write_findings
 from cds_batch.reports.summary import overview_table, write_summary
 from cds_batch.review.read import read_reviews
@@ -218,13 +218,15 @@ def _previous(folder: Path | None) -> list[SchoolRecord] | None:
 class _FeedbackPlan:
     """Every school's feedback file: which to write (one whose inputs did not change since the last run
     is left as is), written by `write` (in another thread: no cache use there), then recorded by `done`.
-    A school the review returns for more evidence gets the evaluators' comments in its file."""
+    A school whose criteria the review changed or commented on, or that it returns for more evidence, gets
+    the decision, the changes and the comments in its file (`review_note`); what is shown is digested,
+    so a changed review rewrites the file."""
 
     def __init__(self, district: District, opts: RunOptions, cache: RunCache, recognition: Recognition | None) -> None:
         self.folder = opts.out / FEEDBACK
         self.by_id = {r.id: r for r in opts.rubrics}
-        self.returned = {s.code: s for s in (recognition.schools if recognition is not None else ())
-                         if s.decision is Decision.MORE_EVIDENCE}
+        notes = ((s.code, review_note(s)) for s in (recognition.schools if recognition is not None else ()))
+        self.reviews = {code: note for code, note in notes if note is not None}
         self.todo: list[tuple[SchoolRow, str]] = []
         paths: list[Path] = []
         self.names = feedback_names(row.info.code for row in district.schools if row.used is not None)
@@ -235,7 +237,7 @@ class _FeedbackPlan:
             target = self.folder / self.names[row.info.code]
             paths.append(target)
             inputs = inputs_digest(cache.fingerprint, _files_of(row), rubric.content_hash if rubric else None,
-                                   opts.office, opts.round_label, self.returned.get(row.info.code))
+                                   opts.office, opts.round_label, self.reviews.get(row.info.code))
             if not cache.unchanged(target, inputs):
                 self.todo.append((row, inputs))
         self.paths = tuple(paths)
@@ -243,7 +245,7 @@ class _FeedbackPlan:
     def write(self, opts: RunOptions) -> list[Path]:
         return write_feedback_many([row for row, _ in self.todo], self.by_id, self.folder, office=opts.office,
                                    round_label=opts.round_label, jobs=opts.jobs, names=self.names,
-                                   returned=self.returned)
+                                   reviews=self.reviews)
 
     def done(self, cache: RunCache, written: list[Path]) -> None:
         cache.written(list(zip(written, (inputs for _, inputs in self.todo))))

@@ -56,7 +56,8 @@ class RecognitionCounts:
     count: recognised (by recognised level), more evidence asked, not recognised, reviewed without a
     decision yet, or not reviewed (recognition null or absent: a run without --review, or a
     results.json written before the key existed). A decision this version does not know counts as
-    no decision yet.
+    no decision yet, and so does a 'recognised' one without a recognised level: the district withheld
+    it because the self-assessment's errors were not all evaluated (`SchoolRecognition.withheld`).
     """
 
     # recognised level → schools; 0: recognised without a level among 1..3 (not expected, but kept countable)
@@ -227,14 +228,15 @@ def _outcome(s: SchoolRecord) -> str | int:
     decision = review.get("decision")
     if decision == "recognised":
         level = review.get("recognised_level")
-        return level if level in (1, 2, 3) else 0
+        return level if level in (1, 2, 3) else 0 if level is not None else "undecided"
     return decision if decision in ("more_evidence", "not_recognised") else "undecided"
 
 
 def _differs(s: SchoolRecord) -> bool:
     review = s.get("recognition")
-    return (isinstance(review, dict) and review.get("decision") == "recognised"
-            and review.get("recognised_level") != s.get("overall_level"))
+    level = review.get("recognised_level") if isinstance(review, dict) else None
+    return (isinstance(review, dict) and review.get("decision") == "recognised" and level is not None
+            and level != s.get("overall_level"))
 
 
 def _criteria(schools: Sequence[SchoolRecord]) -> dict[tuple[str, str], dict[str, Fraction]]:

@@ -70,9 +70,12 @@ class RecognitionRecord(TypedDict):
     comment: str
     groups: list[GroupRecord]     # the evaluated result
     overall_level: int
-    recognised_level: int | None
+    recognised_level: int | None  # None also when decided 'recognised' but errors remain (unresolved, file_errors)
     differences: int
     review_file: str
+    resolved_criteria: list[str]    # criteria with an error in the self-assessment that the evaluators gave a value
+    unresolved_criteria: list[str]  # criteria with an error and no evaluated value: not recognised
+    file_errors: list[str]          # codes of errors tied to no criterion (E401 …): not recognised
 
 
 class _EveryVersion(TypedDict):

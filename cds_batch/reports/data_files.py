@@ -60,7 +60,8 @@ def _recognition_object(recognition: Recognition | None, code: str) -> Recogniti
     return {"decision": school.decision.value if school.decision else None, "reviewer": school.reviewer,
             "comment": school.comment, "groups": _groups(school.result), "overall_level": school.result.overall_level,
             "recognised_level": school.recognised_level, "differences": len(school.differences),
-            "review_file": recognition.file}
+            "review_file": recognition.file, "resolved_criteria": list(school.resolved),
+            "unresolved_criteria": list(school.unresolved), "file_errors": list(school.file_errors)}
 
 
 def _groups(result: SchoolResult | None) -> list[GroupRecord]:

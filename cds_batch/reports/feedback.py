@@ -2,15 +2,16 @@
 
 In: the school's `SchoolRow` (with the submission used), its rubric (None when the file named a
 rubric the run does not have), the office and the round.
-Out: `<mã trường>_phan-hoi.xlsx`, written atomically: who and which file, the status, the group
-scores and levels (marked provisional while the file has errors), and every finding with its
-sheet!cell — errors, then warnings, then information — or the line saying the file is valid; for a
-school the office returned for more evidence after its external review, the evaluators' comments.
-A4 portrait, one page wide. Byte-identical for the same inputs.
+Out: `<mã trường>_phan-hoi.xlsx`, written atomically: who and which file (the file's own name as the
+school sent it, never the office's folders), the status, the group scores and levels (marked
+provisional while the file has errors), and every finding with its sheet!cell — errors, then
+warnings, then information — or the line saying the file is valid; for a school whose criteria the
+external review changed or commented on, or that it returned for more evidence, the decision and each
+change and comment (`ReviewNote`). A4 portrait, one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -20,7 +21,7 @@ from cds_batch.core.parallel import pool_size, spawn_map
 from cds_batch.district.consolidate import SchoolRow, Status
 from cds_batch.intake.containers import local_time
 from cds_batch.core.findings import Finding, Severity
-from cds_batch.district.recognition import SchoolRecognition, decision_label
+from cds_batch.district.recognition import Decision, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, height
 from cds_batch.reports.labels import ROW_NO
 from cds_batch.reports.review_tables import shown
@@ -39,6 +40,29 @@ _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 # (benchmarks/bench_reports.py); Windows starts processes several times slower, hence the margin.
 SERIAL_BELOW = 500
 CODE_MAX = 60   # characters of the code part of a file name; a longer code is cut and gets a hash
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """What a school's feedback shows of its external review (`review_note`); every field is shown, so
+    the feedback's cache key digests it whole and a changed review rewrites the file."""
+
+    decision: Decision | None
+    recognised_level: int | None
+    standing: str     # `SchoolRecognition.standing`: why it is withheld, or that its errors were resolved
+    reviewer: str
+    comment: str
+    remarks: tuple[tuple[str, str, str, str, str], ...]   # code, name, school's value, evaluated value, comment
+
+
+def review_note(school: SchoolRecognition) -> ReviewNote | None:
+    """The review as the school's feedback shows it: for a school whose criteria the evaluators changed or
+    commented on, that has a general comment, or that is returned for more evidence; None otherwise."""
+    if not (school.remarks or school.comment or school.decision is Decision.MORE_EVIDENCE):
+        return None
+    return ReviewNote(school.decision, school.recognised_level, school.standing, school.reviewer, school.comment,
+                      tuple((x.code, x.name, shown(x.self_value), shown(x.evaluated), x.comment)
+                            for x in school.remarks))
 
 
 def feedback_filename(code: str) -> str:
@@ -62,13 +86,13 @@ def feedback_names(codes: Iterable[str]) -> dict[str, str]:
 
 
 def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, office: str,
-                   round_label: str, name: str | None = None, returned: SchoolRecognition | None = None) -> Path:
+                   round_label: str, name: str | None = None, review: ReviewNote | None = None) -> Path:
     """Write the feedback workbook of a school that sent a file into `target_dir`; return its path.
 
     :param rubric: the rubric the file was scored with, for group and level names; None if unknown.
     :param name: the file name (from `feedback_names`); `feedback_filename` of the code by default.
-    :param returned: the office's review of a school whose file it returns for more evidence
-        ("Yêu cầu bổ sung"): its comments are added to the page.
+    :param review: the office's external review of the school (`review_note`): its decision, changes and
+        comments are added to the page.
     """
     if row.used is None:
         raise ValueError(f"Trường {row.info.code} chưa nộp tệp nào: không có gì để phản hồi.")
@@ -79,14 +103,14 @@ def write_feedback(row: SchoolRow, rubric: Rubric | None, target_dir: Path, *, o
         ws = book.sheet(SHEET, landscape=False, footer=f"{row.info.code} - {row.info.name}")
         for col, width in enumerate(WIDTHS):
             ws.set_column(col, col, width)
-        _Page(book, ws, row, rubric, office, round_label, returned).write()
+        _Page(book, ws, row, rubric, office, round_label, review).write()
         book.close()
     return target
 
 
 def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric], folder: Path, *, office: str,
                         round_label: str, jobs: int | None = None, names: Mapping[str, str] | None = None,
-                        returned: Mapping[str, SchoolRecognition] | None = None) -> list[Path]:
+                        reviews: Mapping[str, ReviewNote] | None = None) -> list[Path]:
     """`write_feedback` for every row whose school sent a file, in the rows' order; the paths written.
 
     Runs over `jobs` processes ("spawn", as on Windows); by default the cores, or in-process for fewer
@@ -96,9 +120,9 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
     :param rubrics: rubric id → rubric; a file whose rubric is not here gets the feedback of an unknown one.
     :param names: school code → file name (`feedback_names` of every school of the run); by default
         `feedback_filename` of each code.
-    :param returned: school code → the review of a school returned for more evidence (`write_feedback`).
+    :param reviews: school code → what its feedback shows of the external review (`write_feedback`).
     """
-    todo = [(row, (names or {}).get(row.info.code), (returned or {}).get(row.info.code))
+    todo = [(row, (names or {}).get(row.info.code), (reviews or {}).get(row.info.code))
             for row in rows if row.used is not None]
     workers = pool_size(jobs, len(todo), SERIAL_BELOW)
     if workers == 1:
@@ -110,10 +134,10 @@ def write_feedback_many(rows: Sequence[SchoolRow], rubrics: Mapping[str, Rubric]
 
 
 def _write_one(row: SchoolRow, rubrics: Mapping[str, Rubric], folder: Path, office: str, round_label: str,
-               name: str | None = None, returned: SchoolRecognition | None = None) -> Path:
+               name: str | None = None, review: ReviewNote | None = None) -> Path:
     assert row.used is not None
     return write_feedback(row, rubrics.get(row.used.rubric_id), folder, office=office, round_label=round_label,
-                          name=name, returned=returned)
+                          name=name, review=review)
 
 
 def _slim(row: SchoolRow) -> SchoolRow:
@@ -140,17 +164,17 @@ def _init_worker(rubrics: Mapping[str, Rubric], folder: Path, office: str, round
     _WORKER = (rubrics, folder, office, round_label)
 
 
-def _write_in_worker(job: tuple[SchoolRow, str | None, SchoolRecognition | None]) -> Path:
+def _write_in_worker(job: tuple[SchoolRow, str | None, ReviewNote | None]) -> Path:
     assert _WORKER is not None
     return _write_one(job[0], *_WORKER, job[1], job[2])
 
 
 class _Page:
     def __init__(self, book: Book, ws: Any, row: SchoolRow, rubric: Rubric | None, office: str,
-                 round_label: str, returned: SchoolRecognition | None = None) -> None:
+                 round_label: str, review: ReviewNote | None = None) -> None:
         assert row.used is not None
         self.book, self.ws, self.row, self.used, self.rubric = book, ws, row, row.used, rubric
-        self.office, self.round_label, self.returned = office, round_label, returned
+        self.office, self.round_label, self.review_note = office, round_label, review
         self.r = 0   # the next free row
 
     def write(self) -> None:
@@ -162,8 +186,8 @@ class _Page:
         self.r += 1
         self.scores()
         self.r += 1
-        if self.returned is not None:
-            self.review(self.returned)
+        if self.review_note is not None:
+            self.review(self.review_note)
             self.r += 1
         self.findings()
 
@@ -180,7 +204,7 @@ class _Page:
         self.pair("Trường", f"{info.name} (mã {info.code})" if info.name else info.code)
         if info.level or info.commune:
             self.pair("Cấp học, xã/phường", ", ".join(p for p in (info.level, info.commune) if p))
-        self.pair("Tệp được dùng", e.source)
+        self.pair("Tệp được dùng", e.name)   # as the school named it: the office's folders are not the school's
         self.pair("Thời điểm nhận", f"{local_time(e.received_at):%d/%m/%Y %H:%M} (giờ Việt Nam, theo "
                                     f"{TIME_SOURCE_LABELS.get(e.time_source, e.time_source.value).lower()})")
         status = self.row.status.label
@@ -191,7 +215,9 @@ class _Page:
         r = self.rubric
         self.pair("Bộ chỉ số", f"{r.name} ({r.id}, phiên bản {r.version})" if r else s.rubric_id or "Không rõ")
         if self.row.superseded:
-            self.pair("Tệp khác đã nhận, không dùng", "; ".join(x.entry.source for x in self.row.superseded))
+            self.pair("Tệp khác đã nhận, không dùng", "; ".join(
+                f"{x.entry.name} (nhận lúc {local_time(x.entry.received_at):%d/%m/%Y %H:%M})"
+                for x in self.row.superseded))
 
     def scores(self) -> None:
         ws, b, result = self.ws, self.book, self.used.result
@@ -230,31 +256,40 @@ class _Page:
             b.line(ws, self.r, "Mức tạm tính: chỉ được công nhận khi tệp không còn lỗi.", 5, "note", sum(WIDTHS))
             self.r += 1
 
-    def review(self, returned: SchoolRecognition) -> None:
-        """The office's request for more evidence: its decision, reviewer, comment and each criterion remarked on."""
+    def review(self, note: ReviewNote) -> None:
+        """The office's external review: its decision, the recognised level, reviewer, comment and each
+        criterion changed or remarked on; for a school returned for more evidence, what to send."""
         ws, b = self.ws, self.book
-        b.line(ws, self.r, "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT (ĐÁNH GIÁ NGOÀI)", 5, "subtitle", sum(WIDTHS))
+        returned = note.decision is Decision.MORE_EVIDENCE
+        title = "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT" if returned else "KẾT QUẢ ĐÁNH GIÁ NGOÀI CỦA PHÒNG GDĐT"
+        b.line(ws, self.r, title + (" (ĐÁNH GIÁ NGOÀI)" if returned else ""), 5, "subtitle", sum(WIDTHS))
         self.r += 1
-        self.pair("Kết luận", decision_label(returned.decision), b.coloured())   # decisions are not coloured
-        if returned.reviewer:
-            self.pair("Người đánh giá", returned.reviewer)
-        if returned.comment:
-            self.pair("Nhận xét chung", returned.comment)
-        b.line(ws, self.r, "Bổ sung minh chứng cho các tiêu chí dưới đây rồi gửi lại tệp cho Phòng. Điểm đánh giá "
-                           "ngoài để trống: người đánh giá giữ nguyên điểm trường tự đánh giá.", 5, "note", sum(WIDTHS))
+        self.pair("Kết luận", decision_label(note.decision), b.coloured())   # decisions are not coloured
+        if note.recognised_level is not None:
+            self.pair("Mức được công nhận", f"Mức {note.recognised_level}")
+        if note.standing:
+            self.pair("Điều kiện công nhận", note.standing)
+        if note.reviewer:
+            self.pair("Người đánh giá", note.reviewer)
+        if note.comment:
+            self.pair("Nhận xét chung", note.comment)
+        kept = "Điểm đánh giá ngoài để trống: người đánh giá giữ nguyên điểm trường tự đánh giá."
+        text = (f"Bổ sung minh chứng cho các tiêu chí dưới đây rồi gửi lại tệp cho Phòng. {kept}" if returned else
+                f"Người đánh giá của Phòng đã điều chỉnh điểm hoặc nhận xét các tiêu chí dưới đây. {kept}")
+        b.line(ws, self.r, text, 5, "note", sum(WIDTHS))
         self.r += 1
-        if not returned.remarks:
+        if not note.remarks:
             return
         head = b.fmt("head")
         for col, text in enumerate((ROW_NO, "Mã tiêu chí", "Tiêu chí", "Tự đánh giá", "Đánh giá ngoài", "Nhận xét")):
             ws.write_string(self.r, col, text, head)
         self.r += 1
-        for n, x in enumerate(returned.remarks, start=1):
-            cells = (x.code, x.name, shown(x.self_value), shown(x.evaluated), x.comment)
+        for n, cells in enumerate(note.remarks, start=1):
             ws.write_number(self.r, 0, n, b.fmt("int"))
             for col, text in enumerate(cells, start=1):
                 ws.write_string(self.r, col, text, b.fmt("code" if col in (1, 3, 4) else "wrap"))
-            ws.set_row(self.r, height((x.name, WIDTHS[2], FONT_SIZE), (x.comment, WIDTHS[5], FONT_SIZE)))
+            name, comment = cells[1], cells[4]
+            ws.set_row(self.r, height((name, WIDTHS[2], FONT_SIZE), (comment, WIDTHS[5], FONT_SIZE)))
             self.r += 1
 
     def findings(self) -> None:
@@ -285,7 +320,7 @@ class _Page:
 
     def finding_row(self, n: int, f: Finding) -> None:
         ws, b = self.ws, self.book
-        where = place(f) or f.file
+        where = place(f) or self.used.entry.name   # the whole file: its own name, not the office's path
         ws.write_number(self.r, 0, n, b.fmt("int"))
         ws.write_string(self.r, 1, f.severity.value, b.coloured(f.severity))
         ws.write_string(self.r, 2, where, b.fmt("wrap"))

@@ -3,7 +3,8 @@
 In: the `Recognition`, the consolidated `District` (communes), the office and the round.
 Out: one self-contained UTF-8 .html, written atomically: the counts per level, then a table of every
 school of the recognition (code, name, commune, recognised group levels and overall level, the
-decision) in the order of the annex (`report_recognition.sections`). Headers sort the table on a click
+decision; why a school decided "Công nhận" is not eligible, or that a recognised school's errors were
+resolved by the evaluation) in the order of the annex (`report_recognition.sections`). Headers sort the table on a click
 (Vietnamese collation through `localeCompare('vi')`); a search box filters by school name, ignoring
 accents. Nothing is loaded from elsewhere: inline CSS and script only, pinned by a Content-Security-
 Policy with their hashes, so even a school name that slipped through unescaped could not run. Prints
@@ -19,7 +20,7 @@ from typing import Iterator, Sequence
 
 from cds_batch.core.atomic import write_text_atomic
 from cds_batch.district.consolidate import District
-from cds_batch.district.recognition import Recognition
+from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.recognition_list import LEVELS, Listed, ListPart, sections, summary
 
@@ -65,6 +66,7 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
 .l2 { color: #1f4e78; font-weight: 600; }
 .l1 { color: #7a4b00; font-weight: 600; }
 .no { color: #6e7781; }
+.wh { color: #9c0006; }
 .hint { color: #57606a; font-size: .9rem; }
 @page { size: A4 portrait; margin: 14mm 12mm 16mm; }
 @media print {
@@ -79,7 +81,7 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
   th, td { border-color: #000; padding: 2pt 4pt; }
   .counts li { border-color: #000; padding: 3pt 6pt; min-width: 0; }
   .counts .label, .counts strong { font-size: 11pt; display: inline; }
-  .l3, .l2, .l1, .no { color: #000; font-weight: normal; }
+  .l3, .l2, .l1, .no, .wh { color: #000; font-weight: normal; }
 }
 """
 
@@ -183,8 +185,9 @@ def _top(parts: Sequence[ListPart], office: str, round_label: str) -> Iterator[s
     yield "</header>"
     yield '<ul class="counts">'
     for part in parts:
-        label = f"Mức {part.level}" if part.level is not None else NOT_RECOGNISED
-        yield (f'<li class="{_look(part.level)}"><span class="label">{escape(label)}:</span> '
+        label = f"Mức {part.level}" if part.level is not None else NOT_ELIGIBLE if part.withheld else NOT_RECOGNISED
+        look = "wh" if part.withheld else _look(part.level)
+        yield (f'<li class="{look}"><span class="label">{escape(label)}:</span> '
                f"<strong>{len(part.schools)}</strong> trường</li>")
     yield "</ul>"
     yield f'<p class="total">{escape(summary(parts))}</p>'
@@ -216,10 +219,15 @@ def _table(parts: Sequence[ListPart]) -> Iterator[str]:
 def _row(n: int, school: Listed) -> str:
     """One school's row: every text escaped, levels with their number as the sort key."""
     decision = "Công nhận" if school.overall is not None else school.decision
+    if school.withheld:
+        decision = school.standing
+    elif school.standing:
+        decision = f"{decision}. {school.standing}"
+    look = "wh" if school.withheld else _look(school.overall)
     cells = [f'<td class="n" data-v="{n}">{n}</td>', f'<td class="n">{escape(school.code)}</td>',
              f"<td>{escape(school.name)}</td>", f"<td>{escape(school.commune)}</td>",
              *(_level_cell(level) for level in (*school.levels, school.overall)),
-             f'<td class="{_look(school.overall)}">{escape(decision)}</td>']
+             f'<td class="{look}">{escape(decision)}</td>']
     return "<tr>" + "".join(cells) + "</tr>"
 
 

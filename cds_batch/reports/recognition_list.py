@@ -5,8 +5,10 @@ consolidated `District` (the roster's commune of each school), the office and th
 Out: one .xlsx, written atomically, in the form such an annex takes: "PHỤ LỤC / DANH SÁCH TRƯỜNG ĐƯỢC
 CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI SỐ / (Kèm theo Quyết định số …/QĐ-… của <office>)", the schools grouped by
 the overall level recognised (Mức 3, 2, 1), then the schools not (yet) recognised with the decision and
-its reason, then the place for the signature. A4 portrait, one page wide, the table's header repeated
-on every page, "Trang x/y" in the footer. Byte-identical for the same inputs.
+its reason, then (only when there are any) the schools decided "Công nhận" that are not eligible,
+each with what is missing ("Chưa đủ điều kiện công nhận"), then the place for the signature. A recognised
+school whose errors the evaluators' values cured says so in its note. A4 portrait, one page wide, the
+table's header repeated on every page, "Trang x/y" in the footer. Byte-identical for the same inputs.
 `sections` (pure) is also what `report_page` publishes, so the annex and the web page always agree.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District
-from cds_batch.district.recognition import Recognition, SchoolRecognition, decision_label
+from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, RowLook, height
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.tables import Column, Look, TableCell
@@ -28,7 +30,7 @@ from cds_batch.reports.contract import RECOGNITION_FILE as RECOGNITION_FILE, REC
 TITLE = "DANH SÁCH TRƯỜNG ĐƯỢC CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI SỐ"
 SIGNER = "TRƯỞNG PHÒNG"
 LEVELS = (3, 2, 1)   # the order of the sections: the highest level first, as the decisions list them
-ROMAN = ("I", "II", "III", "IV")
+ROMAN = ("I", "II", "III", "IV", "V")
 COLUMNS = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 34, Look.WRAP),
            Column("Xã/Phường", 21, Look.WRAP), Column("Nhóm 1 (dạy, học)", 9, Look.LEVEL),
            Column("Nhóm 2 (quản trị)", 9, Look.LEVEL), Column("Chung", 8, Look.LEVEL),
@@ -60,14 +62,21 @@ class Listed:
     self_overall: int                       # the level the school gave itself
     decision: str                           # `recognition.decision_label`
     comment: str                            # the evaluators' conclusion for the school
+    withheld: bool = False                  # decided "Công nhận" but not eligible (`SchoolRecognition.withheld`)
+    standing: str = ""                      # why it is withheld, or that its errors were resolved; "" otherwise
 
     @property
     def note(self) -> str:
-        """The annex's "Ghi chú": the decision and its reason when not recognised, else a changed level."""
+        """The annex's "Ghi chú": why a school is withheld, the decision and its reason when not recognised,
+        else the errors resolved and a changed level."""
+        own = f"Tự đánh giá: Mức {self.self_overall}."
+        if self.withheld:
+            return f"{self.standing}. {own}"
         if self.overall is None:
             reason = f": {self.comment.rstrip('. ')}" if self.comment.rstrip(". ") else ""
-            return f"{self.decision}{reason}. Tự đánh giá: Mức {self.self_overall}."
-        return "" if self.overall == self.self_overall else f"Tự đánh giá: Mức {self.self_overall}."
+            return f"{self.decision}{reason}. {own}"
+        notes = [f"{self.standing}."] if self.standing else []
+        return " ".join(notes + ([] if self.overall == self.self_overall else [own]))
 
 
 @dataclass(frozen=True)
@@ -77,10 +86,12 @@ class ListPart:
     level: int | None
     title: str
     schools: tuple[Listed, ...]
+    withheld: bool = False   # the part of the schools decided "Công nhận" that are not eligible
 
 
 def sections(recognition: Recognition, district: District) -> tuple[ListPart, ...]:
-    """The list's four parts, Mức 3, 2, 1 and not recognised, each in the roster's order. Pure.
+    """The list's parts, Mức 3, 2, 1 and not recognised, each in the roster's order, and a fifth for the
+    schools decided "Công nhận" that are not eligible, when there are any. Pure.
 
     Every school of `recognition` is in exactly one part; a school without a decision is among the
     not recognised ("Chưa có kết luận"), so that a gap in the review shows instead of vanishing.
@@ -90,7 +101,11 @@ def sections(recognition: Recognition, district: District) -> tuple[ListPart, ..
     parts = [ListPart(level, f"{ROMAN[n]}. Trường được công nhận đạt Mức {level}",
                       tuple(x for x in listed if x.overall == level)) for n, level in enumerate(LEVELS)]
     parts.append(ListPart(None, f"{ROMAN[len(LEVELS)]}. Trường chưa được công nhận",
-                          tuple(x for x in listed if x.overall is None)))
+                          tuple(x for x in listed if x.overall is None and not x.withheld)))
+    withheld = tuple(x for x in listed if x.withheld)
+    if withheld:
+        parts.append(ListPart(None, f"{ROMAN[len(LEVELS) + 1]}. Trường {NOT_ELIGIBLE.lower()} (đã chọn Công "
+                                    "nhận nhưng phiếu tự đánh giá còn lỗi chưa được xử lý)", withheld, withheld=True))
     return tuple(parts)
 
 
@@ -100,7 +115,7 @@ def _listed(school: SchoolRecognition, info: SchoolInfo | None) -> Listed:
     return Listed(school.code, school.name, info.commune if info else "",
                   (_level(school.result, 1), _level(school.result, 2)) if recognised else (None, None),
                   school.recognised_level, school.self_result.overall_level,
-                  decision_label(school.decision), school.comment)
+                  decision_label(school.decision), school.comment, school.withheld, school.standing)
 
 
 def _level(result: SchoolResult, group_id: int) -> int | None:
@@ -109,16 +124,23 @@ def _level(result: SchoolResult, group_id: int) -> int | None:
 
 
 def counts(parts: Sequence[ListPart]) -> Mapping[int | None, int]:
-    """Schools per part (level, or None for not recognised)."""
-    return {p.level: len(p.schools) for p in parts}
+    """Schools per part (level, or None for not recognised); the withheld part is `withheld_count`."""
+    return {p.level: len(p.schools) for p in parts if not p.withheld}
+
+
+def withheld_count(parts: Sequence[ListPart]) -> int:
+    """Schools decided "Công nhận" that are not eligible."""
+    return sum(len(p.schools) for p in parts if p.withheld)
 
 
 def summary(parts: Sequence[ListPart]) -> str:
     """One sentence with the totals, as the line under an annex's title gives them."""
-    n = counts(parts)
+    n, held = counts(parts), withheld_count(parts)
     recognised = sum(n[level] for level in LEVELS)
-    return (f"Tổng số: {recognised + n[None]} trường; được công nhận: {recognised} trường ("
-            + ", ".join(f"Mức {level}: {n[level]}" for level in LEVELS) + f"); chưa được công nhận: {n[None]} trường.")
+    apart = f"; {NOT_ELIGIBLE.lower()}: {held} trường" if held else ""
+    return (f"Tổng số: {recognised + n[None] + held} trường; được công nhận: {recognised} trường ("
+            + ", ".join(f"Mức {level}: {n[level]}" for level in LEVELS)
+            + f"); chưa được công nhận: {n[None]} trường{apart}.")
 
 
 def write_recognition_list(recognition: Recognition, district: District, target: Path, *, office: str,

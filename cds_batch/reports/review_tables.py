@@ -2,7 +2,9 @@
 
 In: a `Recognition` (`recognition.recognise`) and the run's rubrics.
 Out: `Table`s (pure): "Công nhận" — each reviewed school's self-assessed and evaluated scores and
-levels side by side, the decision, the recognised level, the reviewer and the comment; "Điều chỉnh
+levels side by side, the decision, the recognised level and why a school decided "Công nhận" is not
+eligible (or that a recognised school's errors were resolved by the evaluation), the reviewer and the
+comment; "Điều chỉnh
 đánh giá ngoài" — every criterion whose evaluated value is not the school's own, with who changed it,
 why, and the cell of the review workbook it came from, so each override can be traced.
 """
@@ -31,12 +33,13 @@ def recognition_table(recognition: Recognition, rubrics: Sequence[Rubric]) -> Ta
             columns += [Column(f"Điểm N{gid} {who}", 9, Look.SCORE), Column(f"Mức N{gid} {who}", 8, Look.LEVEL)]
         columns.append(Column(f"Mức chung {who}", 9, Look.LEVEL))
     columns += [Column("Số tiêu chí điều chỉnh", 9, Look.INT), Column("Quyết định", 14, Look.WRAP),
-                Column("Mức được công nhận", 10, Look.LEVEL), Column("Người đánh giá", 16, Look.WRAP),
+                Column("Mức được công nhận", 10, Look.LEVEL), Column("Điều kiện công nhận", 30, Look.WRAP),
+                Column("Người đánh giá", 16, Look.WRAP),
                 Column("Nhận xét", 30, Look.WRAP)]
     rows = []
     for n, s in enumerate(recognition.schools, start=1):
         rows.append((n, s.code, s.name, *_result(s.self_result, ids), *_result(s.result, ids), len(s.differences),
-                     decision_label(s.decision), s.recognised_level, s.reviewer, s.comment))
+                     decision_label(s.decision), s.recognised_level, s.standing, s.reviewer, s.comment))
     return Table(tuple(columns), tuple(rows))
 
 

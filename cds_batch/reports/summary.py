@@ -27,7 +27,7 @@ from cds_batch.reports.contract import (
 from cds_batch.reports.data_files import school_object
 from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.book import Book, TextSheet
-from cds_batch.district.recognition import Recognition
+from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition
 from cds_batch.reports.review_tables import differences_table, recognition_table
 from cds_batch.reports.summary_sheets import write_criteria, write_stats
 from cds_batch.reports.tables import (
@@ -77,11 +77,15 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
 
 def _recognition_sheets(book: Book, recognition: Recognition, rubrics: Sequence[Rubric]) -> None:
     decided = sum(s.decision is not None for s in recognition.schools)
+    withheld = sum(s.withheld for s in recognition.schools)
+    apart = (f" {withheld} trường chọn Công nhận nhưng {NOT_ELIGIBLE.lower()} (cột 'Điều kiện công nhận' ghi "
+             "tiêu chí còn thiếu)." if withheld else "")
     _table_sheet(book, SHEET_RECOGNITION, recognition_table(recognition, rubrics), landscape=True,
                  title="KẾT QUẢ ĐÁNH GIÁ NGOÀI VÀ CÔNG NHẬN", note=(
                      f"{len(recognition.schools)} trường đã chấm, {decided} trường có quyết định (bảng đánh giá "
                      f"ngoài: {recognition.file}). Điểm và mức đánh giá ngoài được tính lại từ điểm của người đánh "
-                     "giá theo đúng bộ chỉ số; mức được công nhận chỉ có khi quyết định là Công nhận."),
+                     "giá theo đúng bộ chỉ số; mức được công nhận chỉ có khi quyết định là Công nhận và mọi tiêu chí "
+                     "còn lỗi trong phiếu tự đánh giá đã có giá trị đánh giá ngoài." + apart),
                  empty="Không có trường nào có phiếu tự đánh giá đã chấm.")
     _table_sheet(book, SHEET_DIFFERENCES, differences_table(recognition), landscape=True,
                  title="CÁC TIÊU CHÍ ĐƯỢC ĐIỀU CHỈNH KHI ĐÁNH GIÁ NGOÀI", note=(

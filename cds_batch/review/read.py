@@ -300,5 +300,5 @@ class _Reader:
                 self.flag(Code.V103, t, r, B.H_DECISION, raw, detail=f"'{B.H_DECISION}' của trường "
                           f"{school}", expected=", ".join(d.label for d in Decision))
             out.append(SchoolDecision(school, decision, _text(t.value(r, B.H_REVIEWER)),
-                                      _text(t.value(r, B.H_NOTE)), t.sheet, t.ref(r, B.H_DECISION)))
+                                      _text(t.value(r, B.H_NOTE)), t.sheet, t.ref(r, B.H_DECISION), self.file))
         return out

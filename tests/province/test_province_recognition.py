@@ -90,6 +90,15 @@ def test_a_district_without_recognised_schools_has_no_share():
     assert (counts.not_reviewed, counts.more_evidence) == (1, 1)
 
 
+def test_a_recognised_decision_the_district_withheld_is_not_counted_as_recognised():
+    """A district run leaves `recognised_level` null when the school's errors were not all evaluated."""
+    withheld = {**review("recognised", 2), "recognised_level": None, "unresolved_criteria": ["2.1"]}
+    schools = (school("d1", 2, withheld), school("d2", 2, review("recognised", 2)))
+    p = roll_up([DistrictReport(NHA_BE, "nha-be", "1", schools)])
+    counts = p.districts[0].recognition
+    assert (counts.levels, counts.undecided, counts.differing, counts.scored) == ({0: 0, 1: 0, 2: 1, 3: 0}, 1, 0, 2)
+
+
 @pytest.fixture()
 def book(tmp_path):
     target = tmp_path / "tinh.xlsx"

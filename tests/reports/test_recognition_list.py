@@ -1,7 +1,10 @@
 """Recognition list and publication page: the annex to the office's decision and the web page.
 
 The bundled samples district (`cds-batch run` on samples/inbox, as `review_helpers.samples` runs it)
-with the decisions below, and one evaluated line that lowers a school's level. Three schools are given
+with the decisions below, and one evaluated line that lowers a school's level. Every other scored school
+is decided "Công nhận", also the two whose self-assessment still has errors: 79707, whose two erring
+criteria the evaluators valued (recognised, its errors marked resolved), and 79904, whose 13 blank
+criteria of group 2 they did not (withheld: listed apart, no level). Three schools are given
 hostile names and communes: markup, a formula, and quotes with '&'. The expected sections are worked
 out here from the `Recognition` and the roster's order, never from the writers' own helpers.
 """
@@ -21,6 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from cds_batch.core.findings import Code, finding
 from cds_batch.district.recognition import CriterionReview, Decision, Recognition, Review, SchoolDecision, recognise
 from cds_batch.reports.page import PAGE_FILE, write_publication_page
 from cds_batch.reports.recognition_list import RECOGNITION_FILE, SHEET, TITLE, write_recognition_list
@@ -39,11 +43,14 @@ LABELS = {"Công nhận": Decision.RECOGNISED, "Yêu cầu bổ sung": Decision.
           "Không công nhận": Decision.NOT_RECOGNISED, "-": None}
 # 79906 claimed 14 points for 1.5.1; evaluated 0, its group 1 falls from 88 to 74: Mức 3 → Mức 2.
 LOWERED = CriterionReview("79906", "1.5.1", points=Fraction(0), comment="Chưa có phòng máy")
+# 79707 answered 1.2a out of range and 2.3a with no option: the evaluators give both a value.
+CURED = (CriterionReview("79707", "1.2a", points=Fraction(10)), CriterionReview("79707", "2.3a", points=Fraction(3)))
+GROUP_2 = ("2.1", "2.2", *(f"2.3.{n}" for n in range(1, 9)), "2.4.1", "2.4.2", "2.4.3")   # 79904 left them blank
 SCRIPT_NAME = "<script>alert(1)</script>"
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
 QUOTED_COMMUNE = 'Phường "Tân Phong" & <Phú Mỹ>'
 HOSTILE = {"79909": (SCRIPT_NAME, None), "79908": (FORMULA_NAME, None), "79709": (None, QUOTED_COMMUNE)}
-NOT_RECOGNISED = "IV"
+NOT_RECOGNISED, WITHHELD = "IV", "V"
 SECTION = {3: "I", 2: "II", 1: "III", None: NOT_RECOGNISED}
 
 
@@ -52,6 +59,7 @@ class Built:
     district: object
     recognition: object
     folder: Path
+    rubrics: tuple = ()
     xlsx: Path = field(init=False)
     html: Path = field(init=False)
 
@@ -79,21 +87,21 @@ def built(tmp_path_factory):
     typed = {code: LABELS[label] for code, label, _ in table_rows(DECISIONS)}
     notes = {code: note for code, _, note in table_rows(DECISIONS)}
     scored = [row.info.code for row in district.schools if row.used is not None and row.used.result is not None]
-    review = Review("danh-gia-ngoai.xlsx", ROUND, OFFICE, {}, criteria=(LOWERED,), schools=tuple(
+    review = Review("danh-gia-ngoai.xlsx", ROUND, OFFICE, {}, criteria=(LOWERED, *CURED), schools=tuple(
         SchoolDecision(code, typed.get(code, Decision.RECOGNISED), "Nguyễn Văn An", notes.get(code, ""))
         for code in scored))
     recognition = recognise(district, review, run.rubrics)
     folder = tmp_path_factory.mktemp("recognition")
     write_both(recognition, district, folder)
-    return Built(district, recognition, folder)
+    return Built(district, recognition, folder, run.rubrics)
 
 
 def expected_sections(built):
-    """Section numeral → school codes in the roster's order: recognised by level, then the rest."""
+    """Section numeral → school codes in the roster's order: recognised by level, the rest, then the withheld."""
     order = [row.info.code for row in built.district.schools]
-    out: dict[str, list[str]] = {numeral: [] for numeral in SECTION.values()}
+    out: dict[str, list[str]] = {numeral: [] for numeral in (*SECTION.values(), WITHHELD)}
     for school in sorted(built.recognition.schools, key=lambda s: order.index(s.code)):
-        out[SECTION[school.recognised_level]].append(school.code)
+        out[WITHHELD if school.withheld else SECTION[school.recognised_level]].append(school.code)
     return out
 
 
@@ -103,7 +111,7 @@ def annex_rows(path):
     section, rows = None, []
     for cells in ws.iter_rows(min_row=1, max_col=8):
         first = cells[0].value
-        if isinstance(first, str) and (m := re.match(r"(I|II|III|IV)\. ", first)):
+        if isinstance(first, str) and (m := re.match(r"(I|II|III|IV|V)\. ", first)):
             section = m.group(1)
         elif isinstance(first, int) and section is not None:
             rows.append((section, cells))
@@ -117,11 +125,41 @@ def test_the_sample_decisions_give_every_section_a_school(built):
     assert all(got.values()), got
     assert built.recognition.school("79906").recognised_level == 2
     assert built.recognition.school("79906").self_result.overall_level == 3
+    assert expected_sections(built)[WITHHELD] == ["79904"]
+    assert built.recognition.school("79707").errors_resolved
+
+
+def test_a_school_decided_recognised_with_uncured_errors_is_withheld_with_a_finding_at_its_decision(built):
+    held = built.recognition.school("79904")
+    assert held.decision is Decision.RECOGNISED and held.recognised_level is None and held.withheld
+    assert held.unresolved == GROUP_2 and held.file_errors == () and held.resolved == ()
+    assert [f.code.name for f in built.recognition.findings] == ["V106"]
+    found = built.recognition.findings[0]
+    assert found.file == "danh-gia-ngoai.xlsx" and "79904" in found.message
+    assert ", ".join(GROUP_2) in found.message and "--review" in found.message
+    cured = built.recognition.school("79707")
+    assert (cured.resolved, cured.unresolved) == (("1.2a", "2.3a"), ())
+    assert cured.recognised_level == cured.result.overall_level
+
+
+def test_an_error_tied_to_no_criterion_is_not_cured_by_evaluated_values(built):
+    """An identity error (E401: the file was made for another school) withholds even a fully valued school."""
+    row = next(r for r in built.district.schools if r.info.code == "79707")
+    identity = finding(Code.E401, file="x.xlsx", value="79001", expected="79707")
+    wrong = replace(row.used, findings=(*row.used.findings, identity))
+    district = replace(built.district, schools=tuple(replace(r, used=wrong) if r is row else r
+                                                     for r in built.district.schools))
+    review = Review("danh-gia-ngoai.xlsx", ROUND, OFFICE, {}, criteria=CURED,
+                    schools=(SchoolDecision("79707", Decision.RECOGNISED, sheet="Kết luận", cell="F9"),))
+    again = recognise(district, review, built.rubrics)
+    school = again.school("79707")
+    assert school.file_errors == ("E401",) and school.unresolved == () and school.recognised_level is None
+    assert [(f.code.name, f.sheet, f.cell) for f in again.findings] == [("V107", "Kết luận", "F9")]
 
 
 def test_schools_are_grouped_by_recognised_level_then_not_recognised_in_roster_order(built):
-    got: dict[str, list[str]] = {numeral: [] for numeral in SECTION.values()}
-    numbers: dict[str, list[int]] = {numeral: [] for numeral in SECTION.values()}
+    got: dict[str, list[str]] = {numeral: [] for numeral in (*SECTION.values(), WITHHELD)}
+    numbers: dict[str, list[int]] = {numeral: [] for numeral in (*SECTION.values(), WITHHELD)}
     for section, cells in annex_rows(built.xlsx):
         got[section].append(cells[1].value)
         numbers[section].append(cells[0].value)
@@ -138,7 +176,7 @@ def test_every_school_appears_once_with_its_recognised_group_and_overall_levels(
         school = built.recognition.school(cells[1].value)
         levels = [c.value for c in cells[4:7]]
         if school.recognised_level is None:
-            assert levels == [None, None, None]
+            assert levels == [None, None, None] and section == (WITHHELD if school.withheld else NOT_RECOGNISED)
         else:
             assert section == SECTION[school.recognised_level]
             assert levels == [school.result.group(1).level, school.result.group(2).level, school.recognised_level]
@@ -155,6 +193,10 @@ def test_names_and_communes_come_from_the_roster_and_notes_give_decision_and_rea
     assert notes["79702"] == "Không công nhận: Minh chứng không khớp với điểm. Tự đánh giá: Mức 2."
     assert notes["79803"] == "Chưa có kết luận. Tự đánh giá: Mức 2."
     assert notes["79906"] == "Tự đánh giá: Mức 3."
+    assert notes["79904"].startswith("Chưa đủ điều kiện công nhận: phiếu tự đánh giá còn lỗi ở tiêu chí 2.1, 2.2, ")
+    assert notes["79904"].endswith("2.4.3 nhưng bảng đánh giá ngoài chưa có giá trị đánh giá của các tiêu chí này. "
+                                   f"Tự đánh giá: Mức {built.recognition.school('79904').self_result.overall_level}.")
+    assert notes["79707"].startswith("Đã xử lý lỗi khi đánh giá ngoài (tiêu chí 1.2a, 2.3a).")
     assert notes["79808"] is None   # recognised at the level it gave itself: nothing to note
 
 
@@ -301,11 +343,14 @@ def test_every_school_has_its_row_with_recognised_levels_and_decision(built, pag
     for n, row in enumerate(page.rows, start=1):
         school = built.recognition.school(row[1])
         assert row[:4] == [str(n), school.code, info[school.code].name, info[school.code].commune]
-        if school.recognised_level is None:
+        if school.withheld:
+            assert row[4:7] == ["—", "—", "—"] and row[7].startswith("Chưa đủ điều kiện công nhận: ")
+        elif school.recognised_level is None:
             assert row[4:] == ["—", "—", "—", school.decision.label if school.decision else "Chưa có kết luận"]
         else:
+            resolved = ". Đã xử lý lỗi khi đánh giá ngoài (tiêu chí 1.2a, 2.3a)" if school.code == "79707" else ""
             assert row[4:] == [f"Mức {school.result.group(1).level}", f"Mức {school.result.group(2).level}",
-                               f"Mức {school.recognised_level}", "Công nhận"]
+                               f"Mức {school.recognised_level}", "Công nhận" + resolved]
 
 
 def test_the_counts_at_the_top_are_the_schools_per_level(built, page):
@@ -314,6 +359,7 @@ def test_the_counts_at_the_top_are_the_schools_per_level(built, page):
     for level, numeral in SECTION.items():
         label = f"Mức {level}" if level else "Chưa công nhận"
         assert f'<span class="label">{label}:</span> <strong>{counts[numeral]}</strong> trường' in text
+    assert f'<span class="label">Chưa đủ điều kiện công nhận:</span> <strong>{counts[WITHHELD]}</strong>' in text
 
 
 def test_hostile_school_text_is_escaped_and_shown_as_text(built, page):

@@ -68,11 +68,12 @@ def test_header_names_the_school_the_file_and_when_it_came(written):
     assert rows[0][0] == "PHẢN HỒI KẾT QUẢ TỰ ĐÁNH GIÁ MỨC ĐỘ CHUYỂN ĐỔI SỐ"
     info = pairs(rows)
     assert info["Trường"] == "Trường Mầm non Tuổi Thơ (mã 79702)"
-    assert info["Tệp được dùng"] == "inbox/thu-79702.eml!Phiếu CĐS Tuổi Thơ.xlsx"
+    assert info["Tệp được dùng"] == "Phiếu CĐS Tuổi Thơ.xlsx"   # the school's own name, not the office's folders
     assert info["Thời điểm nhận"].startswith("02/10/2025 09:30 (giờ Việt Nam")
     assert info["Trạng thái"] == "Cần sửa (1 lỗi, 1 cảnh báo)"
     assert pairs(sheet_rows(written["79802"], SHEET))["Thời điểm nhận"].startswith("02/10/2025 08:30")   # 01:30 UTC
-    assert pairs(sheet_rows(written["79701"], SHEET))["Tệp khác đã nhận, không dùng"] == "inbox/Hoa Sen lần 1.xlsx"
+    assert pairs(sheet_rows(written["79701"], SHEET))["Tệp khác đã nhận, không dùng"].startswith(
+        "Hoa Sen lần 1.xlsx (nhận lúc ")
 
 
 @pytest.mark.parametrize("code, provisional", [("79701", False), ("79702", True), ("79801", False),
@@ -114,8 +115,8 @@ def test_a_file_that_could_not_be_scored_says_what_to_fix(written):
     rows = sheet_rows(written["79901"], SHEET)
     values = {v for r in rows for v in r}
     assert "Tệp chưa chấm được điểm: hãy sửa các lỗi dưới đây rồi gửi lại." in values
-    # A finding about the whole file has no sheet or cell: the file stands in as its place.
-    assert [r[1:4] for r in finding_rows(rows)] == [("Lỗi", "inbox/79901 cũ.xlsx", "E113")]
+    # A finding about the whole file has no sheet or cell: the file, by the school's own name, stands in as its place.
+    assert [r[1:4] for r in finding_rows(rows)] == [("Lỗi", "79901 cũ.xlsx", "E113")]
 
 
 def test_an_unknown_rubric_still_gives_a_feedback(schools, tmp_path):
