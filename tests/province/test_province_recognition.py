@@ -94,7 +94,7 @@ def test_a_recognised_decision_the_district_withheld_is_not_counted_as_recognise
     """A district run leaves `recognised_level` null when the school's errors were not all evaluated."""
     withheld = {**review("recognised", 2), "recognised_level": None, "unresolved_criteria": ["2.1"]}
     schools = (school("d1", 2, withheld), school("d2", 2, review("recognised", 2)))
-    p = roll_up([DistrictReport(NHA_BE, "nha-be", "1", schools)])
+    p = roll_up([DistrictReport(NHA_BE, "nha-be", schools)])
     counts = p.districts[0].recognition
     assert (counts.levels, counts.undecided, counts.differing, counts.scored) == ({0: 0, 1: 0, 2: 1, 3: 0}, 1, 0, 2)
 
