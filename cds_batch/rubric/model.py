@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 
 class Kind(Enum):
@@ -220,16 +220,21 @@ class Rubric:
         return self.content_hash[:12]
 
 
-def standing_line(rubrics: Iterable[Rubric], *, for_school: bool = False) -> str | None:
+def standing_line(rubrics: Iterable[Rubric], *, scored: Collection[str] | None = None,
+                  for_school: bool = False) -> str | None:
     """The line an output printing levels of `rubrics` carries: each non-official one named with its
     standing, then what to do; None when every one is official (or there is none).
 
+    :param scored: only the rubrics with these ids (those that gave the levels printed); all when None.
     :param for_school: the reader is a school (template guide, feedback), which cannot load a rubric.
     """
-    shown = {r.id: r for r in rubrics if r.status is not Standing.OFFICIAL}
+    first: dict[str, Rubric] = {}
+    for r in rubrics:   # one rubric per id, the first given: a run's own file before a built-in of its id
+        first.setdefault(r.id, r)
+    shown = [r for r in first.values() if r.status is not Standing.OFFICIAL and (scored is None or r.id in scored)]
     if not shown:
         return None
-    named = "; ".join(f"{r.name} ({r.id}) — {r.status.label}" for r in shown.values())
+    named = "; ".join(f"{r.name} ({r.id}) — {r.status.label}" for r in shown)
     return f"Bộ chỉ số: {named}. {STANDING_ADVICE_SCHOOL if for_school else STANDING_ADVICE}"
 
 
