@@ -92,7 +92,8 @@ def test_the_excel_export_shows_the_vietnamese_standing_with_a_dropdown(tmp_path
 
 
 @pytest.mark.parametrize("typed, status", [
-    ("Văn bản chính thức", Standing.OFFICIAL), ("van ban chinh thuc", Standing.OFFICIAL), ("official", Standing.OFFICIAL),
+    ("Văn bản chính thức", Standing.OFFICIAL), ("van ban chinh thuc", Standing.OFFICIAL),
+    ("official", Standing.OFFICIAL),
     (RECONSTRUCTED, Standing.RECONSTRUCTED), ("Điều chỉnh của địa phương", Standing.ADAPTED), (None, Standing.ADAPTED),
 ])
 def test_an_office_types_the_standing_in_excel(tmp_path, national, typed, status):
