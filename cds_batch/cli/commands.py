@@ -26,6 +26,7 @@ from cds_batch.pipeline.use_cases import (
     UNUSABLE, district_options, plan_templates, province_counts, province_roll_up, roster_usable
 )
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
+from cds_batch.rubric.model import standing_line
 from cds_batch.reading.roster_file import check_roster
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
@@ -60,10 +61,14 @@ def rubric_list() -> None:
 
     Ví dụ: cds-batch rubric list
     """
-    for rid in builtin_ids():
-        r = load_rubric(rid)
+    rubrics = [load_rubric(rid) for rid in builtin_ids()]
+    for r in rubrics:
         maxima = " + ".join(f"nhóm {g.id}: {g.effective_max}" for g in r.groups)
-        click.echo(f"{rid}  (phiên bản {r.version}, mã băm {r.short_hash}; {maxima} điểm)\n    {r.name}")
+        click.echo(f"{r.id}  (phiên bản {r.version}, mã băm {r.short_hash}; {maxima} điểm)\n    {r.name}\n"
+                   f"    Trạng thái: {r.status.label}.")
+    notice = standing_line(rubrics)
+    if notice:
+        click.echo(f"\nLưu ý: {notice}")
 
 
 @rubric.command("check", context_settings=_CONTEXT)
@@ -84,7 +89,10 @@ def rubric_check(source: str) -> None:
         sys.exit(EXIT_NEEDS_FIX)
     maxima = ", ".join(f"nhóm {g.id} tối đa {g.effective_max} điểm" for g in result.groups)
     click.echo(f"Bộ chỉ số '{result.id}' phiên bản {result.version} dùng được ({warnings} cảnh báo); "
-               f"{maxima}; mã băm {result.short_hash}.")
+               f"{maxima}; mã băm {result.short_hash}; trạng thái: {result.status.label}.")
+    notice = standing_line([result])
+    if notice:
+        click.echo(f"Lưu ý: {notice}")
 
 
 @rubric.command("export", context_settings=_CONTEXT)

@@ -148,8 +148,8 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[SchoolR
         write_json(opts.out / RESULTS, results(district, opts.office, recognition))
         write_json(opts.out / LEDGER, ledger(district))
         write_findings(opts.out, district)
-        made = write_recognition(recognition, district, opts.out, office=opts.office, round_label=opts.round_label) \
-            if recognition is not None else ()
+        made = write_recognition(recognition, district, opts.out, office=opts.office, round_label=opts.round_label,
+                                 rubrics=opts.rubrics) if recognition is not None else ()
         if reviewer is None:
             for part in review_books.parts():
                 part()

@@ -131,11 +131,11 @@ def _schools(review: Review | None) -> set[str]:
 
 
 def write_recognition(recognition: Recognition, district: District, out: Path, *, office: str,
-                      round_label: str) -> tuple[Path, Path]:
+                      round_label: str, rubrics: Sequence[Rubric] = ()) -> tuple[Path, Path]:
     """The annex to the recognition decision and the publication page; their paths."""
     annex, page = out / RECOGNITION_FILE, out / PAGE_FILE
-    write_recognition_list(recognition, district, annex, office=office, round_label=round_label)
-    write_publication_page(recognition, district, page, office=office, round_label=round_label)
+    write_recognition_list(recognition, district, annex, office=office, round_label=round_label, rubrics=rubrics)
+    write_publication_page(recognition, district, page, office=office, round_label=round_label, rubrics=rubrics)
     return annex, page
 
 

@@ -50,6 +50,7 @@ _NAMED: dict[str, dict[str, Any]] = {
     "percent": {**_CELL, "align": "center", "num_format": "0%"},
     "count": {**_CELL, "bold": True, "bg_color": TOTAL_BG, "align": "center", "num_format": '0" trường"'},
     "italic": {"italic": True, "font_color": "#595959"},
+    "standing": {"bold": True, "text_wrap": True, "valign": "top", "font_color": "#9C0006"},   # `reports.standing`
 }
 
 

@@ -26,7 +26,7 @@ from cds_batch.reports.book import FONT_SIZE, Book, height
 from cds_batch.reports.labels import ROW_NO
 from cds_batch.reports.review_tables import shown
 from cds_batch.reports.tables import TIME_SOURCE_LABELS, place
-from cds_batch.rubric.model import Rubric
+from cds_batch.rubric.model import Rubric, standing_line
 from cds_batch.checking.score import SchoolResult
 from cds_batch.core.text import ascii_slug
 
@@ -214,6 +214,8 @@ class _Page:
         self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(self.row.status))
         r = self.rubric
         self.pair("Bộ chỉ số", f"{r.name} ({r.id}, phiên bản {r.version})" if r else s.rubric_id or "Không rõ")
+        if r is not None and (notice := standing_line([r], for_school=True)):
+            self.pair("Lưu ý về bộ chỉ số", notice)
         if self.row.superseded:
             self.pair("Tệp khác đã nhận, không dùng", "; ".join(
                 f"{x.entry.name} (nhận lúc {local_time(x.entry.received_at):%d/%m/%Y %H:%M})"

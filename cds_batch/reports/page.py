@@ -23,6 +23,8 @@ from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.recognition_list import LEVELS, Listed, ListPart, sections, summary
+from cds_batch.reports.standing import recognition_standing
+from cds_batch.rubric.model import Rubric
 
 from cds_batch.reports.contract import PAGE_FILE as PAGE_FILE  # noqa: F401  (imported from here)
 TITLE = "Kết quả công nhận mức độ chuyển đổi số"
@@ -68,6 +70,8 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
 .no { color: #6e7781; }
 .wh { color: #9c0006; }
 .hint { color: #57606a; font-size: .9rem; }
+.standing { margin: .5rem auto 1rem; max-width: 52rem; padding: .5rem .75rem; border: 1px solid #f0c987;
+  border-radius: .4rem; background: #fff6e6; color: #6b3b00; font-weight: 600; text-align: center; }
 @page { size: A4 portrait; margin: 14mm 12mm 16mm; }
 @media print {
   body { max-width: none; padding: 0; font: 10.5pt/1.3 "Times New Roman", Times, serif; color: #000; }
@@ -82,6 +86,7 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
   .counts li { border-color: #000; padding: 3pt 6pt; min-width: 0; }
   .counts .label, .counts strong { font-size: 11pt; display: inline; }
   .l3, .l2, .l1, .no, .wh { color: #000; font-weight: normal; }
+  .standing { border-color: #000; background: none; color: #000; }
 }
 """
 
@@ -131,15 +136,17 @@ SCRIPT = """\
 
 
 def write_publication_page(recognition: Recognition, district: District, target: Path, *, office: str,
-                           round_label: str) -> None:
+                           round_label: str, rubrics: Sequence[Rubric] = ()) -> None:
     """Write the publication page of the recognised levels to `target` atomically (UTF-8 HTML).
 
     :param district: the run's district; only the roster's commune of each school is taken from it.
+    :param rubrics: the run's rubrics: a line under the heading names those of the page that are not official.
     """
-    write_text_atomic(target, page(sections(recognition, district), office=office, round_label=round_label))
+    write_text_atomic(target, page(sections(recognition, district), office=office, round_label=round_label,
+                                   standing=recognition_standing(recognition, rubrics)))
 
 
-def page(parts: Sequence[ListPart], *, office: str, round_label: str) -> str:
+def page(parts: Sequence[ListPart], *, office: str, round_label: str, standing: str | None = None) -> str:
     """The whole HTML document. Pure: the same parts, office and round give the same text."""
     title = f"{TITLE} - {round_label}" if round_label else TITLE
     return "\n".join([
@@ -154,7 +161,7 @@ def page(parts: Sequence[ListPart], *, office: str, round_label: str) -> str:
         f"<style>{CSS}</style>",
         "</head>",
         "<body>",
-        *_top(parts, office, round_label),
+        *_top(parts, office, round_label, standing),
         *_table(parts),
         f"<script>{SCRIPT}</script>",
         "</body>",
@@ -174,7 +181,7 @@ def _digest(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _top(parts: Sequence[ListPart], office: str, round_label: str) -> Iterator[str]:
+def _top(parts: Sequence[ListPart], office: str, round_label: str, standing: str | None = None) -> Iterator[str]:
     """The heading, the schools per level and the search box (shown by the script, so never dead)."""
     yield "<header>"
     if office:
@@ -183,6 +190,8 @@ def _top(parts: Sequence[ListPart], office: str, round_label: str) -> Iterator[s
     if round_label:
         yield f'<p class="round">{escape(round_label)}</p>'
     yield "</header>"
+    if standing:   # the rubric is not the official text: said before any level
+        yield f'<p class="standing" role="note">{escape(standing)}</p>'
     yield '<ul class="counts">'
     for part in parts:
         label = f"Mức {part.level}" if part.level is not None else NOT_ELIGIBLE if part.withheld else NOT_RECOGNISED

@@ -22,6 +22,8 @@ from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, RowLook, height
 from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.standing import recognition_standing
+from cds_batch.rubric.model import Rubric
 from cds_batch.reports.tables import Column, Look, TableCell
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.checking.score import SchoolResult
@@ -47,6 +49,7 @@ _EXTRA: dict[str, dict[str, Any]] = {   # the annex's own looks, beside the hous
     "section": {"bold": True, "border": 1, "bg_color": "#F2F2F2", "valign": "vcenter", "text_wrap": True},
     "empty": {"italic": True, "border": 1, "valign": "vcenter"},
     "sign_note": {"italic": True, "align": "center"},
+    "standing": {"bold": True, "italic": True, "align": "center", "valign": "vcenter", "text_wrap": True},
 }
 
 
@@ -144,26 +147,27 @@ def summary(parts: Sequence[ListPart]) -> str:
 
 
 def write_recognition_list(recognition: Recognition, district: District, target: Path, *, office: str,
-                           round_label: str, signer: str = SIGNER) -> None:
+                           round_label: str, signer: str = SIGNER, rubrics: Sequence[Rubric] = ()) -> None:
     """Write the annex listing the schools by recognised level to `target` atomically.
 
     :param district: the run's district; only the roster's commune of each school is taken from it.
     :param signer: the title over the signature ("TRƯỞNG PHÒNG"; a province office: "GIÁM ĐỐC").
+    :param rubrics: the run's rubrics: a line under the title names those of the list that are not official.
     """
     parts = sections(recognition, district)
     with atomic_path(target) as tmp:
         book = Book(tmp, title=f"Phụ lục: Danh sách trường được công nhận mức độ chuyển đổi số - {round_label}",
                     office=office, round_label=round_label,
                     comments="Tạo bằng cds_batch từ kết quả đánh giá ngoài và quyết định của đơn vị.")
-        _Annex(book, office, round_label).write(parts, signer)
+        _Annex(book, office, round_label, recognition_standing(recognition, rubrics)).write(parts, signer)
         book.close()
 
 
 class _Annex:
     """The one sheet of the annex, written top to bottom."""
 
-    def __init__(self, book: Book, office: str, round_label: str) -> None:
-        self.book, self.office, self.round_label = book, office, round_label
+    def __init__(self, book: Book, office: str, round_label: str, standing: str | None = None) -> None:
+        self.book, self.office, self.round_label, self.standing = book, office, round_label, standing
         self.ws = book.sheet(SHEET, landscape=False, footer="Phụ lục: Danh sách trường được công nhận")
         self.ws.center_horizontally()
         for col, c in enumerate(COLUMNS):
@@ -195,7 +199,9 @@ class _Annex:
             self.line(2, self.round_label, "centre")
         self.line(3, f"(Kèm theo Quyết định số ……/QĐ-…… ngày …… tháng …… năm …… của {of})", "attached")
         self.line(4, summary(parts), "summary")
-        return 6
+        if self.standing:   # the rubric is not the official text: said before any level
+            self.line(5, self.standing, "standing")
+        return 7 if self.standing else 6
 
     def header(self, top: int) -> int:
         """The two header rows (repeated on every printed page); the first row under them."""

@@ -30,6 +30,7 @@ from cds_batch.reports.book import Book, TextSheet
 from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition
 from cds_batch.reports.review_tables import differences_table, recognition_table
 from cds_batch.reports.summary_sheets import write_criteria, write_stats
+from cds_batch.reports.standing import district_standing
 from cds_batch.reports.tables import (
     PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table
 )
@@ -142,6 +143,7 @@ def _write_overview(book: Book, district: District, rubrics: Sequence[Rubric], o
         (f"Điểm tính theo bộ chỉ số của từng trường ({_maxima(rubrics)}). Điểm và mức in nghiêng, màu xám là "
          f"tạm tính: hồ sơ còn lỗi (xem trang '{SHEET_FIX}'). Dòng cuối: số trường và điểm trung bình của các "
          "dòng đang hiện (tự tính lại khi lọc).", "note"),
+        *[(notice, "standing") for notice in [district_standing(district, rubrics)] if notice],
     ]
     book.line(ws, 0, "TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ MỨC ĐỘ CHUYỂN ĐỔI SỐ", last, "title", width)
     for row, (text, style) in enumerate(lines, start=1):

@@ -21,7 +21,7 @@ from cds_batch.core.text import clean, paragraph
 from cds_batch.rubric.checks import check_rubric
 from cds_batch.rubric.model import (
     Basis, Criterion, Group, Interval, Item, Kind, LevelBand, Levels, OnFail, Option, OverallRule, PointBand,
-    Rubric, Section, compute_hash
+    Rubric, Section, Standing, compute_hash
 )
 
 Path = tuple[str | int, ...]
@@ -78,6 +78,9 @@ def _vietnamese(error: jsonschema.ValidationError) -> str:
     if v == "type":
         names = [expected] if isinstance(expected, str) else list(expected)
         return f"phải là {' hoặc '.join(_TYPE_NAMES.get(n, n) for n in names)}, đang là {got!r}"
+    if v == "enum" and list(error.absolute_path) == ["status"]:
+        meanings = ", ".join(f"{s.value} ({s.label})" for s in Standing)
+        return f"trạng thái của bộ chỉ số phải là một trong: {meanings}; đang là {got!r}"
     if v == "enum":
         return f"phải là một trong: {', '.join(map(str, expected))}; đang là {got!r}"
     if v == "pattern":
@@ -167,7 +170,8 @@ def _build(data: Mapping[str, Any]) -> Rubric:
     )
     rubric = Rubric(id=data["id"], name=clean(data["name"]), version=str(data["version"]), groups=groups,
                     overall=OverallRule(data.get("overall_level", "min")), decision=clean(data.get("decision", "")),
-                    provenance=paragraph(data.get("provenance", "")), notes=paragraph(data.get("notes", "")))
+                    provenance=paragraph(data.get("provenance", "")), notes=paragraph(data.get("notes", "")),
+                    status=Standing(data.get("status", Standing.ADAPTED.value)))
     return Rubric(**{**rubric.__dict__, "content_hash": compute_hash(rubric)})
 
 
@@ -248,7 +252,8 @@ def _criterion_dict(c: Criterion) -> dict[str, Any]:
 def to_dict(rubric: Rubric) -> dict[str, Any]:
     """The rubric as the plain dict both file formats hold (shared levels written once)."""
     shared = rubric.groups[0].levels if all(g.levels == rubric.groups[0].levels for g in rubric.groups) else None
-    d: dict[str, Any] = {"id": rubric.id, "name": rubric.name, "version": rubric.version}
+    d: dict[str, Any] = {"id": rubric.id, "name": rubric.name, "version": rubric.version,
+                         "status": rubric.status.value}   # always written: an export says what it is
     for key in ("decision", "provenance", "notes"):
         if getattr(rubric, key):
             d[key] = getattr(rubric, key)

@@ -2,7 +2,8 @@
 
 In: nothing (built by `rubric.loading` from a checked dict).
 Out: `Rubric` with its groups, sections, criteria and level bands; `Rubric.content_hash` changes
-whenever anything that affects scoring changes, and only then.
+whenever anything that affects scoring changes, and only then; the rubric's `Standing` and the one
+line every output printing its levels carries when it is not the official text (`standing_line`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Collection, Iterable
 
 
 class Kind(Enum):
@@ -44,6 +45,30 @@ class OverallRule(Enum):
 
     MIN = "min"
     MAX = "max"
+
+
+class Standing(Enum):
+    """How far a rubric is the official text: said wherever a level computed with it is printed."""
+
+    OFFICIAL = "official"            # the decision's own annex, checked against it
+    ADAPTED = "adapted"              # a local office's version (the default for a file an office loads)
+    RECONSTRUCTED = "reconstructed"  # rebuilt from public sources, not checked against the official text
+
+    @property
+    def label(self) -> str:
+        return STANDING_LABELS[self]
+
+
+STANDING_LABELS = {
+    Standing.OFFICIAL: "văn bản chính thức",
+    Standing.ADAPTED: "điều chỉnh của địa phương",
+    Standing.RECONSTRUCTED: "tái dựng từ nguồn công khai, chưa đối chiếu văn bản chính thức",
+}
+# What the reader of a non-official rubric's levels should do: the office can load the official set; a
+# school (the template's guide, its feedback) can only know that the level is not final.
+STANDING_ADVICE = ("Mức in ra chỉ để tham khảo; để có kết quả chính thức, hãy nạp bộ chỉ số chính thức bằng "
+                   "--rubric TỆP (xem README).")
+STANDING_ADVICE_SCHOOL = "Mức tính ra chỉ để tham khảo, chưa phải kết quả chính thức."
 
 
 @dataclass(frozen=True)
@@ -180,6 +205,7 @@ class Rubric:
     decision: str = ""
     provenance: str = ""
     notes: str = ""
+    status: Standing = Standing.ADAPTED   # not in the content hash: it changes no score (see `_scoring_view`)
     content_hash: str = field(default="", compare=False)
 
     def criterion(self, code: str) -> Criterion:
@@ -194,8 +220,31 @@ class Rubric:
         return self.content_hash[:12]
 
 
+def standing_line(rubrics: Iterable[Rubric], *, scored: Collection[str] | None = None,
+                  for_school: bool = False) -> str | None:
+    """The line an output printing levels of `rubrics` carries: each non-official one named with its
+    standing, then what to do; None when every one is official (or there is none).
+
+    :param scored: only the rubrics with these ids (those that gave the levels printed); all when None.
+    :param for_school: the reader is a school (template guide, feedback), which cannot load a rubric.
+    """
+    first: dict[str, Rubric] = {}
+    for r in rubrics:   # one rubric per id, the first given: a run's own file before a built-in of its id
+        first.setdefault(r.id, r)
+    shown = [r for r in first.values() if r.status is not Standing.OFFICIAL and (scored is None or r.id in scored)]
+    if not shown:
+        return None
+    named = "; ".join(f"{r.name} ({r.id}) — {r.status.label}" for r in shown)
+    return f"Bộ chỉ số: {named}. {STANDING_ADVICE_SCHOOL if for_school else STANDING_ADVICE}"
+
+
 def _scoring_view(rubric: Rubric) -> dict[str, Any]:
-    """Everything that changes a score, a level or which answer is valid; nothing descriptive."""
+    """Everything that changes a score, a level or which answer is valid; nothing descriptive.
+
+    The standing (`Rubric.status`) is left out on purpose: it changes no score, and an office that
+    confirms a reconstructed set against the official annex and marks it official must still accept
+    the templates already sent with it (a different hash makes them "another version", E113).
+    """
 
     def num(x: Fraction | None) -> str | None:
         return None if x is None else str(x)

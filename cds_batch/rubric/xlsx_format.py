@@ -19,6 +19,7 @@ from cds_batch.core.atomic import atomic_path
 from cds_batch.core.findings import Code, Finding, finding
 from cds_batch.core.text import clean, fold, paragraph
 from cds_batch.rubric.loading import NATIONAL_LEVELS, Path, Place, code_text
+from cds_batch.rubric.model import Standing
 
 INFO, GROUPS, LEVELS, SECTIONS, CRITERIA, OPTIONS, ITEMS, BANDS = (
     "Thông tin", "Nhóm", "Mức", "Mục", "Tiêu chí", "Lựa chọn", "Mục kiểm", "Khoảng điểm")
@@ -43,7 +44,7 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
     BANDS: [("Mã tiêu chí", "criterion", "code"), ("Từ", "min", "num"), ("Gồm cận dưới", "min_inclusive", "bool"),
             ("Đến", "max", "num"), ("Gồm cận trên", "max_inclusive", "bool"), ("Điểm", "points", "num")],
 }
-INFO_ROWS = [("Mã bộ chỉ số", "id"), ("Tên bộ chỉ số", "name"), ("Phiên bản", "version"),
+INFO_ROWS = [("Mã bộ chỉ số", "id"), ("Tên bộ chỉ số", "name"), ("Phiên bản", "version"), ("Trạng thái", "status"),
              ("Văn bản ban hành", "decision"), ("Cách tính mức chung", "overall_level"),
              ("Nguồn gốc", "provenance"), ("Ghi chú", "notes")]
 ENUMS: dict[str, dict[str, str]] = {
@@ -52,7 +53,10 @@ ENUMS: dict[str, dict[str, str]] = {
     "basis": {"points": "điểm", "percent": "tỷ lệ % điểm tối đa"},
     "on_fail": {"zero_group": "không điểm cả nhóm", "zero_section": "không điểm cả mục", "none": "không ảnh hưởng"},
     "overall_level": {"min": "mức thấp nhất của các nhóm", "max": "mức cao nhất của các nhóm"},
+    # An Excel list cannot hold a comma: the standing's label up to its first comma (the whole label reads too).
+    "status": {s.value: s.label.split(",")[0] for s in Standing},
 }
+ALIASES: dict[str, dict[str, str]] = {"status": {s.label: s.value for s in Standing}}
 YES, NO = "Có", "Không"
 # Fixed document date: the same rubric always gives the same bytes.
 _FIXED_DATE = datetime.datetime(2023, 1, 1)
@@ -76,6 +80,9 @@ def _cell_value(raw: Any, kind: str, key: str) -> Any:
         folded = fold(raw)
         for value, label in ENUMS[key].items():
             if folded in (fold(label), value):
+                return value
+        for label, value in ALIASES.get(key, {}).items():
+            if folded == fold(label):
                 return value
     if kind == "code":
         return code_text(raw)

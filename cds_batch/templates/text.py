@@ -12,7 +12,7 @@ from cds_batch.core.numbers import decimal_text
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from cds_batch.rubric.roster import SchoolInfo
-from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric
+from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric, standing_line
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ def guide_lines(rubric: Rubric, school: SchoolInfo | None, issue: Issue) -> list
              ("text", rubric.name),
              ("text", f"Bộ chỉ số: {rubric.id}, phiên bản {rubric.version} (mã băm {rubric.short_hash}); "
                       f"mẫu phiên bản {L.TEMPLATE_VERSION}.")]
+    lines += [("bold", notice) for notice in [standing_line([rubric], for_school=True)] if notice]
     if school is not None:
         lines.append(("bold", f"Mẫu này dành riêng cho: {school.name} (mã trường {school.code})."))
     if issue.round_label:

@@ -26,6 +26,7 @@ from cds_batch.templates.text import Issue
 from cds_batch.templates.batch import write_school_templates
 from cds_batch.core.text import clean
 from cds_batch.web.state import state
+from cds_batch.web.standing import round_standing
 from cds_batch.web.uploads import TooLarge, save_file, size_text, staging
 from cds_batch.web.workspace import ROSTER_STEM, RUBRIC_STEM, Round, RoundSettings
 from cds_batch.web.zips import zip_files
@@ -170,6 +171,7 @@ def round_page(slug: str) -> str:
     return render_template("dot.html", r=r, templates=templates, files=files,
                            total=sum(size for _, size in files), job=state().jobs.get(r.slug),
                            command=r.command_lines(), max_file=config.max_file, max_request=config.max_request,
+                           standing=round_standing(r),
                            max_file_text=size_text(config.max_file), max_request_text=size_text(config.max_request))
 
 

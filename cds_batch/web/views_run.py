@@ -17,6 +17,7 @@ from cds_batch.web.district import run_round
 from cds_batch.web.forms import receive, tell
 from cds_batch.web.jobs import Busy, Uploading
 from cds_batch.web.results import has_results, load_view, may_download
+from cds_batch.web.standing import round_standing
 from cds_batch.web.views_rounds import get_round
 from cds_batch.web.workspace import OUT
 from cds_batch.web.zips import zip_files
@@ -75,7 +76,9 @@ def result(slug: str) -> str:
             view = load_view(r.out)
         except (OSError, ValueError):
             problem = f"Không đọc được kết quả trong thư mục {OUT} ({RESULTS} hỏng); hãy chạy lại đợt này."
-    return render_template("ket-qua.html", r=r, job=state().jobs.get(r.slug), view=view, problem=problem)
+    scored = {s.rubric_id for s in view.schools if s.overall_level is not None} if view is not None else set()
+    return render_template("ket-qua.html", r=r, job=state().jobs.get(r.slug), view=view, problem=problem,
+                           standing=round_standing(r, scored))
 
 
 @runs.get("/dot/<slug>/tai-ve/ket-qua/<name>")

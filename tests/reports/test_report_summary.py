@@ -328,7 +328,8 @@ def test_every_sheet_prints_on_a4_one_page_wide_with_page_numbers(summary):
         assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text
         if ws.title not in ("Thống kê", "Chi tiết tiêu chí"):
             assert ws.print_title_rows, ws.title   # the table header repeats on every page
-    assert wb["Tổng hợp"].auto_filter.ref and wb["Tổng hợp"].freeze_panes == "D8"
+    # D9: the title block ends with the standing line of the built-in (reconstructed) rubric
+    assert wb["Tổng hợp"].auto_filter.ref and wb["Tổng hợp"].freeze_panes == "D9"
 
 
 def test_a_failed_write_leaves_nothing_behind(sample, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from cds_batch.form.answers import item_key
 from cds_batch.rubric import check_file, export_rubric
 from cds_batch.rubric.model import (Basis, Criterion, Group, Interval, Item, Kind, LevelBand, Levels, OnFail,
-                                    Option, OverallRule, PointBand, Rubric, Section, compute_hash)
+                                    Option, OverallRule, PointBand, Rubric, Section, Standing, compute_hash)
 from cds_batch.checking.score import score
 from cds_batch.core.text import clean, paragraph
 
@@ -76,7 +76,8 @@ def rubrics(draw):
                             draw(st.none() | st.just(Fraction(100)))))
     rubric = Rubric(id="thu-nghiem", name=draw(TEXT), version=draw(st.sampled_from(["1", "2024.2"])),
                     groups=tuple(groups), overall=draw(st.sampled_from(list(OverallRule))),
-                    decision=draw(st.sampled_from(["", "4725/QĐ-BGDĐT"])), provenance=draw(PARA), notes=draw(PARA))
+                    decision=draw(st.sampled_from(["", "4725/QĐ-BGDĐT"])), provenance=draw(PARA), notes=draw(PARA),
+                    status=draw(st.sampled_from(list(Standing))))
     return Rubric(**{**rubric.__dict__, "content_hash": compute_hash(rubric)})
 
 
