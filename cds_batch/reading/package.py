@@ -94,8 +94,28 @@ def dtd_refused(name: str, member: str) -> ReadError:
                      + RESAVE)
 
 
-def broken_part(name: str, member: str, exc: object) -> ReadError:
-    return ReadError(f"Không đọc được tệp '{name}': phần '{member}' bị hỏng ({exc}). {RESAVE}")
+def broken_part(name: str, member: str, why: BaseException | str) -> ReadError:
+    """The file is unreadable because of one part: named, with why in Vietnamese (never a library's
+    English text: the school reads this)."""
+    return ReadError(f"Không đọc được tệp '{name}': phần '{member}' bị hỏng ({damage_text(why)}). {RESAVE}")
+
+
+def damage_text(why: BaseException | str) -> str:
+    """What is wrong with a part, in Vietnamese, from what the zip or XML library raised."""
+    if isinstance(why, str):
+        return why
+    if isinstance(why, ElementTree.ParseError):
+        line, column = getattr(why, "position", (0, 0))
+        return f"không phải XML hợp lệ, lỗi ở dòng {line}, cột {column + 1}"
+    if isinstance(why, RuntimeError):
+        return "phần này được mã hoá bằng mật khẩu"
+    if isinstance(why, NotImplementedError):
+        return "phần này nén theo cách không được hỗ trợ"
+    if isinstance(why, (zipfile.BadZipFile, zlib.error, EOFError, struct.error)):
+        return "dữ liệu nén sai hoặc bị cắt cụt"
+    if isinstance(why, (ValueError, LookupError)):
+        return "không phải XML hợp lệ hoặc mã hoá ký tự lạ"
+    return "không giải nén được"
 
 
 def safe_xml(data: bytes) -> ElementTree.Element:
@@ -228,8 +248,13 @@ class Package:
         try:
             return xlrd.open_workbook(file_contents=self.data, formatting_info=True, on_demand=True,
                                       ragged_rows=True)
-        except Exception as exc:   # xlrd raises its own errors and many plain ones on a damaged file
-            raise ReadError(f"Không đọc được tệp '{self.name}': tệp .xls hỏng ({exc}). {RESAVE}") from exc
+        except Exception:   # noqa: BLE001  xlrd raises its own errors and many plain ones on a damaged file
+            pass   # some programs write formatting records xlrd refuses: the values may still be there
+        try:
+            return xlrd.open_workbook(file_contents=self.data, on_demand=True, ragged_rows=True)
+        except Exception as exc:   # noqa: BLE001  (as above)
+            raise ReadError(f"Không đọc được tệp '{self.name}': phần dữ liệu bảng tính của tệp .xls (luồng "
+                            f"'Workbook') bị hỏng. {RESAVE}") from exc
 
     def close(self) -> None:
         if "xls_book" in self.__dict__:
@@ -279,7 +304,8 @@ def sniff(name: str, data: bytes, max_parts: int = ReadLimits.max_parts) -> tupl
                     return "xls", None
     except (OSError, zipfile.BadZipFile, EOFError, ValueError, struct.error, IndexError, KeyError,
             NotImplementedError) as exc:   # olefile and zipfile on damaged headers
-        raise ReadError(f"Không mở được tệp '{name}': tệp hỏng ({exc}). {RESAVE}") from exc
+        raise ReadError(f"Không mở được tệp '{name}': tệp hỏng (phần đầu tệp hoặc mục lục của tệp nén sai, "
+                        f"có thể tệp bị cắt cụt khi tải về). {RESAVE}") from exc
     raise ReadError(f"Tệp '{name}' không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods) hoặc đã hỏng.")
 
 
