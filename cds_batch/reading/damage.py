@@ -55,7 +55,7 @@ def _broken_part(pkg: Package, sheet: str | None) -> tuple[str, str] | None:
         members = [XLSX_WORKBOOK, _XLSX_RELS, *sheets,
                    *(m for m in _XLSX_SHARED if m in pkg.members)]
     for member in members:
-        label = f" (trang '{labels[member]}')" if member in labels else ""
+        label = f" (trang '{labels[member]}')" if member in labels and sheet is None else ""
         if member not in pkg.members:
             return member, f"{label} bị thiếu".lstrip()
         if pkg.xml(member) is None:

@@ -118,6 +118,20 @@ def damage_text(why: BaseException | str) -> str:
     return "không giải nén được"
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF16_DECLARATION = re.compile(rb"""(<\?xml[^>]*?encoding\s*=\s*["'])utf-?16(?:le|be)?(["'])""", re.I)
+
+
+def as_utf8(data: bytes) -> bytes:
+    """An XML part written in UTF-16 (allowed by XML and ECMA-376 Part 2; it starts with a byte-order
+    mark) as UTF-8 with its declaration saying so, so that every byte-level scan of the guard and
+    `cell_info` sees its tags; any other bytes unchanged. A cut-off head decodes as far as it goes."""
+    if not data.startswith(_UTF16_BOMS):
+        return data
+    text = data.decode("utf-16", errors="ignore").encode("utf-8")
+    return _UTF16_DECLARATION.sub(rb"\1UTF-8\2", text, count=1)
+
+
 def safe_xml(data: bytes) -> ElementTree.Element:
     """`data` parsed with DTDs, entities and external references forbidden (defusedxml); raises
     ParseError when it is not well-formed and DefusedXmlException for a DTD."""
@@ -167,7 +181,7 @@ class Package:
             info = self.zip.getinfo(member)
             try:   # not `reading`: this is called for every part of every file
                 with self.zip.open(info) as stream:
-                    self._parts[member] = stream.read(info.file_size)
+                    self._parts[member] = as_utf8(stream.read(info.file_size))
             except _ZIP_ERRORS as exc:
                 raise broken_part(self.name, member, exc) from exc
         return self._parts[member]
@@ -179,14 +193,18 @@ class Package:
         if member not in self.members:
             return b""
         with self.reading(member), self.zip.open(member) as stream:
-            return stream.read(size)
+            return as_utf8(stream.read(size))
+
+    def is_utf16(self, member: str) -> bool:
+        with self.reading(member), self.zip.open(member) as stream:
+            return stream.read(2) in _UTF16_BOMS
 
     def pieces(self, member: str) -> Iterator[bytes]:
         """A member in pieces of about 1 MB that end on '>', so no tag is cut; a small member whole
         (and kept for later readers), a large one never held whole."""
         info = self.zip.getinfo(member)
-        if info.file_size <= PIECE:
-            yield self.part(member) or b""
+        if info.file_size <= PIECE or self.is_utf16(member):
+            yield self.part(member) or b""   # UTF-16 too: scanned as UTF-8, whole (within max_part_bytes)
             return
         rest = b""
         with self.reading(member), self.zip.open(info) as stream:
