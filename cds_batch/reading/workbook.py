@@ -185,6 +185,9 @@ def _identity(book: Workbook, names: Mapping[str, Spot], props: Mapping[str, obj
               notes: list[Note]) -> tuple[dict[str, str | None], str]:
     by_key: dict[str, Spot] = {}
     meta = book.find(L.SHEET_META)
+    if meta is None and not any(n.startswith("CDS_") for n in names):   # copied into a new workbook, titles lost
+        meta = next((s for s in book.sheets if any(
+            row and isinstance(row[0], str) and row[0].strip() in _IDENTITY_KEYS for row in book.rows(s))), None)
     if meta is not None:   # fallback: the key in column A, the value beside it
         for r, row in enumerate(book.rows(meta)):
             if row and isinstance(row[0], str) and row[0].strip() in _IDENTITY_KEYS:
