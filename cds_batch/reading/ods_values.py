@@ -159,4 +159,3 @@ def _paragraph(el: ElementTree.Element) -> str:
 def _count(el: ElementTree.Element) -> int:
     text = el.get(f"{_TEXT}c", "1")
     return min(int(text), 1000) if text.isdecimal() else 1
-

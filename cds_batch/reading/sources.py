@@ -91,7 +91,7 @@ class OpenpyxlSource:
     name = "openpyxl"
 
     def __init__(self, pkg: Package) -> None:
-        import openpyxl
+        import openpyxl  # type: ignore[import-untyped]  # no type information installed for it
 
         def load(read_only: bool) -> Any:
             with warnings.catch_warnings():   # "extension is not supported" and the like: nothing for a school

@@ -113,7 +113,8 @@ def test_calamine_refuses_these_valid_files_and_the_tolerant_reader_reads_them(r
 
 # --- a valid .xlsx calamine refuses: XML parts in UTF-16 -------------------------------------------------
 
-UTF16_PARTS = [("xl/workbook.xml",), ("xl/sharedStrings.xml",), ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml")]
+UTF16_PARTS = [("xl/workbook.xml",), ("xl/sharedStrings.xml",),
+               ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml")]
 
 
 @pytest.mark.parametrize("parts", UTF16_PARTS, ids=["workbook", "shared-strings", "group-sheets"])
