@@ -216,14 +216,14 @@ def drop_identity(wb: openpyxl.Workbook) -> None:
     wb.custom_doc_props.props = []
 
 
-def values_only(wb: openpyxl.Workbook, keep_meta: bool = True) -> openpyxl.Workbook:
-    """A school copied every cell's value into a new workbook: same sheets, no names, no formulas."""
+def values_only(wb: openpyxl.Workbook, keep_meta: bool = True, titles: str = "") -> openpyxl.Workbook:
+    """A school copied every cell's value into a new workbook: same sheets, no names, no formulas;
+    `titles` ('Sheet', 'Trang tính', 'Feuil'): pasted into the new workbook's own sheets, titled
+    `titles`1, `titles`2 … as the office suite names them."""
     copy = openpyxl.Workbook()
     copy.remove(copy.active)
-    for ws in wb.worksheets:
-        if ws.title == L.SHEET_META and not keep_meta:
-            continue
-        new = copy.create_sheet(ws.title)
+    for n, ws in enumerate((ws for ws in wb.worksheets if ws.title != L.SHEET_META or keep_meta), start=1):
+        new = copy.create_sheet(f"{titles}{n}" if titles else ws.title)
         for row in ws.iter_rows(values_only=True):
             new.append([None if isinstance(v, str) and v.startswith("=") else v for v in row])
     return copy

@@ -18,7 +18,7 @@ from typing import Mapping
 from cds_batch.intake.discover import Entry, Fate
 from cds_batch.reading.evidence import evidence_of, pack, unpack
 from cds_batch.core.findings import Code, Finding, Severity, finding
-from cds_batch.checking.identify import Identification, RosterIndex, identify
+from cds_batch.checking.identify import Identification, RosterIndex, identify, rubric_by_codes
 from cds_batch.form.layout import TEMPLATE_VERSION
 from cds_batch.reading.package import ReadLimits
 from cds_batch.reading.workbook import ReadError, SchoolResponse, Workbook, read_identity, read_workbook
@@ -99,12 +99,13 @@ def _examine(book: Workbook, entry: Entry, ctx: Context) -> Submission:
     identity = read_identity(book)
     rid = identity.get("CDS_RUBRIC_ID")
     named = ctx.rubric(rid)
-    rubric = named or ctx.rubrics[0]
+    by_codes = rubric_by_codes(book, ctx.rubrics) if not rid and len(ctx.rubrics) > 1 else None
+    rubric = named or by_codes or ctx.rubrics[0]
     response = read_workbook(book, rubric, file)
     ident = _identify(identity, response, entry, ctx)
     extra: list[Finding] = []
     if not rid and ident.code is not None:
-        rubric, response, note = _rubric_by_roster(ident.code, rubric, response, book, ctx)
+        rubric, response, note = _rubric_by_roster(ident.code, rubric, response, book, ctx, by_codes is not None)
         extra.append(note)
     if not rid and not response.answers:
         return Submission(entry, Fate.NOT_OUR_TEMPLATE,
@@ -139,11 +140,13 @@ def _identify(identity: Mapping[str, str | None], response: SchoolResponse, entr
 
 
 def _rubric_by_roster(code: str, rubric: Rubric, response: SchoolResponse, book: Workbook,
-                      ctx: Context) -> tuple[Rubric, SchoolResponse, Finding]:
-    """A workbook that lost its identity cells: the rubric the roster gives its school, else the default."""
+                      ctx: Context, by_codes: bool = False) -> tuple[Rubric, SchoolResponse, Finding]:
+    """A workbook that lost its identity cells: the rubric the roster gives its school, else the one its
+    criterion codes match (`by_codes`: `rubric` is that one), else the default."""
     school = ctx.index.by_code.get(code)
     chosen = ctx.rubric(school.rubric) if school is not None and school.rubric else None
-    how = f"theo danh sách trường (trường {code})" if chosen else "mặc định của lần chạy"
+    how = (f"theo danh sách trường (trường {code})" if chosen else
+           "theo các mã tiêu chí trong tệp" if by_codes else "mặc định của lần chạy")
     if chosen is not None and chosen.id != rubric.id:
         response = read_workbook(book, chosen, response.entry_source)
         rubric = chosen

@@ -7,6 +7,8 @@ the roster, and the identity findings (codes E4xx) with the fields their message
 Order: the code typed in the file checked against the code the file was issued for; the issued-for
 code alone; the typed name matched against the roster (accents, case, "Trường" and the usual
 abbreviations TH/THCS/THPT/MN/MG ignored); the sender's address in the roster.
+A workbook that lost its identity (copied into a new file) is matched to a rubric by the criterion
+codes its sheets hold (`rubric_by_codes`); the school fields are found by their labels (`locate`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from enum import Enum
 from typing import Any, Sequence
 
 from cds_batch.core.findings import Code
+from cds_batch.form import layout as L
+from cds_batch.reading.locate import Sheets
+from cds_batch.rubric.model import Rubric
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.core.text import clean, fold
 
@@ -110,3 +115,20 @@ def identify(issued_for: object, typed_code: object, typed_name: object, sender:
                               ((Code.E402, {"expected": hits[0].code, "detail": f"địa chỉ người gửi {sender}"}),))
     said = f"tên trường '{name}' không khớp danh sách" if name else "tệp không ghi mã trường và tên trường"
     return Identification(None, Method.NONE, False, ((Code.E403, {"detail": said}),))
+
+
+def rubric_by_codes(book: Sheets, rubrics: Sequence[Rubric]) -> Rubric | None:
+    """The rubric whose answer keys the workbook's code columns hold most of, when it holds more than
+    half of them and no other rubric holds as many; None when no rubric fits or two fit alike."""
+    found: dict[str, int] = {}
+    for rubric in rubrics:
+        keys = [spec.key for group in rubric.groups for spec in L.group_rows(group)]
+        hits = set()
+        for sheet in book.sheets:
+            hits |= set(L.find_by_code(book.rows(sheet), keys))
+        if 2 * len(hits) > len(keys):
+            found[rubric.id] = len(hits)
+    best = sorted(found.items(), key=lambda item: -item[1])
+    if not best or (len(best) > 1 and best[0][1] == best[1][1]):
+        return None
+    return next(r for r in rubrics if r.id == best[0][0])

@@ -74,6 +74,7 @@ class Code(Enum):
     E114 = (E, "Tệp làm theo phiên bản mẫu '{value}', công cụ đang dùng phiên bản '{expected}'; hãy gửi cho trường mẫu phiếu mới.")
     E115 = (W, "Tệp thuộc đợt '{value}', không phải đợt đang tổng hợp '{expected}'. Hãy kiểm tra trường có gửi nhầm tệp cũ không.")
     E116 = (W, "Tệp không ghi bộ chỉ số (có thể đã chép sang tệp mới); đã chấm theo bộ chỉ số {value} {detail}. Hãy kiểm tra lại.")
+    E117 = (W, "Tệp đã mất tên vùng và tên trang của mẫu (có thể đã chép sang một tệp mới): công cụ đã nhận ra các trang theo nội dung ({detail}) và tìm các ô theo cột 'Mã tiêu chí' và theo nhãn như 'Mã trường'. Hãy kiểm tra lại kết quả đọc được; lần sau hãy điền thẳng vào tệp mẫu đã được gửi, không chép sang tệp mới.")
     # Answers (E2xx): one finding per unusable or reinterpreted answer, and every condition not met.
     E201 = (E, "Chưa trả lời tiêu chí {detail}. Hãy nhập {expected}.")
     E202 = (E, "Không hiểu câu trả lời '{value}' của tiêu chí {detail}. Hãy nhập {expected}.")

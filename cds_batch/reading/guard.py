@@ -165,7 +165,7 @@ def _check_xls(pkg: Package) -> None:
         try:
             sheet = book.sheet_by_index(index)
         except Exception as exc:   # xlrd on a damaged sheet stream
-            raise ReadError(f"Không đọc được tệp '{pkg.name}': trang thứ {index + 1} hỏng ({exc}). {RESAVE}") from exc
+            raise ReadError(f"Không đọc được tệp '{pkg.name}': trang thứ {index + 1} hỏng. {RESAVE}") from exc
         _check_extent(pkg, f"trang '{sheet.name}'", sheet.nrows, sheet.ncols)
 
 
@@ -180,7 +180,7 @@ def _check_ods(pkg: Package) -> None:
     """Each table of content.xml, its repeated rows and cells expanded as calamine expands them."""
     root = pkg.xml(ODS_CONTENT)
     if root is None:
-        raise broken_part(pkg.name, ODS_CONTENT, ValueError("không phải XML hợp lệ"))
+        raise broken_part(pkg.name, ODS_CONTENT, "không phải XML hợp lệ")
     tables = list(root.iter(f"{_TABLE}table"))
     check_sheet_count(pkg, len(tables))
     for table in tables:

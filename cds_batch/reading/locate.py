@@ -48,6 +48,7 @@ class Where:
     school: dict[str, Spot] = field(default_factory=dict)
     evidence: list[tuple[Spot, ...]] = field(default_factory=list)   # per index row: its cells, left to right
     by_code: bool = False
+    recognised: dict[str, str] = field(default_factory=dict)   # sheet found by its content → the template's title
 
 
 def named_cell(names: Mapping[str, Spot], book: Sheets, name: str) -> Spot | None:
@@ -58,6 +59,7 @@ def named_cell(names: Mapping[str, Spot], book: Sheets, name: str) -> Spot | Non
 def locate(book: Sheets, names: Mapping[str, Spot], rubric: Rubric, notes: list[Note]) -> Where:
     """Where every cell the contract names is in this workbook; see the module docstring."""
     where = Where()
+    first = len(notes)
     if not any(n.startswith("CDS_") for n in names):
         notes.append(Note(Code.E101, "", "", None, Detail.NAMES_LOST.text()))
         quiet = True
@@ -72,6 +74,12 @@ def locate(book: Sheets, names: Mapping[str, Spot], rubric: Rubric, notes: list[
     for sheet in book.sheets:
         if fold(sheet) not in known and sheet not in used:
             notes.append(Note(Code.E105, sheet, "", None, ""))
+    if quiet and where.recognised and not any(fold(sheet) in known for sheet in book.sheets):
+        # Names and titles both gone (pasted into a new workbook): one warning says so and what each
+        # sheet was taken for, instead of one note per renamed or unknown sheet.
+        notes[first:] = [n for n in notes[first:] if n.code not in (Code.E101, Code.E102, Code.E105)]
+        found = ", ".join(f"trang '{sheet}' là '{title}'" for sheet, title in where.recognised.items())
+        notes.insert(first, Note(Code.E117, "", "", None, found))
     return where
 
 
@@ -120,7 +128,7 @@ def _group(book: Sheets, names: Mapping[str, Spot], group: Group, where: Where, 
         where.totals[group.id] = total
     if not missing and total:
         return
-    sheet = _group_sheet(book, group, notes)
+    sheet = _group_sheet(book, group, where, notes)
     if sheet is None:
         for what, key, _ in missing:
             if what == "answer":
@@ -157,7 +165,7 @@ def _header_cols(rows: Sequence[Sequence[object]]) -> dict[L.Col, int]:
     return {}
 
 
-def _group_sheet(book: Sheets, group: Group, notes: list[Note]) -> str | None:
+def _group_sheet(book: Sheets, group: Group, where: Where, notes: list[Note]) -> str | None:
     expected = L.group_sheet(group.id)
     sheet = book.find(expected)
     if sheet is not None:
@@ -169,6 +177,7 @@ def _group_sheet(book: Sheets, group: Group, notes: list[Note]) -> str | None:
         notes.append(Note(Code.E103, expected, "", None, Detail.SHEET_MISSING.text(expected=expected)))
         return None
     notes.append(Note(Code.E102, best, "", best, Detail.SHEET_RENAMED.text(expected=expected, found=best)))
+    where.recognised[best] = expected
     return best
 
 
@@ -180,12 +189,12 @@ def _school(book: Sheets, names: Mapping[str, Spot], where: Where, notes: list[N
         if spot:
             where.school[f.name] = spot
             continue
-        if info is None:
-            continue
         if not labels:
-            for r, row in enumerate(book.rows(info)):
-                if row and isinstance(row[0], str):
-                    labels.setdefault(fold(row[0]), (info, a1(r, L.INFO_VALUE_COL)))
+            labels = _info_labels(book, info) if info is not None else {}
+            if not labels:   # no "Thông tin chung" sheet: the labels wherever they stand
+                labels = _labels_anywhere(book)
+                if labels:
+                    where.recognised.setdefault(next(iter(labels.values()))[0], L.SHEET_INFO)
         spot = labels.get(fold(f.label))
         if spot:
             where.school[f.name] = spot
@@ -193,6 +202,41 @@ def _school(book: Sheets, names: Mapping[str, Spot], where: Where, notes: list[N
             if not quiet:
                 notes.append(Note(Code.E101, spot[0], spot[1], f.name,
                                   Detail.FIELD_NAME_LOST.text(label=f.label, name=f.name)))
+
+
+def _info_labels(book: Sheets, info: str) -> dict[str, Spot]:
+    """The template's own layout: each label in column A, its value beside it."""
+    labels: dict[str, Spot] = {}
+    for r, row in enumerate(book.rows(info)):
+        if row and isinstance(row[0], str):
+            labels.setdefault(fold(row[0]), (info, a1(r, L.INFO_VALUE_COL)))
+    return labels
+
+
+_FIELD_LABELS = frozenset(fold(f.label) for f in L.SCHOOL_FIELDS)
+
+
+def _labels_anywhere(book: Sheets) -> dict[str, Spot]:
+    """The school fields' labels ("Mã trường", "Tên trường" …; a trailing ':' or '*' allowed) in any
+    cell of the one sheet that has the most of them, each with its value: the cell to the right when
+    filled, else the cell below when filled, else (a blank answer) the cell to the right."""
+    best: dict[str, Spot] = {}
+    for sheet in book.sheets:
+        rows = book.rows(sheet)
+        found: dict[str, Spot] = {}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                label = fold(value.rstrip(" :*")) if isinstance(value, str) else ""
+                if label in _FIELD_LABELS and label not in found:
+                    found[label] = (sheet, a1(r, c + 1) if _filled(rows, r, c + 1) or not _filled(rows, r + 1, c)
+                                    else a1(r + 1, c))
+        if len(found) > len(best):
+            best = found
+    return best
+
+
+def _filled(rows: Sequence[Sequence[object]], r: int, c: int) -> bool:
+    return r < len(rows) and c < len(rows[r]) and rows[r][c] not in ("", None)
 
 
 def _evidence(book: Sheets, names: Mapping[str, Spot], where: Where) -> None:
@@ -203,21 +247,35 @@ def _evidence(book: Sheets, names: Mapping[str, Spot], where: Where) -> None:
         first = top + 1   # the range includes the header row
     else:
         found = book.find(L.SHEET_EVIDENCE)
-        if found is None:
+        hit = _evidence_header(book, found, beside=False) if found is not None else None
+        if found is None:   # the sheet's title is lost: the sheet whose header row is the index's
+            found, hit = next(((s, h) for s in book.sheets if s not in where.recognised
+                               for h in [_evidence_header(book, s)] if h is not None), (None, None))
+            if found is not None:
+                where.recognised[found] = L.SHEET_EVIDENCE
+        if found is None or hit is None:
             return
         sheet = found
         rows = book.rows(sheet)
-        head = fold(L.EVIDENCE_HEADERS[0])
-        hit = next(((r, row.index(v)) for r, row in enumerate(rows) for v in row
-                    if isinstance(v, str) and fold(v) == head), None)
-        if hit is None:
-            return
         first, left = hit[0] + 1, hit[1]
         bottom, right = len(rows) - 1, left + len(L.EVIDENCE_HEADERS) - 1
     rows = book.rows(sheet)
     for r in range(first, min(bottom, len(rows) - 1) + 1):
         if any(v not in ("", None) for v in rows[r][left:right + 1]):
             where.evidence.append(_row_spots(sheet, r, left, right))
+
+
+def _evidence_header(book: Sheets, sheet: str, beside: bool = True) -> tuple[int, int] | None:
+    """(row, column) of the evidence index's first header ("Mã minh chứng"); `beside`: only with the
+    second header ("Tiêu chí") next to it, as on a sheet known by its content alone."""
+    head, second = fold(L.EVIDENCE_HEADERS[0]), fold(L.EVIDENCE_HEADERS[1])
+    rows = book.rows(sheet)
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, str) and fold(v) == head and (not beside or (
+                    c + 1 < len(row) and isinstance(row[c + 1], str) and fold(row[c + 1]) == second)):
+                return r, c
+    return None
 
 
 @lru_cache(maxsize=4096)   # the same index rows in every workbook of a run

@@ -94,8 +94,42 @@ def dtd_refused(name: str, member: str) -> ReadError:
                      + RESAVE)
 
 
-def broken_part(name: str, member: str, exc: object) -> ReadError:
-    return ReadError(f"Không đọc được tệp '{name}': phần '{member}' bị hỏng ({exc}). {RESAVE}")
+def broken_part(name: str, member: str, why: BaseException | str) -> ReadError:
+    """The file is unreadable because of one part: named, with why in Vietnamese (never a library's
+    English text: the school reads this)."""
+    return ReadError(f"Không đọc được tệp '{name}': phần '{member}' bị hỏng ({damage_text(why)}). {RESAVE}")
+
+
+def damage_text(why: BaseException | str) -> str:
+    """What is wrong with a part, in Vietnamese, from what the zip or XML library raised."""
+    if isinstance(why, str):
+        return why
+    if isinstance(why, ElementTree.ParseError):
+        line, column = getattr(why, "position", (0, 0))
+        return f"không phải XML hợp lệ, lỗi ở dòng {line}, cột {column + 1}"
+    if isinstance(why, RuntimeError):
+        return "phần này được mã hoá bằng mật khẩu"
+    if isinstance(why, NotImplementedError):
+        return "phần này nén theo cách không được hỗ trợ"
+    if isinstance(why, (zipfile.BadZipFile, zlib.error, EOFError, struct.error)):
+        return "dữ liệu nén sai hoặc bị cắt cụt"
+    if isinstance(why, (ValueError, LookupError)):
+        return "không phải XML hợp lệ hoặc mã hoá ký tự lạ"
+    return "không giải nén được"
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF16_DECLARATION = re.compile(rb"""(<\?xml[^>]*?encoding\s*=\s*["'])utf-?16(?:le|be)?(["'])""", re.I)
+
+
+def as_utf8(data: bytes) -> bytes:
+    """An XML part written in UTF-16 (allowed by XML and ECMA-376 Part 2; it starts with a byte-order
+    mark) as UTF-8 with its declaration saying so, so that every byte-level scan of the guard and
+    `cell_info` sees its tags; any other bytes unchanged. A cut-off head decodes as far as it goes."""
+    if not data.startswith(_UTF16_BOMS):
+        return data
+    text = data.decode("utf-16", errors="ignore").encode("utf-8")
+    return _UTF16_DECLARATION.sub(rb"\1UTF-8\2", text, count=1)
 
 
 def safe_xml(data: bytes) -> ElementTree.Element:
@@ -147,7 +181,7 @@ class Package:
             info = self.zip.getinfo(member)
             try:   # not `reading`: this is called for every part of every file
                 with self.zip.open(info) as stream:
-                    self._parts[member] = stream.read(info.file_size)
+                    self._parts[member] = as_utf8(stream.read(info.file_size))
             except _ZIP_ERRORS as exc:
                 raise broken_part(self.name, member, exc) from exc
         return self._parts[member]
@@ -159,14 +193,18 @@ class Package:
         if member not in self.members:
             return b""
         with self.reading(member), self.zip.open(member) as stream:
-            return stream.read(size)
+            return as_utf8(stream.read(size))
+
+    def is_utf16(self, member: str) -> bool:
+        with self.reading(member), self.zip.open(member) as stream:
+            return stream.read(2) in _UTF16_BOMS
 
     def pieces(self, member: str) -> Iterator[bytes]:
         """A member in pieces of about 1 MB that end on '>', so no tag is cut; a small member whole
         (and kept for later readers), a large one never held whole."""
         info = self.zip.getinfo(member)
-        if info.file_size <= PIECE:
-            yield self.part(member) or b""
+        if info.file_size <= PIECE or self.is_utf16(member):
+            yield self.part(member) or b""   # UTF-16 too: scanned as UTF-8, whole (within max_part_bytes)
             return
         rest = b""
         with self.reading(member), self.zip.open(info) as stream:
@@ -228,8 +266,13 @@ class Package:
         try:
             return xlrd.open_workbook(file_contents=self.data, formatting_info=True, on_demand=True,
                                       ragged_rows=True)
-        except Exception as exc:   # xlrd raises its own errors and many plain ones on a damaged file
-            raise ReadError(f"Không đọc được tệp '{self.name}': tệp .xls hỏng ({exc}). {RESAVE}") from exc
+        except Exception:   # noqa: BLE001  xlrd raises its own errors and many plain ones on a damaged file
+            pass   # some programs write formatting records xlrd refuses: the values may still be there
+        try:
+            return xlrd.open_workbook(file_contents=self.data, on_demand=True, ragged_rows=True)
+        except Exception as exc:   # noqa: BLE001  (as above)
+            raise ReadError(f"Không đọc được tệp '{self.name}': phần dữ liệu bảng tính của tệp .xls (luồng "
+                            f"'Workbook') bị hỏng. {RESAVE}") from exc
 
     def close(self) -> None:
         if "xls_book" in self.__dict__:
@@ -279,7 +322,8 @@ def sniff(name: str, data: bytes, max_parts: int = ReadLimits.max_parts) -> tupl
                     return "xls", None
     except (OSError, zipfile.BadZipFile, EOFError, ValueError, struct.error, IndexError, KeyError,
             NotImplementedError) as exc:   # olefile and zipfile on damaged headers
-        raise ReadError(f"Không mở được tệp '{name}': tệp hỏng ({exc}). {RESAVE}") from exc
+        raise ReadError(f"Không mở được tệp '{name}': tệp hỏng (phần đầu tệp hoặc mục lục của tệp nén sai, "
+                        f"có thể tệp bị cắt cụt khi tải về). {RESAVE}") from exc
     raise ReadError(f"Tệp '{name}' không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods) hoặc đã hỏng.")
 
 

@@ -3,6 +3,7 @@
 In: the opened workbook (`Package`).
 Out: property name → value (xlsx docProps/custom.xml typed by its vt: element, ods meta:user-defined);
 {} for .xls, which no Python library reads (field-notes 2a), and for a missing or damaged part.
+Text mangled by a program that read UTF-8 as Latin-1 (SheetJS) is restored (`undo_latin1`).
 """
 from __future__ import annotations
 
@@ -44,4 +45,16 @@ def _typed(kind: str, text: str) -> object:
         return number_or(text, text)
     if kind in ("r4", "r8"):
         return number_or(text, text, float)
-    return text
+    return undo_latin1(text)
+
+
+def undo_latin1(text: str) -> str:
+    """Text whose UTF-8 bytes a program took for Latin-1 before writing them again, as SheetJS 0.18
+    does with custom properties ('Äá»£t 1' for 'Đợt 1'), restored; any other text unchanged (a real
+    Latin-1 text is almost never valid UTF-8 once encoded back, and plain ASCII stays as it is)."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text

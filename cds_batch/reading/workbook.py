@@ -17,20 +17,19 @@ each sheet once; what it cannot see (error cells, percent formats, fonts, proper
 """
 from __future__ import annotations
 
-import io
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Mapping, TypeVar, cast
-
-from python_calamine import CalamineWorkbook
+from typing import Mapping
 
 from cds_batch.core.cells import parse_ref
 from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
 from cds_batch.core.errors import CdsBatchError
+from cds_batch.reading.damage import unreadable
 from cds_batch.reading.defined_names import upper_names
+from cds_batch.reading.sources import CalamineSource, Refused, Source, tolerant_source
 from cds_batch.reading.guard import check_sheet, check_sheet_count, open_package
 from cds_batch.reading.package import SUFFIX, ReadError, ReadLimits
 from cds_batch.reading.cell_info import Wanted, cell_infos, only_blanks_matter
@@ -43,8 +42,6 @@ from cds_batch.core.text import fold
 
 __all__ = ["Cell", "ErrorValue", "Note", "ReadError", "ReadLimits", "SchoolResponse", "Workbook",
            "read_identity", "read_workbook"]
-T = TypeVar("T")
-
 Rows = list[list[object]]
 Spot = tuple[str, str]   # (sheet, A1 ref)
 _IDENTITY_KEYS = frozenset(f.name for f in L.IDENTITY_FIELDS)
@@ -71,18 +68,6 @@ class SchoolResponse:
         return {key: cell.value for key, cell in self.answers.items()}
 
 
-def _calamine(name: str, call: Callable[[], T]) -> T:
-    """`call()` to python-calamine, with what it raises on a broken file turned into a ReadError: its
-    own error types and, from its Rust core, a panic (pyo3's PanicException is a BaseException)."""
-    try:
-        return call()
-    except BaseException as exc:
-        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
-            raise   # KeyboardInterrupt, SystemExit
-        raise ReadError(f"Không đọc được tệp '{name}': tệp hỏng hoặc sai cấu trúc ({exc}). Hãy mở lại bằng Excel "
-                        "hoặc LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc
-
-
 class Workbook:
     """One returned workbook opened once: the package, its calamine values (each sheet's rows read
     at most once, after the sheet was measured against the limits), and, on demand, its defined
@@ -96,14 +81,25 @@ class Workbook:
         self.path = path
         self.package = open_package(path, limits)
         try:
-            self.wb = _calamine(path.name, lambda: CalamineWorkbook.from_filelike(io.BytesIO(self.package.data)))
-            names = _calamine(path.name, lambda: list(self.wb.sheet_names))
+            try:
+                self.source: Source = CalamineSource(self.package)
+            except Refused:
+                self.source = self._tolerant(None)
+            names = self.source.sheet_names
             check_sheet_count(self.package, len(names))
         except ReadError:
             self.close()
             raise
         self.sheets = {unicodedata.normalize("NFC", n): n for n in names}
         self._rows: dict[str, Rows] = {}
+
+    def _tolerant(self, sheet: str | None) -> Source:
+        """The tolerant reader, once calamine refused the file (or `sheet`); ReadError naming the
+        broken part when it cannot parse the file either."""
+        try:
+            return tolerant_source(self.package)
+        except Refused as exc:
+            raise unreadable(self.package, sheet) from exc
 
     @property
     def format(self) -> str:
@@ -135,10 +131,24 @@ class Workbook:
             rows: Rows = []
             if actual:
                 check_sheet(self.package, actual)
-                rows = _calamine(self.path.name, lambda: cast(
-                    Rows, self.wb.get_sheet_by_name(actual).to_python(skip_empty_area=False)))
+                rows = self._sheet_rows(actual)
             self._rows[sheet] = rows
         return self._rows[sheet]
+
+    def _sheet_rows(self, sheet: str) -> Rows:
+        """A sheet's values from the current source; from the tolerant reader when calamine refuses it."""
+        try:
+            return self.source.rows(sheet)
+        except Refused as exc:
+            if self.source.name != CalamineSource.name:
+                raise unreadable(self.package, sheet) from exc
+        tolerant = self._tolerant(sheet)
+        self.source.close()
+        self.source = tolerant
+        try:
+            return self.source.rows(sheet)
+        except Refused as exc:
+            raise unreadable(self.package, sheet) from exc
 
     def raw(self, spot: Spot) -> object:
         r, c = parse_ref(spot[1])
@@ -160,8 +170,8 @@ class Workbook:
         return values, source, tuple(notes)
 
     def close(self) -> None:
-        if hasattr(self, "wb"):
-            self.wb.close()
+        if hasattr(self, "source"):
+            self.source.close()
         self.package.close()
 
     def __enter__(self) -> Workbook:
@@ -175,6 +185,9 @@ def _identity(book: Workbook, names: Mapping[str, Spot], props: Mapping[str, obj
               notes: list[Note]) -> tuple[dict[str, str | None], str]:
     by_key: dict[str, Spot] = {}
     meta = book.find(L.SHEET_META)
+    if meta is None and not any(n.startswith("CDS_") for n in names):   # copied into a new workbook, titles lost
+        meta = next((s for s in book.sheets if any(
+            row and isinstance(row[0], str) and row[0].strip() in _IDENTITY_KEYS for row in book.rows(s))), None)
     if meta is not None:   # fallback: the key in column A, the value beside it
         for r, row in enumerate(book.rows(meta)):
             if row and isinstance(row[0], str) and row[0].strip() in _IDENTITY_KEYS:

@@ -118,6 +118,12 @@ def copied_without_identity(wb):
     return values_only(wb)
 
 
+def pasted_into_new_workbook(wb):
+    """Values pasted into the sheets of a new workbook: no identity, no names, sheets titled Sheet1 …"""
+    drop_identity(wb)
+    return values_only(wb, titles="Sheet")
+
+
 # --- V1: one case per code -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -191,6 +197,9 @@ CASES = [
          value=ISSUE.round_label, expected="Đợt 2 năm 2025"),
     case(Code.E116, WARNING, "", "identity-lost", edit=copied_without_identity,
          value=RUBRIC.id, detail="mặc định của lần chạy"),
+    case(Code.E117, WARNING, "", "pasted-into-new-workbook", edit=pasted_into_new_workbook,
+         detail="trang 'Sheet3' là 'Nhóm 1', trang 'Sheet4' là 'Nhóm 2', trang 'Sheet2' là 'Thông tin chung', "
+                "trang 'Sheet5' là 'Danh mục minh chứng'"),
     # Answers (E2xx).
     case(Code.E201, ERROR, "Nhóm 1!F6", "blank", changes={"CDS_V_1_2": None}, value="(trống)", **POINTS_1_2),
     case(Code.E202, ERROR, "Nhóm 1!F6", "words", changes={"CDS_V_1_2": "nhiều"}, value="nhiều", **POINTS_1_2),
