@@ -21,6 +21,14 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1
     exit 3
   fi
 fi
+if ! command -v npm >/dev/null 2>&1; then   # Debian's nodejs comes without npm; a machine's own Node.js has it
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  else
+    echo "npm is needed (Node.js's package manager); install it and re-run." >&2
+    exit 3
+  fi
+fi
 bash scripts/setup.sh test
 # SheetJS and ExcelJS, pinned, re-save workbooks for the reading tests (tests/builders/other_programs.py).
 (cd tests/builders/js && npm ci --no-audit --no-fund --loglevel=error)
