@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cds_batch.checking.examine import Context
+from cds_batch.core.atomic import STAGING_PREFIX
 from cds_batch.core.findings import Code, Finding, finding
 from cds_batch.district.consolidate import consolidate
 from cds_batch.district.pool import examine_all
@@ -49,7 +50,12 @@ def district_name(schools: Sequence[SchoolRecord], fallback: str) -> str:
 def _result_folders(path: Path) -> list[Path]:
     if (path / RESULTS).is_file():
         return [path]
-    return sorted(p.parent for p in path.rglob(RESULTS)) if path.is_dir() else []
+    # A staging folder of a district run (`core.commit`) is that run's unfinished outputs, not a result.
+    return sorted(p.parent for p in path.rglob(RESULTS) if not _staged(p, path)) if path.is_dir() else []
+
+
+def _staged(path: Path, under: Path) -> bool:
+    return any(part.startswith(STAGING_PREFIX) for part in path.relative_to(under).parts)
 
 
 def _folder_report(folder: Path) -> DistrictReport:
@@ -79,7 +85,8 @@ def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: 
                 findings.append(_too_new(str(folder), too_new))
         if path.is_dir():   # the other files of a run's output folder are that run's own outputs
             files += [p for p in sorted(path.rglob("*"))
-                      if p.is_file() and not any(f == p.parent or f in p.parents for f in folders)]
+                      if p.is_file() and not _staged(p, path)
+                      and not any(f == p.parent or f in p.parents for f in folders)]
         elif not folders:
             files.append(path)
     with private_workdir() as work:
