@@ -48,6 +48,7 @@ class Staging:
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        out.mkdir(parents=True, exist_ok=True)
         self.root = _make(STAGING_PREFIX, out)
         self._drop: set[str] = set()
 
