@@ -22,7 +22,7 @@ from typing import Iterator, NoReturn, Sequence
 
 import click
 
-from cds_batch.core.commit import StoppedAfterCommit
+from cds_batch.core.commit import StoppedAfterCommit, committed_here
 from cds_batch.pipeline.failures import internal_error_message, stopped_message, write_crash_log
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -63,8 +63,9 @@ def internal_error(bug: Exception, args: Sequence[str], *, debug: bool) -> NoRet
 def interrupted(stop: BaseException, args: Sequence[str]) -> NoReturn:
     """Exit 130 saying what the stopped command left in its output folder."""
     command = next((a for a in args if not a.startswith("-")), "")
-    click.echo(stopped_message(_out_folder(args), commits=command in _COMMITTING,
-                               committed=isinstance(stop, StoppedAfterCommit)), err=True)
+    out = _out_folder(args)
+    committed = isinstance(stop, StoppedAfterCommit) or (out is not None and committed_here(out))
+    click.echo(stopped_message(out, commits=command in _COMMITTING, committed=committed), err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 

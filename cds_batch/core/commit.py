@@ -36,6 +36,7 @@ _SCRATCH = "cds_batch-"   # the system temporary folder's scratch: cds_batch-<ki
 # mkdtemp's names: the prefix given (ending in the owner's process id and '-'), 8 characters of its alphabet.
 _OWNED = re.compile(r"(?:" + re.escape(STAGING_PREFIX) + "|" + re.escape(_SCRATCH) + r"[a-z]+-)(\d+)-[a-z0-9_]{8}")
 _ROLLING = threading.Lock()   # the page's threads may read a folder while its run commits
+_COMMITTED: set[Path] = set()   # the output folders this process committed into
 
 
 class StoppedAfterCommit(KeyboardInterrupt):
@@ -78,6 +79,7 @@ class Staging:
         with _signals_held() as caught:
             write_text_atomic(self.out / JOURNAL, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
             roll_forward(self.out)
+            _COMMITTED.add(self.out.resolve())
         if caught:
             raise StoppedAfterCommit()
 
@@ -85,6 +87,11 @@ class Staging:
         """Remove the staging folder, unless a journal still names it (the next run finishes that commit)."""
         if _journal_staging(self.out) != self.root.name:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def committed_here(out: Path) -> bool:
+    """Whether this process committed a run's outputs into `out` (a stop after that changed nothing)."""
+    return out.resolve() in _COMMITTED
 
 
 @contextmanager
@@ -245,11 +252,11 @@ def _alive_windows(pid: int) -> bool:
     kernel32 = getattr(ctypes, "windll").kernel32
     handle = kernel32.OpenProcess(0x1000, False, pid)   # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
-        return kernel32.GetLastError() == 5   # access denied: it exists
+        return bool(kernel32.GetLastError() == 5)   # access denied: it exists
     try:
         code = ctypes.c_ulong()
         kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        return code.value == 259   # STILL_ACTIVE
+        return bool(code.value == 259)   # STILL_ACTIVE
     finally:
         kernel32.CloseHandle(handle)
 

@@ -16,8 +16,10 @@ when the digest of its inputs (and of the tool's code) is the one recorded when 
 the file still has the SHA-256 it was written with; the writers are deterministic, so writing it
 again would give the same bytes. A file is recorded when it is staged, before the run's outputs are
 committed (`core.commit`), and the earlier record of its name is dropped only after (`committed`):
-whether a killed run's commit happened or not, the file on disk matches one of its records. The cache holds what this program wrote into the office's own
-output folder (pickled); it never reads from the inbox. Any error with the cache file (locked,
+whether a killed run's commit happened or not, the file on disk matches one of its records. The
+cache holds what this program wrote into the office's own output folder (pickled); it never reads
+from the inbox. It is not part of the commit: SQLite commits its own changes atomically, and none
+of its records can make a run use a wrong file. Any error with the cache file (locked,
 corrupt, read-only folder) turns the cache off for the run.
 """
 from __future__ import annotations

@@ -87,7 +87,8 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],
                      out: Path, title: str) -> Province:
     """`cds-batch province`: load the districts' reports, roll them up, write tong-hop-tinh.xlsx and
-    results.json into `out`, committed together (`core.commit`); the roll-up (its findings are for the caller to show)."""
+    results.json into `out`, committed together (`core.commit`); the roll-up (its findings are for the
+    caller to show)."""
     rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
     reports, found = load_reports(inputs, schools, rubrics)
     rolled = roll_up(reports, found)

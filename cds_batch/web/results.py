@@ -1,10 +1,10 @@
 """What the result page shows, read back from a run's output folder (by the page or by `cds-batch run`).
 
-In: a run's output folder (a commit a killed run left is finished first, `read_results`): results.json (the Tổng hợp table and the missing schools), findings.json
-(its rows on the office's fix list are the summary's 'Cần sửa' sheet: every error and warning, as
-the office prints it), ledger.json (the files that could not be used), and the names of the files
-there to download, and the staging folder of a run killed while writing. No workbook the tool wrote
-is parsed back.
+In: a run's output folder (a commit a killed run left is finished first, `read_results`): results.json
+(the Tổng hợp table and the missing schools), findings.json (its rows on the office's fix list are the
+summary's 'Cần sửa' sheet: every error and warning, as the office prints it), ledger.json (the files
+that could not be used), the names of the files there to download, and the staging folder of a run
+killed while writing. No workbook the tool wrote is parsed back.
 Out: a `RunView` of plain values for the template. Nothing is recomputed: the page shows exactly
 what the run wrote, so a run typed on the command line shows the same way.
 """
