@@ -239,3 +239,31 @@ def test_prepare_finishes_a_commit_then_removes_the_scratch_of_dead_runs(tmp_pat
     dead.mkdir()
     prepare(out)
     assert (out / RESULTS).read_text(encoding="utf-8") == "[]" and _scratch(out) == []
+
+
+# --- The page -----------------------------------------------------------------------------------------
+
+def test_the_page_shows_a_run_killed_while_writing_and_the_previous_results(tmp_path):
+    from tests.web_helpers import client_with_token, create_round, make_app, upload_inbox, wait_done
+
+    data, slug = tmp_path / "ws", "Dot-1-nam-2025"
+    app = make_app(data)
+    client = client_with_token(app)
+    assert create_round(client).status_code == 303
+    upload_inbox(client, slug)
+    client.post(f"/dot/{slug}/chay")
+    assert wait_done(app, slug).state == "done"
+    out = data / slug / "ket-qua"
+    before = _outputs(out)
+    killed = _stopped_at("writing", INBOX, out, tmp_path / "tmp", signal.SIGKILL, tmp_path / "here")
+    assert killed.returncode == -signal.SIGKILL and _outputs(out) == before
+
+    restarted = client_with_token(make_app(data))   # a new server: no run of its own to remember
+    status = restarted.get(f"/dot/{slug}/trang-thai").json
+    assert status["state"] == "interrupted" and status["has_results"]
+    page = restarted.get(f"/dot/{slug}/ket-qua").get_data(as_text=True)
+    assert 'id="bi-dung"' in page and "đã bị dừng giữa chừng" in page and "Tổng hợp đợt này" in page
+    assert "Hợp lệ" in page   # the previous complete results are shown under the notice
+    restarted.post(f"/dot/{slug}/chay")   # a new run clears what the killed one left
+    assert wait_done(restarted.application, slug).state == "done"
+    assert _scratch(out) == [] and 'id="bi-dung"' not in restarted.get(f"/dot/{slug}/ket-qua").get_data(as_text=True)
