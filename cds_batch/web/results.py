@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cds_batch.core.commit import stale_staging
+from cds_batch.core.commit import settle, stale_staging
 from cds_batch.district.consolidate import Status
 from cds_batch.pipeline.use_cases import UNUSABLE
 from cds_batch.reports.contract import (
@@ -82,6 +82,7 @@ class RunView:
 
 
 def has_results(out: Path) -> bool:
+    settle(out)   # a first run killed mid-commit has its results.json still to move
     return (out / RESULTS).is_file()
 
 
