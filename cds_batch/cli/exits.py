@@ -1,24 +1,33 @@
 """CLI, exits: how a failure becomes a Vietnamese message and an exit code.
 
 Exit codes: 0 done (no error), 1 done but something needs fixing (a rubric with errors, …),
-2 usage error (click), 3 could not run (missing input, output not writable), 70 internal error.
-In: click's usage errors, an unexpected exception and the command's arguments.
+2 usage error (click), 3 could not run (missing input, output not writable), 70 internal error,
+130 stopped by the user (Ctrl+C or SIGTERM; the shells' 128 + SIGINT).
+In: click's usage errors, an unexpected exception, a stop, and the command's arguments.
 Out: the message on standard error (an internal error's details in a crash log) and the exit.
 """
 from __future__ import annotations
 
 import ast
+import os
 import re
+import signal
 import sys
+import threading
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, Sequence
+from types import FrameType
+from typing import Iterator, NoReturn, Sequence
 
 import click
 
-from cds_batch.pipeline.failures import internal_error_message, write_crash_log
+from cds_batch.core.commit import StoppedAfterCommit, committed_here
+from cds_batch.pipeline.failures import internal_error_message, stopped_message, write_crash_log
 
 EXIT_OK, EXIT_NEEDS_FIX, EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 70
+EXIT_INTERRUPTED = 130
+_COMMITTING = ("run", "province")   # the commands whose outputs are committed together (`core.commit`)
 
 
 # Click's message for a path option or argument that fails `exists=True` ("Path 'x' does not exist.").
@@ -49,6 +58,35 @@ def internal_error(bug: Exception, args: Sequence[str], *, debug: bool) -> NoRet
     log = write_crash_log(args, [_out_folder(args)])
     click.echo(internal_error_message(bug, log), err=True)
     sys.exit(EXIT_INTERNAL)
+
+
+def interrupted(stop: BaseException, args: Sequence[str]) -> NoReturn:
+    """Exit 130 saying what the stopped command left in its output folder."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    out = _out_folder(args)
+    committed = isinstance(stop, StoppedAfterCommit) or (out is not None and committed_here(out))
+    click.echo(stopped_message(out, commits=command in _COMMITTING, committed=committed), err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """While the block runs, SIGTERM (a service manager, `kill`) stops the command as Ctrl+C does: the same
+    cleanup, exit and message. Only this process: a worker process it starts runs no such handler."""
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    main = os.getpid()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() == main:
+            raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)
 
 
 def _out_folder(args: Sequence[str]) -> Path | None:

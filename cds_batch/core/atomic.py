@@ -2,14 +2,17 @@
 
 In: the final path (or the parts of a file name, or a text to write).
 Out: a temporary path beside the target that is renamed into place only when the writer finished
-without an exception, so a killed run never leaves a half-written file; the cleanup of the
-temporaries a killed run did leave; file names safe on Windows; text with no lone surrogate.
+without an exception, so a killed run never leaves a half-written file; the file is flushed to the
+disk (fsync) before the rename and its folder after, so a power cut leaves the old file or the new
+one, never an empty one; the cleanup of the temporaries a killed run did leave; file names safe on
+Windows; text with no lone surrogate. A run's outputs as a whole are committed by `core.commit`.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import sys
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
@@ -23,6 +26,9 @@ _RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NAME_MAX = 120   # characters of a file name: room for Windows' 260-character paths under a deep folder
+# A run's staging folder inside its output folder (`core.commit`): the files written there are moved into
+# place together, and the commit syncs each of its folders once, rather than once per file written.
+STAGING_PREFIX = ".cds-run-"
 
 
 @contextmanager
@@ -35,9 +41,35 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are shared like any saved file
+        fsync_file(tmp)
         os.replace(tmp, target)
+        if not any(part.startswith(STAGING_PREFIX) for part in target.parent.parts):
+            fsync_folder(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush `path`'s bytes to the disk: renamed into place before that, a power cut can leave it empty."""
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush `folder`'s entries (a rename into it, a removal) to the disk. Windows cannot open a folder
+    as a file (NTFS journals its renames), and some file systems refuse: skipped there."""
+    if sys.platform == "win32":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:   # EINVAL/EBADF: a file system (some network shares) that cannot sync a folder
+        pass
+    finally:
+        os.close(fd)
 
 
 def remove_leftovers(*folders: Path) -> list[Path]:

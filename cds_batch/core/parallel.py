@@ -3,13 +3,16 @@
 In: a top-level function, its tasks, the number of jobs asked for (None: choose) and what each
 worker needs set once (an initializer and its picklable arguments).
 Out: the function's results in the tasks' order, from "spawn" worker processes (as on Windows) or,
-for a small batch, from this process; a failure (or Ctrl+C) cancels the tasks not started yet.
+for a small batch, from this process; a failure (or Ctrl+C) cancels the tasks not started yet. The
+workers never act on Ctrl+C themselves (a terminal sends it to every process of the command): this
+process stops them, and no worker prints a traceback.
 """
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -28,11 +31,30 @@ def pool_size(jobs: int | None, tasks: int, serial_below: int) -> int:
     return 1 if tasks < 2 else max(1, min(jobs, tasks))
 
 
+class _DeafProcess(SpawnProcess):
+    """A "spawn" process started with Ctrl+C (SIGINT) blocked: it inherits the blocked signal and Python
+    keeps it blocked, from the first import on (an initializer would come too late)."""
+
+    def start(self) -> None:
+        if not hasattr(signal, "pthread_sigmask"):   # Windows: a console's Ctrl+C is its own matter
+            super().start()
+            return
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)   # a Ctrl+C meanwhile reaches this process now
+
+
+class _DeafContext(SpawnContext):
+    Process = _DeafProcess
+
+
 def spawn_pool(workers: int, initializer: Callable[..., None] | None = None,
                initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
     """A pool of `workers` "spawn" processes: the start method Windows has, so a run behaves the
     same on the office's PC as in the tests (no state inherited by forking)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=initializer,
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_DeafContext(), initializer=initializer,
                                initargs=initargs)
 
 

@@ -14,8 +14,12 @@ fingerprint: the code of cds_batch itself, every rubric's content hash, the rost
 round. Anything else changes the key, and the entry is read again. An output file is skipped only
 when the digest of its inputs (and of the tool's code) is the one recorded when it was written and
 the file still has the SHA-256 it was written with; the writers are deterministic, so writing it
-again would give the same bytes. The cache holds what this program wrote into the office's own
-output folder (pickled); it never reads from the inbox. Any error with the cache file (locked,
+again would give the same bytes. A file is recorded when it is staged, before the run's outputs are
+committed (`core.commit`), and the earlier record of its name is dropped only after (`committed`):
+whether a killed run's commit happened or not, the file on disk matches one of its records. The
+cache holds what this program wrote into the office's own output folder (pickled); it never reads
+from the inbox. It is not part of the commit: SQLite commits its own changes atomically, and none
+of its records can make a run use a wrong file. Any error with the cache file (locked,
 corrupt, read-only folder) turns the cache off for the run.
 """
 from __future__ import annotations
@@ -80,6 +84,7 @@ class RunCache:
         self.fingerprint = fingerprint(ctx)
         self.hits = 0
         self._reused: set[str] = set()   # keys `lookup` found: their rows stay as they are
+        self._recorded: dict[str, str] = {}   # file name → the SHA-256 this run recorded for it
         self._db: sqlite3.Connection | None = None
         for _ in range(2):   # a file that is not our database is removed, and made anew once
             try:
@@ -88,8 +93,9 @@ class RunCache:
                 with self._db:
                     self._db.execute("CREATE TABLE IF NOT EXISTS submission (key TEXT PRIMARY KEY, "
                                      "fingerprint TEXT, value BLOB)")
-                    self._db.execute("CREATE TABLE IF NOT EXISTS output (name TEXT PRIMARY KEY, inputs TEXT, "
-                                     "sha256 TEXT)")
+                    self._db.execute("DROP TABLE IF EXISTS output")   # one row per name, before commits
+                    self._db.execute("CREATE TABLE IF NOT EXISTS written_file (name TEXT, sha256 TEXT, inputs TEXT, "
+                                     "PRIMARY KEY (name, sha256))")
                 break
             except (OSError, sqlite3.Error):
                 self._forget()
@@ -151,43 +157,49 @@ class RunCache:
 
     def unchanged(self, target: Path, inputs: str) -> bool:
         """True when `target` is the file an earlier run wrote from the same `inputs` digest, untouched."""
-        if self._db is None:
-            return False
-        try:
-            row = self._db.execute("SELECT inputs, sha256 FROM output WHERE name = ?", (target.name,)).fetchone()
-        except sqlite3.Error:
-            self._forget()
-            return False
-        if row is None or row[0] != inputs:
-            return False
-        recorded: str = row[1]
-        try:
-            return hashlib.sha256(target.read_bytes()).hexdigest() == recorded
-        except OSError:
-            return False
+        return self._matches(target, "SELECT sha256 FROM written_file WHERE name = ? AND inputs = ?",
+                             (target.name, inputs))
 
     def ours(self, target: Path) -> bool:
         """True when `target` is, byte for byte, the file a run recorded writing there (nobody edited it since)."""
+        return self._matches(target, "SELECT sha256 FROM written_file WHERE name = ?", (target.name,))
+
+    def _matches(self, target: Path, query: str, args: tuple[str, ...]) -> bool:
         if self._db is None:
             return False
         try:
-            row = self._db.execute("SELECT sha256 FROM output WHERE name = ?", (target.name,)).fetchone()
-            return row is not None and hashlib.sha256(target.read_bytes()).hexdigest() == row[0]
+            recorded = {sha for sha, in self._db.execute(query, args)}
         except sqlite3.Error:
             self._forget()
             return False
+        if not recorded:   # no need to hash the file
+            return False
+        try:
+            return hashlib.sha256(target.read_bytes()).hexdigest() in recorded
         except OSError:
             return False
 
     def written(self, targets: Sequence[tuple[Path, str]]) -> None:
-        """Record output files just written, each with the digest of its inputs."""
+        """Record output files just written (staged: the name is what counts), each with the digest of its inputs."""
         if self._db is None:
             return
         try:
-            rows = [(t.name, inputs, hashlib.sha256(t.read_bytes()).hexdigest()) for t, inputs in targets]
+            rows = [(t.name, hashlib.sha256(t.read_bytes()).hexdigest(), inputs) for t, inputs in targets]
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO output VALUES (?, ?, ?)", rows)
+                self._db.executemany("INSERT OR REPLACE INTO written_file VALUES (?, ?, ?)", rows)
+            self._recorded.update((name, sha) for name, sha, _ in rows)
         except (OSError, sqlite3.Error):
+            self._forget()
+
+    def committed(self) -> None:
+        """The files `written` recorded are in place: forget the earlier versions of their names."""
+        if self._db is None or not self._recorded:
+            return
+        try:
+            with self._db:
+                self._db.executemany("DELETE FROM written_file WHERE name = ? AND sha256 != ?",
+                                     sorted(self._recorded.items()))
+        except sqlite3.Error:
             self._forget()
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
+from cds_batch.core.commit import scratch_folder
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.intake.containers import (
     WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
@@ -88,9 +89,10 @@ class Entry:
 
 @contextmanager
 def private_workdir() -> Iterator[Path]:
-    """A private temporary folder for `discover`, removed with everything in it on exit."""
-    with tempfile.TemporaryDirectory(prefix="cds_batch-") as folder:
-        yield Path(folder)
+    """A private temporary folder for `discover`, removed with everything in it on exit (by the next run when
+    this one is killed: `core.commit.scratch_folder`)."""
+    with scratch_folder("work") as folder:
+        yield folder
 
 
 def discover(paths: Sequence[Path], workdir: Path, limits: Limits = Limits(), skip: Path | None = None) -> list[Entry]:

@@ -1,7 +1,8 @@
 """The district run: inbox → discover → intake (read, identify, validate, score) → consolidate → report.
 
 In: `RunOptions` (inbox paths, roster, rubrics, round, office, an earlier run's folder, output folder).
-Out: the output folder, every file in it written atomically:
+Out: the output folder, the run's files committed together (`core.commit`: written into a staging
+folder inside it, then moved into place at once, so an interrupted run leaves the previous run's):
   tong-hop.xlsx        the summary workbook leaders read and sign
   tong-hop.csv         its Tổng hợp sheet, UTF-8 with BOM for Excel
   results.json         one object per school;  ledger.json  one object per input entry
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, replace
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from cds_batch.core.atomic import remove_leftovers
+from cds_batch.core.commit import Staging, scratch_folder, staged
 from cds_batch.core.parallel import spawn_pool
 from cds_batch.district.cache import RunCache, inputs_digest
 from cds_batch.district.consolidate import District, SchoolRow, consolidate
@@ -103,9 +104,15 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
 
 def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[SchoolRecord] | None,
          review: Review | None, progress: Progress | None) -> RunReport:
-    remove_leftovers(opts.out, opts.out / FEEDBACK)   # from a run killed while writing
-    with tempfile.TemporaryFile(dir=opts.out):   # not writable: say so now, not after reading every file
-        pass
+    remove_leftovers(opts.out, opts.out / FEEDBACK)   # from a run of an earlier version killed while writing
+    # The staging folder is made now: an output folder that cannot be written stops the run before
+    # minutes of reading; and a commit a killed run left is finished first (`staged`).
+    with staged(opts.out) as stage:
+        return _run_staged(opts, ctx, cache, previous, review, progress, stage)
+
+
+def _run_staged(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[SchoolRecord] | None,
+                review: Review | None, progress: Progress | None, stage: Staging) -> RunReport:
     with _early_workers(opts, ctx, cache) as workers, private_workdir() as work:
         entries = discover(list(opts.inputs), work, opts.limits.inbox, skip=opts.out)
         todo = [e for e in entries if e.fate is None]
@@ -122,42 +129,44 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[SchoolR
     district = consolidate(entries, submissions, opts.roster)
     recognition = recognise(district, review, opts.rubrics) if review is not None else None
     changes = compare(previous, results(district, opts.office, recognition)) if previous is not None else None
-    opts.out.mkdir(parents=True, exist_ok=True)
     feedback = _FeedbackPlan(district, opts, cache, recognition)
     review_books = plan_review_books(district, opts.rubrics, opts.out, cache, office=opts.office,
                                      round_label=opts.round_label, prior=review, read_from=opts.reviews)
+    # Every file goes into the staging folder (`stage.place`), and all move into place at `stage.commit`.
     # The feedback files are written by their process pool, and big review workbooks each by a process of
     # its own, while this process writes the summary: the thread that drives the pool only waits on it
     # (3,000 schools on two cores: 51.7 s → 44.9 s end to end), and a second run, whose few feedback
     # files are written in-process, still uses both cores. A province's two review workbooks written one
     # after the other were the last 33 s of its run, with one core idle. Everything read and planned so
     # far lives until the end: frozen, the garbage collector stops walking it while the writers allocate
-    # (4 s of this process at 45,000 schools). Ctrl+C here waits for the files being written.
+    # (4 s of this process at 45,000 schools). Ctrl+C here waits for the files being written, then the
+    # staging folder is removed and the output folder is as the previous run left it.
     gc.freeze()
-    with ThreadPoolExecutor(1) as background, \
-            tempfile.TemporaryDirectory(prefix="cds_batch-review-", ignore_cleanup_errors=True) as spool, \
+    with ThreadPoolExecutor(1) as background, scratch_folder("review") as spool, \
             _review_writer(review_books) as reviewer:   # the writers end before their spool is removed
-        writing = background.submit(feedback.write, opts)
-        reviewing = [reviewer.submit(part) for part in review_books.parts(Path(spool))] if reviewer is not None \
+        writing = background.submit(feedback.write, opts, stage)
+        reviewing = [reviewer.submit(part) for part in review_books.parts(stage, spool)] if reviewer is not None \
             else []
-        write_summary(district, opts.rubrics, opts.out / SUMMARY, office=opts.office, round_label=opts.round_label,
-                      changes=changes, recognition=recognition)
+        write_summary(district, opts.rubrics, stage.place(opts.out / SUMMARY), office=opts.office,
+                      round_label=opts.round_label, changes=changes, recognition=recognition)
         header, rows = overview_table(district, opts.rubrics)
-        write_csv(opts.out / SUMMARY_CSV, header, rows)
+        write_csv(stage.place(opts.out / SUMMARY_CSV), header, rows)
         # Made here, not held through the writing: every school's object is about 1.8 KB (80 MB at 45,000).
-        write_json(opts.out / RESULTS, results(district, opts.office, recognition))
-        write_json(opts.out / LEDGER, ledger(district))
-        write_findings(opts.out, district)
-        made = write_recognition(recognition, district, opts.out, office=opts.office, round_label=opts.round_label,
+        write_json(stage.place(opts.out / RESULTS), results(district, opts.office, recognition))
+        write_json(stage.place(opts.out / LEDGER), ledger(district))
+        write_findings(stage.root, district)
+        made = write_recognition(recognition, district, stage, office=opts.office, round_label=opts.round_label,
                                  rubrics=opts.rubrics) if recognition is not None else ()
         if reviewer is None:
-            for part in review_books.parts():
+            for part in review_books.parts(stage):
                 part()
         for future in reviewing:
             future.result()
         written = writing.result()
-    feedback.done(cache, written)
-    books = review_books.done(cache)
+    feedback.done(cache, written, stage)
+    books = review_books.done(cache, stage)
+    stage.commit()
+    cache.committed()
     return RunReport(district, len(entries), len(todo), changes, feedback.paths, cache.hits, books, recognition,
                      review.findings if review is not None else (), made)
 
@@ -217,7 +226,8 @@ def _previous(folder: Path | None) -> list[SchoolRecord] | None:
 
 class _FeedbackPlan:
     """Every school's feedback file: which to write (one whose inputs did not change since the last run
-    is left as is), written by `write` (in another thread: no cache use there), then recorded by `done`.
+    is left as is, untouched by the commit), written by `write` into the staging folder (in another thread:
+    no cache use there), then recorded by `done`.
     A school whose criteria the review changed or commented on, or that it returns for more evidence, gets
     the decision, the changes and the comments in its file (`review_note`); what is shown is digested,
     so a changed review rewrites the file."""
@@ -242,17 +252,19 @@ class _FeedbackPlan:
                 self.todo.append((row, inputs))
         self.paths = tuple(paths)
 
-    def write(self, opts: RunOptions) -> list[Path]:
-        return write_feedback_many([row for row, _ in self.todo], self.by_id, self.folder, office=opts.office,
-                                   round_label=opts.round_label, jobs=opts.jobs, names=self.names,
+    def write(self, opts: RunOptions, stage: Staging) -> list[Path]:
+        """Write the files to write into `stage`; their staged paths."""
+        return write_feedback_many([row for row, _ in self.todo], self.by_id, stage.place(self.folder),
+                                   office=opts.office, round_label=opts.round_label, jobs=opts.jobs, names=self.names,
                                    reviews=self.reviews)
 
-    def done(self, cache: RunCache, written: list[Path]) -> None:
+    def done(self, cache: RunCache, written: list[Path], stage: Staging) -> None:
+        """Record the files written, and have the commit remove the files of schools this run has none for."""
         cache.written(list(zip(written, (inputs for _, inputs in self.todo))))
         keep = set(self.paths)
         for stale in self.folder.glob(f"*{FEEDBACK_SUFFIX}"):   # a school's file from an earlier run into this folder
             if stale not in keep:
-                stale.unlink()
+                stage.drop(stale)
 
 
 def _files_of(row: SchoolRow) -> tuple[object, ...]:

@@ -3,7 +3,8 @@
 In: the exception that stopped a job; for an internal error, the command it was (as typed, or the
 command line the page's job stands for) and the folders where its log may go.
 Out: a Vietnamese message naming the path and the reason; the log file (version, time, command,
-traceback) written to the first folder that takes it, else the system temporary folder.
+traceback) written to the first folder that takes it, else the system temporary folder; what a job
+stopped by the user (Ctrl+C, SIGTERM) or killed left in its output folder.
 """
 from __future__ import annotations
 
@@ -69,3 +70,28 @@ def internal_error_message(bug: BaseException, log: Path | None) -> str:
     where = (f"Chi tiết kỹ thuật đã ghi vào tệp {log}; hãy gửi tệp này cho người hỗ trợ." if log is not None else
              "Không ghi được tệp nhật ký lỗi; hãy chạy lại với --debug và gửi kết quả cho người hỗ trợ.")
     return f"Lỗi nội bộ của cds-batch ({type(bug).__name__}). {where}"
+
+
+def stopped_message(out: Path | None, *, commits: bool, committed: bool) -> str:
+    """What a job stopped by the user (Ctrl+C, SIGTERM) left in its output folder `out`.
+
+    :param commits: the job commits its outputs together (`core.commit`: a district run, a province
+        roll-up); otherwise each file it finished writing is complete and stays.
+    :param committed: the stop came while the outputs were being moved into place, which finished first.
+    """
+    where = f" '{out}'" if out is not None else ""
+    if committed:
+        return f"Đã dừng theo yêu cầu, sau khi kết quả của lần chạy này đã ghi xong đầy đủ vào thư mục{where}."
+    if commits:
+        return (f"Đã dừng theo yêu cầu trước khi ghi xong: không tệp nào trong thư mục kết quả{where} bị thay đổi, "
+                "kết quả đầy đủ của lần chạy trước (nếu có) vẫn nguyên vẹn. Hãy chạy lại lệnh khi sẵn sàng.")
+    return ("Đã dừng theo yêu cầu: các tệp đã ghi xong vẫn còn nguyên, không có tệp nào ghi dở. "
+            "Hãy chạy lại lệnh để ghi đủ.")
+
+
+def killed_run_message(started: datetime) -> str:
+    # `started`: the last time the killed run wrote
+    """A run that was killed while writing (the machine went off, the program was closed): the page's notice."""
+    return (f"Lần tổng hợp lúc {started:%H:%M ngày %d/%m/%Y} đã bị dừng giữa chừng (máy tắt hoặc chương "
+            "trình bị đóng) nên không ghi kết quả nào. Kết quả bên dưới (nếu có) là của lần tổng hợp đầy đủ trước "
+            "đó; hãy bấm “Tổng hợp đợt này” để chạy lại.")

@@ -1,7 +1,8 @@
 """The run's external-review outputs: the review workbook(s) to fill, and, with --review, the recognition.
 
-In: the consolidated `District`, the run's options, its cache, and the review read back (or None).
-Out, beside the summary, every file written atomically:
+In: the consolidated `District`, the run's options, its cache, the review read back (or None), and the
+run's `Staging` (every file is written there and committed with the run's other outputs).
+Out, beside the summary:
   danh-gia-ngoai.xlsx          the evaluators' workbook (`review_book`), split into danh-gia-ngoai-1.xlsx,
                                -2 … when one would pass Excel's rows per sheet (a province-sized run);
                                with the values of a review read from elsewhere written in again;
@@ -19,6 +20,7 @@ from itertools import count, islice
 from pathlib import Path
 from typing import Callable, Sequence
 
+from cds_batch.core.commit import Staging
 from cds_batch.district.cache import RunCache, inputs_digest
 from cds_batch.district.consolidate import District, SchoolRow
 from cds_batch.district.recognition import Recognition, Review
@@ -61,22 +63,24 @@ class ReviewPlan:
         by_id = {r.id: r for r in self.rubrics}
         return sum(criterion_rows(row, by_id) for rows, *_ in self.todo for row in rows)
 
-    def parts(self, spool: Path | None = None) -> list[Callable[[], None]]:
-        """One call per review workbook to write, each picklable with only its own schools.
+    def parts(self, stage: Staging, spool: Path | None = None) -> list[Callable[[], None]]:
+        """One call per review workbook to write (into `stage`), each picklable with only its own schools.
 
         :param spool: a folder where each workbook's schools are spooled (`Spool`) for a process of its
             own to read one at a time; None: the calls hold the schools themselves.
         """
         by_id = {r.id: r for r in self.rubrics}
         return [partial(write_review, Spool.write(rows, by_id, spool / f"{n}.pickle") if spool else rows,
-                        self.rubrics, target, office=self.office, round_label=self.round_label, prior=carried)
+                        self.rubrics, stage.place(target), office=self.office, round_label=self.round_label,
+                        prior=carried)
                 for n, (rows, target, carried, _) in enumerate(self.todo)]
 
-    def done(self, cache: RunCache) -> ReviewBooks:
-        cache.written([(target, digest) for _, target, _, digest in self.todo])
+    def done(self, cache: RunCache, stage: Staging) -> ReviewBooks:
+        """Record the workbooks written into `stage`, and have the commit remove the ones no longer made."""
+        cache.written([(stage.place(target), digest) for _, target, _, digest in self.todo])
         for stale in self.present:   # the tool's own workbooks of an earlier run that this run did not write again
             if stale not in self.books and stale not in self.kept:
-                stale.unlink()
+                stage.drop(stale)
         return ReviewBooks(self.books, self.kept, self.unread)
 
 
@@ -130,12 +134,14 @@ def _schools(review: Review | None) -> set[str]:
     return {x.school_code for x in review.criteria} | {x.school_code for x in review.schools}
 
 
-def write_recognition(recognition: Recognition, district: District, out: Path, *, office: str,
+def write_recognition(recognition: Recognition, district: District, stage: Staging, *, office: str,
                       round_label: str, rubrics: Sequence[Rubric] = ()) -> tuple[Path, Path]:
-    """The annex to the recognition decision and the publication page; their paths."""
-    annex, page = out / RECOGNITION_FILE, out / PAGE_FILE
-    write_recognition_list(recognition, district, annex, office=office, round_label=round_label, rubrics=rubrics)
-    write_publication_page(recognition, district, page, office=office, round_label=round_label, rubrics=rubrics)
+    """The annex to the recognition decision and the publication page, written into `stage`; their final paths."""
+    annex, page = stage.out / RECOGNITION_FILE, stage.out / PAGE_FILE
+    write_recognition_list(recognition, district, stage.place(annex), office=office, round_label=round_label,
+                           rubrics=rubrics)
+    write_publication_page(recognition, district, stage.place(page), office=office, round_label=round_label,
+                           rubrics=rubrics)
     return annex, page
 
 

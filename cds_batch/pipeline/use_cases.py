@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from cds_batch.core.commit import staged
 from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import Fate
 from cds_batch.core.findings import Finding, Severity
@@ -86,14 +87,16 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],
                      out: Path, title: str) -> Province:
     """`cds-batch province`: load the districts' reports, roll them up, write tong-hop-tinh.xlsx,
-    results.json and ledger.json (every input and what became of it) into `out`; the roll-up (its
-    findings, among them every input not used, are for the caller to show)."""
+    results.json and ledger.json (every input and what became of it) into `out`, committed together
+    (`core.commit`); the roll-up (its findings, among them every input not used, are for the caller to show)."""
     rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
     reports, ledger = load_reports(inputs, schools, rubrics)
     rolled = roll_up(reports, ledger)
-    write_province(rolled, rubrics, out / PROVINCE_SUMMARY, title=clean(title))
-    write_json(out / RESULTS, list(rolled.schools))
-    write_json(out / LEDGER, ledger_records(rolled.ledger))
+    with staged(out) as stage:   # the files appear together, like a district run's
+        write_province(rolled, rubrics, stage.place(out / PROVINCE_SUMMARY), title=clean(title))
+        write_json(stage.place(out / RESULTS), list(rolled.schools))
+        write_json(stage.place(out / LEDGER), ledger_records(rolled.ledger))
+        stage.commit()
     return rolled
 
 

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 from cds_batch.checking.examine import Context
+from cds_batch.core.atomic import STAGING_PREFIX
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.district.cache import CACHE_FILE
 from cds_batch.district.consolidate import LedgerRow, consolidate
@@ -73,7 +74,12 @@ def _result_files(path: Path) -> list[Path]:
         return [path] if path.name == RESULTS else []
     if (path / RESULTS).is_file():
         return [path / RESULTS]
-    return sorted(path.rglob(RESULTS)) if path.is_dir() else []
+    # A staging folder of a district run (`core.commit`) is that run's unfinished outputs, not a result.
+    return sorted(p for p in path.rglob(RESULTS) if not _staged(p, path)) if path.is_dir() else []
+
+
+def _staged(path: Path, under: Path) -> bool:
+    return any(part.startswith(STAGING_PREFIX) for part in path.relative_to(under).parts)
 
 
 def _used(name: str, schools: Sequence[SchoolRecord]) -> Reason:
@@ -147,7 +153,8 @@ def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: 
         if files != [path] and files != [path / RESULTS]:   # a result folder is read through its results.json alone
             walked.append(path)
     with private_workdir() as work:
-        entries = [e for e in discover(walked, work) if not any(e.source.startswith(f) for f in inside)]
+        entries = [e for e in discover(walked, work) if not any(e.source.startswith(f) for f in inside)
+                   and not any(part.startswith(STAGING_PREFIX) for part in PurePosixPath(e.source).parts)]
         rows: dict[int, LedgerRow] = {}
         for n, e in enumerate(entries):
             if e.fate is not None:

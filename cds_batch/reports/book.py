@@ -7,7 +7,7 @@ the document date is fixed and nothing depends on the clock.
 """
 from __future__ import annotations
 
-import tempfile
+import shutil
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from cds_batch.core.atomic import encodable
+from cds_batch.core.commit import new_scratch
 from cds_batch.form.layout import DOCUMENT_DATE
 from cds_batch.reports.labels import COLOURS, Word, label
 from cds_batch.reports.tables import Column, Look, Table, TableCell
@@ -181,11 +182,11 @@ class Book:
             per part).
         """
         # A private folder for the rows, removed by `discard` even when the writing fails midway.
-        self._scratch = tempfile.TemporaryDirectory(prefix="cds_batch-xlsx-", ignore_cleanup_errors=True) \
-            if big else None
+        # Named after this process, so the next run removes the folder of a run that was killed (`core.commit`).
+        self._scratch = new_scratch("xlsx") if big else None
         self.wb = xlsxwriter.Workbook(str(path), {
             "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-            "constant_memory": big, "in_memory": not big, "tmpdir": self._scratch.name if self._scratch else None,
+            "constant_memory": big, "in_memory": not big, "tmpdir": str(self._scratch) if self._scratch else None,
             "default_format_properties": {"font_name": "Times New Roman", "font_size": FONT_SIZE}})
         self.wb.set_properties({"title": title[:250], "subject": round_label[:250], "author": office or "cds_batch",
                                 "company": office, "created": DOCUMENT_DATE, "comments": comments})
@@ -320,7 +321,7 @@ class Book:
     def discard(self) -> None:
         """Remove the temporary rows of a big book, whether or not it was closed."""
         if self._scratch is not None:
-            self._scratch.cleanup()
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> Book:
         return self

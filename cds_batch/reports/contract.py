@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TypedDict, cast
 
+from cds_batch.core.commit import settle
 from cds_batch.core.findings import Code, render
 
 # --- Files and folders of a district run's output folder ----------------------------------------
@@ -138,9 +139,13 @@ def _checked(data: object) -> list[SchoolRecord]:
 def read_results(folder: Path) -> list[SchoolRecord]:
     """The records of the results.json in `folder` (an earlier run for --previous, a district for the province).
 
+    A commit a killed run left in `folder` is finished first (`core.commit.settle`): the records are the
+    complete run's, never read from a folder holding a mix.
+
     :raises OSError: the file cannot be read; ValueError: it is not records of a version this code reads
         (`RecordVersionError`, with the Vietnamese reason, for a newer version).
     """
+    settle(folder)
     return _checked(json.loads((folder / RESULTS).read_text(encoding="utf-8")))
 
 

@@ -7,7 +7,8 @@ Out: a `JobState` per key, which the status endpoint sends as JSON. The state li
 process, not in a page: a refresh, a second tab or another browser sees the same run, and a second
 run of a round whose run is still going is refused (`Busy`), and so is a run while files are being
 saved into the round's inbox (`Uploading`), and an upload while the round runs. A restart of the server forgets the
-states; what the runs wrote stays on disk.
+states; what the runs wrote stays on disk, and a run killed while writing (the server killed, the machine
+off) shows as `interrupted` (`stopped`), its output folder as the previous complete run left it.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Callable, Iterator
 from cds_batch.pipeline.district_run import Progress
 
 DISCOVER, READ, WRITE = "discover", "read", "write"
-RUNNING, DONE, FAILED = "running", "done", "failed"
+RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
 
 
 class Busy(Exception):
@@ -63,6 +64,11 @@ class JobState:
             5 if self.phase == DISCOVER else 95 if self.phase == WRITE else 5 + 90 * self.done // max(self.total, 1))
         return {"key": self.key, "state": self.state, "phase": self.phase, "done": self.done, "total": self.total,
                 "percent": percent, "text": self.text, "seconds": round((self.finished or time.time()) - self.started)}
+
+
+def stopped(key: str, when: float, message: str) -> JobState:
+    """The state of a run of `key` that was killed at `when` (no server saw it end), with the page's notice."""
+    return JobState(key, state=INTERRUPTED, started=when, finished=when, message=message)
 
 
 class Jobs:

@@ -1,9 +1,10 @@
 """What the result page shows, read back from a run's output folder (by the page or by `cds-batch run`).
 
-In: a run's output folder: results.json (the Tổng hợp table and the missing schools), findings.json
-(its rows on the office's fix list are the summary's 'Cần sửa' sheet: every error and warning, as
-the office prints it), ledger.json (the files that could not be used), and the names of the files
-there to download. No workbook the tool wrote is parsed back.
+In: a run's output folder (a commit a killed run left is finished first, `read_results`): results.json
+(the Tổng hợp table and the missing schools), findings.json (its rows on the office's fix list are the
+summary's 'Cần sửa' sheet: every error and warning, as the office prints it), ledger.json (the files
+that could not be used), the names of the files there to download, and the staging folder of a run
+killed while writing. No workbook the tool wrote is parsed back.
 Out: a `RunView` of plain values for the template. Nothing is recomputed: the page shows exactly
 what the run wrote, so a run typed on the command line shows the same way.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from cds_batch.core.commit import settle, stale_staging
 from cds_batch.district.consolidate import Status
 from cds_batch.pipeline.use_cases import UNUSABLE
 from cds_batch.reports.contract import (
@@ -80,7 +82,20 @@ class RunView:
 
 
 def has_results(out: Path) -> bool:
+    settle(out)   # a first run killed mid-commit has its results.json still to move
     return (out / RESULTS).is_file()
+
+
+def killed_run(out: Path) -> datetime | None:
+    """When a run into `out` that was killed while writing last wrote (its staging folder is still there:
+    the next run removes it); None when there is none."""
+    times = []
+    for folder in stale_staging(out):
+        try:
+            times.append(folder.stat().st_mtime)
+        except OSError:
+            continue
+    return datetime.fromtimestamp(max(times)) if times else None
 
 
 def load_view(out: Path) -> RunView:

@@ -11,15 +11,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response
 
+from cds_batch.pipeline.failures import killed_run_message
 from cds_batch.reports.contract import FEEDBACK, RESULTS
 from cds_batch.web.state import error_page, state
 from cds_batch.web.district import run_round
 from cds_batch.web.forms import receive, tell
-from cds_batch.web.jobs import Busy, Uploading
-from cds_batch.web.results import has_results, load_view, may_download
+from cds_batch.web.jobs import Busy, JobState, Uploading, stopped
+from cds_batch.web.results import has_results, killed_run, load_view, may_download
 from cds_batch.web.standing import round_standing
 from cds_batch.web.views_rounds import get_round
-from cds_batch.web.workspace import OUT
+from cds_batch.web.workspace import OUT, Round
 from cds_batch.web.zips import zip_files
 
 runs = Blueprint("runs", __name__)
@@ -56,9 +57,9 @@ def start(slug: str) -> Response:
 
 @runs.get("/dot/<slug>/trang-thai")
 def status(slug: str) -> Response:
-    """The round's run as JSON, for the progress bar: state running | done | failed | idle."""
+    """The round's run as JSON, for the progress bar: state running | done | failed | interrupted | idle."""
     r = get_round(slug)
-    job = state().jobs.get(r.slug)
+    job = _job(r)
     body: dict[str, object] = job.as_json() if job is not None else {"key": r.slug, "state": "idle"}
     body["has_results"] = has_results(r.out)
     response = jsonify(body)
@@ -77,8 +78,17 @@ def result(slug: str) -> str:
         except (OSError, ValueError):
             problem = f"Không đọc được kết quả trong thư mục {OUT} ({RESULTS} hỏng); hãy chạy lại đợt này."
     scored = {s.rubric_id for s in view.schools if s.overall_level is not None} if view is not None else set()
-    return render_template("ket-qua.html", r=r, job=state().jobs.get(r.slug), view=view, problem=problem,
+    return render_template("ket-qua.html", r=r, job=_job(r), view=view, problem=problem,
                            standing=round_standing(r, scored))
+
+
+def _job(r: Round) -> JobState | None:
+    """The round's run as this server knows it, else a run into its folder that was killed while writing."""
+    job = state().jobs.get(r.slug)
+    if job is not None:
+        return job
+    killed = killed_run(r.out)
+    return stopped(r.slug, killed.timestamp(), killed_run_message(killed)) if killed is not None else None
 
 
 @runs.get("/dot/<slug>/tai-ve/ket-qua/<name>")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,60 @@ def test_the_progress_bar_shows_counts_on_a_terminal_only(monkeypatch):
     with console.progress() as progress:
         assert progress.start is None and progress.step is None
     assert quiet.getvalue() == ""
+
+
+def _stopped(args: list[str], capsys) -> tuple[int, str]:
+    from cds_batch import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(args)
+    return done.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, "StoppedAfterCommit"])
+def test_a_stopped_run_or_province_exits_130_saying_what_the_folder_holds(tmp_path, monkeypatch, capsys, stop):
+    """Ctrl+C wherever it lands in a command: exit 130, never 1 ("done, something to fix"), and a line
+    that is true of the output folder. The subprocess tests of the writing phase are in test_commit.py."""
+    import cds_batch.cli.commands as commands
+    from cds_batch.core.commit import StoppedAfterCommit
+
+    raised = StoppedAfterCommit if stop == "StoppedAfterCommit" else stop
+
+    def interrupted(*args, **kwargs):
+        raise raised()
+    monkeypatch.setattr(commands, "run_district", interrupted)
+    monkeypatch.setattr(commands, "province_roll_up", interrupted)
+    roster = ROOT / "samples" / "danh-sach-truong.csv"
+    out = tmp_path / "ket-qua"
+    for args in (["run", str(ROOT / "samples" / "inbox"), "--roster", str(roster), "--out", str(out)],
+                 ["province", str(tmp_path), "--out", str(out)]):
+        code, err = _stopped(args, capsys)
+        assert code == 130 and str(out) in err and "Traceback" not in err
+        if raised is StoppedAfterCommit:
+            assert "kết quả của lần chạy này đã ghi xong đầy đủ" in err
+        else:
+            assert "không tệp nào trong thư mục kết quả" in err and "vẫn nguyên vẹn" in err
+
+
+def test_a_stopped_template_run_says_the_files_written_are_complete(tmp_path, monkeypatch, capsys):
+    import cds_batch.cli.commands as commands
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(commands, "write_school_templates", interrupted)
+    code, err = _stopped(["template", "--rubric", "qd4725-phothong", "--out", str(tmp_path)], capsys)
+    assert code == 130 and "các tệp đã ghi xong vẫn còn nguyên, không có tệp nào ghi dở" in err
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="SIGTERM to a process is POSIX")
+def test_sigterm_stops_the_command_like_ctrl_c_and_the_handler_is_put_back(tmp_path, monkeypatch, capsys):
+    import cds_batch.cli.commands as commands
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)   # what a service manager sends
+        raise AssertionError("SIGTERM did not stop the command")
+    monkeypatch.setattr(commands, "write_school_templates", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    code, err = _stopped(["template", "--rubric", "qd4725-phothong", "--out", str(tmp_path)], capsys)
+    assert code == 130 and "Đã dừng theo yêu cầu" in err
+    assert signal.getsignal(signal.SIGTERM) == before
