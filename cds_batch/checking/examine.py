@@ -154,7 +154,7 @@ def examine_safely(entry: Entry, ctx: Context) -> Submission:
     """`examine`, with a bug of ours on one odd file ending that file as `unreadable`, not the run."""
     try:
         return examine(entry, ctx)
-    except Exception as exc:   # noqa: BLE001  (the last line of defence for one file; reason says so)
+    except Exception:   # noqa: BLE001  (the last line of defence for one file; reason says so)
         return Submission(entry, Fate.UNREADABLE,
-                          f"Công cụ gặp lỗi nội bộ khi đọc tệp này ({type(exc).__name__}: {exc}); hãy mở tệp bằng "
+                          "Công cụ gặp lỗi nội bộ khi đọc tệp này; hãy mở tệp bằng "
                           "Excel, lưu lại dạng .xlsx rồi thử lại, và báo cho người hỗ trợ kèm tệp.")

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
 from cds_batch.core.findings import Code, Reason, reason
+from cds_batch.core.library_text import explain
 from cds_batch.intake.containers import (
     WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
 )
@@ -161,7 +162,7 @@ class _Run:
                             sha256=hashlib.sha256(data).hexdigest() if data is not None else _hash_file(file),
                             size=stat.st_size)
         except OSError as exc:
-            cannot_open = reason(Code.L102, detail=exc.strerror or exc)
+            cannot_open = reason(Code.L102, detail=explain(exc))
             return self.add(found, kind_from_ext(file.name), Fate.UNREADABLE, cannot_open)
         self.item(found, data)
 
@@ -170,7 +171,7 @@ class _Run:
         try:
             what = sniff(found.disk, found.name, data)
         except OSError as exc:
-            return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, reason(Code.L102, detail=exc))
+            return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, reason(Code.L102, detail=explain(exc)))
         if what.problem:
             return self.add(found, what.kind, Fate(what.problem), what.reason)
         if what.kind in WORKBOOKS:
@@ -206,7 +207,7 @@ class _Run:
         except ContainerError as exc:
             broken = exc.reason
         except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure becomes an entry
-            broken = reason(Code.L105, kind=kind.value, detail=exc)
+            broken = reason(Code.L105, kind=kind.value, detail=explain(exc))
         said = broken or reason(Code.L106, count=count)
         self.entries[index] = replace(self.entries[index], fate=Fate.UNREADABLE if broken else Fate.CONTAINER,
                                       reason=said.text, reason_code=said.code)
@@ -239,7 +240,7 @@ class _Run:
                     out.write(block)
         except Exception as exc:  # noqa: BLE001 - a damaged member must not stop the others
             target.unlink(missing_ok=True)
-            self.add(found, kind_from_ext(name), Fate.UNREADABLE, reason(Code.L107, detail=exc))
+            self.add(found, kind_from_ext(name), Fate.UNREADABLE, reason(Code.L107, detail=explain(exc)))
             return size
         if breach:
             target.unlink()

@@ -32,6 +32,7 @@ import defusedxml.ElementTree as SafeTree  # type: ignore[import-untyped]  # def
 import olefile  # type: ignore[import-untyped]  # olefile ships no type information
 from defusedxml import DefusedXmlException
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.file_format import (
     OLE_ENCRYPTED, XLSX_WORKBOOK, ZIP_LOCAL_HEADER, Signature, ole_workbook, signature, zip_workbook
@@ -94,8 +95,8 @@ def dtd_refused(name: str, member: str) -> ReadError:
                      + RESAVE)
 
 
-def broken_part(name: str, member: str, exc: object) -> ReadError:
-    return ReadError(f"Không đọc được tệp '{name}': phần '{member}' bị hỏng ({exc}). {RESAVE}")
+def broken_part(name: str, member: str, exc: BaseException) -> ReadError:
+    return ReadError(f"Không đọc được tệp '{name}': phần '{member}' bị hỏng ({explain(exc)}). {RESAVE}")
 
 
 def safe_xml(data: bytes) -> ElementTree.Element:
@@ -229,7 +230,7 @@ class Package:
             return xlrd.open_workbook(file_contents=self.data, formatting_info=True, on_demand=True,
                                       ragged_rows=True)
         except Exception as exc:   # xlrd raises its own errors and many plain ones on a damaged file
-            raise ReadError(f"Không đọc được tệp '{self.name}': tệp .xls hỏng ({exc}). {RESAVE}") from exc
+            raise ReadError(f"Không đọc được tệp '{self.name}': tệp .xls hỏng ({explain(exc)}). {RESAVE}") from exc
 
     def close(self) -> None:
         if "xls_book" in self.__dict__:
@@ -279,7 +280,7 @@ def sniff(name: str, data: bytes, max_parts: int = ReadLimits.max_parts) -> tupl
                     return "xls", None
     except (OSError, zipfile.BadZipFile, EOFError, ValueError, struct.error, IndexError, KeyError,
             NotImplementedError) as exc:   # olefile and zipfile on damaged headers
-        raise ReadError(f"Không mở được tệp '{name}': tệp hỏng ({exc}). {RESAVE}") from exc
+        raise ReadError(f"Không mở được tệp '{name}': tệp hỏng ({explain(exc)}). {RESAVE}") from exc
     raise ReadError(f"Tệp '{name}' không phải bảng tính Excel/LibreOffice (.xlsx, .xls, .ods) hoặc đã hỏng.")
 
 

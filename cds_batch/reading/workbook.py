@@ -26,6 +26,7 @@ from typing import Callable, Mapping, TypeVar, cast
 
 from python_calamine import CalamineWorkbook
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.cells import parse_ref
 from cds_batch.core.cells import a1
 from cds_batch.form import layout as L
@@ -79,8 +80,8 @@ def _calamine(name: str, call: Callable[[], T]) -> T:
     except BaseException as exc:
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise   # KeyboardInterrupt, SystemExit
-        raise ReadError(f"Không đọc được tệp '{name}': tệp hỏng hoặc sai cấu trúc ({exc}). Hãy mở lại bằng Excel "
-                        "hoặc LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc
+        raise ReadError(f"Không đọc được tệp '{name}': tệp hỏng hoặc sai cấu trúc ({explain(exc)}). Hãy mở lại "
+                        "bằng Excel hoặc LibreOffice, lưu dạng .xlsx rồi gửi lại.") from exc
 
 
 class Workbook:
