@@ -36,6 +36,9 @@ class Context:
     roster: tuple[SchoolInfo, ...]
     round_label: str = ""
     limits: ReadLimits = field(default_factory=ReadLimits)   # what one workbook may hold
+    # The SHA-256 of the files the previous run used (--previous): one of them, still in the mailbox
+    # that grows over rounds, is carried over, not "a file of another round" (no E115).
+    carried: frozenset[str] = frozenset()
 
     def rubric(self, rid: str | None) -> Rubric | None:
         return next((r for r in self.rubrics if r.id == rid), None)
@@ -115,7 +118,8 @@ def _examine(book: Workbook, entry: Entry, ctx: Context) -> Submission:
         found = identity_findings(ident, response, file)
         return Submission(entry, Fate.UNIDENTIFIED, found[0].message if found else "", school_fields=fields,
                           rubric_id=rubric.id, findings=tuple(reading_findings(response, file) + found))
-    trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, ctx.round_label, file)
+    this_round = "" if entry.sha256 in ctx.carried else ctx.round_label   # a carried file keeps its round
+    trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, this_round, file)
     answers = response.raw_answers()
     base = Submission(entry, None, school_code=ident.code, in_roster=ident.in_roster, school_fields=fields,
                       answers=answers)

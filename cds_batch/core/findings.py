@@ -151,6 +151,7 @@ class Code(Enum):
     L304 = (W, "Trường {school} có tệp khác được dùng: {source} (nhận lúc {received}).")
     L305 = (W, "Trường {school} có tệp khác được dùng: {source} (nhận lúc {received}). Tệp này gửi sau nhưng còn lỗi nên không được dùng.")
     L306 = (E, "Không được đọc.")
+    L307 = (I, "Dùng lại từ đợt trước: cùng nội dung với tệp đã dùng ở lần chạy trước. {status}")
 
 
 class Detail(Enum):

@@ -28,7 +28,7 @@ from cds_batch.intake.containers import (
 )
 from cds_batch.intake.mail import eml_members, mail_meta, mbox_members, msg_members
 
-__all__ = ["Entry", "Fate", "FileKind", "Limits", "TimeSource", "discover", "private_workdir"]
+__all__ = ["UNUSABLE", "Entry", "Fate", "FileKind", "Limits", "TimeSource", "discover", "private_workdir"]
 
 _MB = 1 << 20
 _READ_WHOLE = 8 * _MB   # files up to this size are read once to hash and classify them
@@ -47,6 +47,14 @@ class Fate(str, enum.Enum):
     NOT_A_WORKBOOK = "not_a_workbook"
     UNREADABLE = "unreadable"
     REJECTED = "rejected"
+
+
+# The fates of an input the office must look at: it could not be anyone's submission (not a
+# spreadsheet, empty, damaged, password-protected, not our form, of no known school, refused by a
+# safety limit). The others were used, opened (a container), or were good files not chosen: an older
+# file of a school that sent a newer one (superseded) or a second copy of the same bytes (duplicate),
+# which the ledger names with the file used instead.
+UNUSABLE = frozenset(Fate) - {Fate.USED, Fate.CONTAINER, Fate.SUPERSEDED, Fate.DUPLICATE}
 
 
 class TimeSource(str, enum.Enum):

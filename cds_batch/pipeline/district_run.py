@@ -93,7 +93,7 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
     previous = _previous(opts.previous)
     # Read before the inbox: a review that cannot be used stops the run before minutes of reading.
     review = read_reviews(opts.reviews, opts.rubrics, round_label=opts.round_label, roster=opts.roster)
-    ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read)
+    ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read, carried_over(previous))
     try:
         with closing(RunCache(opts.out, ctx)) as cache:
             return _run(opts, ctx, cache, previous, review, progress)
@@ -119,7 +119,7 @@ def _run(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[SchoolR
             step(s)
         submissions = [cached.get(e.source) or next(fresh) for e in todo]
         cache.store(submissions)
-    district = consolidate(entries, submissions, opts.roster)
+    district = consolidate(entries, submissions, opts.roster, ctx.carried)
     recognition = recognise(district, review, opts.rubrics) if review is not None else None
     changes = compare(previous, results(district, opts.office, recognition)) if previous is not None else None
     opts.out.mkdir(parents=True, exist_ok=True)
@@ -203,6 +203,11 @@ def _count_files(inputs: Sequence[Path], enough: int) -> int:
         else:
             count += 1
     return count
+
+
+def carried_over(previous: Sequence[SchoolRecord] | None) -> frozenset[str]:
+    """The SHA-256 of every file the previous run used: found again in the mailbox, it is carried over."""
+    return frozenset(str(r["sha256"]) for r in previous or () if r.get("sha256"))
 
 
 def _previous(folder: Path | None) -> list[SchoolRecord] | None:
