@@ -36,7 +36,7 @@ class Context:
     roster: tuple[SchoolInfo, ...]
     round_label: str = ""
     limits: ReadLimits = field(default_factory=ReadLimits)   # what one workbook may hold
-    # The SHA-256 of the files the previous run used (--previous): one of them, still in the mailbox
+    # The SHA-256 of the files the previous run had (--previous): one of them, still in the mailbox
     # that grows over rounds, is carried over, not "a file of another round" (no E115).
     carried: frozenset[str] = frozenset()
 
