@@ -68,7 +68,7 @@ def echo_run_summary(report: RunReport, out: Path) -> None:
     if unusable:
         click.echo(f"Tệp không dùng được: {len(unusable)} (trang '{SHEET_UNUSABLE}' của {out / SUMMARY}):")
         for _, source, kind, fate, _, reason in unusable:
-            click.echo(f"  - {source} ({kind}) — {fate}: {reason}")
+            click.echo(f"  - {source} [{kind}] — {fate}: {reason}")
     if report.changes is not None:
         click.echo(f"So với đợt trước: {len(report.changes)} thay đổi (trang 'Thay đổi so với đợt trước').")
     click.echo(f"Kết quả: {out / SUMMARY}; phản hồi cho {len(report.feedback)} trường trong {out / FEEDBACK}.")

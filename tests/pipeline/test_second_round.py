@@ -146,5 +146,5 @@ def test_no_carried_schools_feedback_says_e115(rounds):
 def test_the_note_is_listed_as_unusable_and_the_run_says_what_changed(rounds):
     run = rounds["run"]
     assert run.returncode == 1   # schools still to fix, and a file not usable
-    assert "hop-thu/email 05-11/ghi chú.txt (Loại khác" in run.stdout
+    assert "hop-thu/email 05-11/ghi chú.txt [Loại khác" in run.stdout
     assert "So với đợt trước:" in run.stdout
