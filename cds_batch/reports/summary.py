@@ -58,7 +58,8 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
         fixes = fix_table(district)
         _table_sheet(book, SHEET_FIX, fixes, landscape=True, title="DANH SÁCH LỖI VÀ CẢNH BÁO CẦN SỬA", note=(
             f"{len(fixes.rows)} dòng. Mỗi dòng là một lỗi hoặc cảnh báo trong tệp được dùng của một trường, hoặc "
-            "trong tệp chưa xếp được cho trường nào. Lỗi: trường phải sửa và gửi lại; cảnh báo: cần kiểm tra lại."),
+            "trong tệp chưa xếp được cho trường nào. Lỗi: trường phải sửa và gửi lại; cảnh báo: cần kiểm tra lại. "
+            f"Mọi tệp không dùng được (không phải bảng tính, rỗng, hỏng, có mật khẩu…) ở trang '{SHEET_UNUSABLE}'."),
             empty="Không có lỗi hay cảnh báo nào cần sửa.")
         unusable = unusable_table(district)
         _table_sheet(book, SHEET_UNUSABLE, unusable, landscape=True, title="DANH SÁCH TỆP KHÔNG DÙNG ĐƯỢC", note=(
@@ -144,7 +145,8 @@ def _write_overview(book: Book, district: District, rubrics: Sequence[Rubric], o
         (f"Đợt: {round_label}" if round_label else "Đợt: (không ghi)", "subtitle"),
         (f"Số trường: {len(district.schools)} ({listed} trong danh sách, {counts[Status.UNLISTED]} ngoài danh "
          "sách). " + "; ".join(f"{s.label}: {counts[s]}" for s in Status) + ". "
-         f"Tệp đã nhận (kể cả trong tệp nén, thư): {len(district.ledger)}; chi tiết ở trang '{SHEET_LEDGER}'.",
+         f"Tệp đã nhận (kể cả trong tệp nén, thư): {len(district.ledger)}; chi tiết ở trang '{SHEET_LEDGER}'. "
+         f"Tệp không dùng được: {len(district.unusable)} (trang '{SHEET_UNUSABLE}').",
          "text"),
         (f"Điểm tính theo bộ chỉ số của từng trường ({_maxima(rubrics)}). Điểm và mức in nghiêng, màu xám là "
          f"tạm tính: hồ sơ còn lỗi (xem trang '{SHEET_FIX}'). Dòng cuối: số trường và điểm trung bình của các "
