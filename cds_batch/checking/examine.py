@@ -36,6 +36,9 @@ class Context:
     roster: tuple[SchoolInfo, ...]
     round_label: str = ""
     limits: ReadLimits = field(default_factory=ReadLimits)   # what one workbook may hold
+    # The SHA-256 of the files the previous run had (--previous): one of them, still in the mailbox
+    # that grows over rounds, is carried over, not "a file of another round" (no E115).
+    carried: frozenset[str] = frozenset()
 
     def rubric(self, rid: str | None) -> Rubric | None:
         return next((r for r in self.rubrics if r.id == rid), None)
@@ -116,7 +119,8 @@ def _examine(book: Workbook, entry: Entry, ctx: Context) -> Submission:
         found = identity_findings(ident, response, file)
         return Submission(entry, Fate.UNIDENTIFIED, found[0].message if found else "", school_fields=fields,
                           rubric_id=rubric.id, findings=tuple(reading_findings(response, file) + found))
-    trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, ctx.round_label, file)
+    this_round = "" if entry.sha256 in ctx.carried else ctx.round_label   # a carried file keeps its round
+    trust = trust_findings(identity, named, [r.id for r in ctx.rubrics], TEMPLATE_VERSION, this_round, file)
     answers = response.raw_answers()
     base = Submission(entry, None, school_code=ident.code, in_roster=ident.in_roster, school_fields=fields,
                       answers=answers)
@@ -157,7 +161,7 @@ def examine_safely(entry: Entry, ctx: Context) -> Submission:
     """`examine`, with a bug of ours on one odd file ending that file as `unreadable`, not the run."""
     try:
         return examine(entry, ctx)
-    except Exception as exc:   # noqa: BLE001  (the last line of defence for one file; reason says so)
+    except Exception:   # noqa: BLE001  (the last line of defence for one file; reason says so)
         return Submission(entry, Fate.UNREADABLE,
-                          f"Công cụ gặp lỗi nội bộ khi đọc tệp này ({type(exc).__name__}: {exc}); hãy mở tệp bằng "
+                          "Công cụ gặp lỗi nội bộ khi đọc tệp này; hãy mở tệp bằng "
                           "Excel, lưu lại dạng .xlsx rồi thử lại, và báo cho người hỗ trợ kèm tệp.")

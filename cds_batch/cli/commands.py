@@ -23,7 +23,7 @@ from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
 from cds_batch.pipeline.district_run import run_district
 from cds_batch.reports.contract import LEDGER, PROVINCE_SUMMARY
 from cds_batch.pipeline.use_cases import (
-    UNUSABLE, district_options, plan_templates, province_counts, province_roll_up, roster_usable
+    district_options, plan_templates, province_counts, province_roll_up, roster_usable
 )
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
 from cds_batch.rubric.model import standing_line
@@ -192,9 +192,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     echo_run_summary(report, out)
     to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
                  for r in report.district.schools)
-    unusable = any(r.fate in UNUSABLE for r in report.district.ledger)
     withheld = report.recognition is not None and report.recognition.findings
-    sys.exit(EXIT_NEEDS_FIX if to_fix or unusable or report.review_findings or withheld else EXIT_OK)
+    sys.exit(EXIT_NEEDS_FIX if to_fix or report.district.unusable or report.review_findings or withheld else EXIT_OK)
 
 
 @cli.command("province", context_settings=_CONTEXT)

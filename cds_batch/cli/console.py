@@ -17,8 +17,9 @@ import click
 from cds_batch.core.findings import Finding
 from cds_batch.district.recognition import decision_label
 from cds_batch.pipeline.district_run import Progress, RunReport
-from cds_batch.reports.contract import FEEDBACK, SUMMARY
-from cds_batch.pipeline.use_cases import UNUSABLE, run_counts
+from cds_batch.reports.contract import FEEDBACK, SHEET_UNUSABLE, SUMMARY
+from cds_batch.reports.tables import unusable_table
+from cds_batch.pipeline.use_cases import run_counts
 
 
 def echo_findings(findings: Sequence[Finding]) -> None:
@@ -61,13 +62,13 @@ def steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
 
 
 def echo_run_summary(report: RunReport, out: Path) -> None:
-    unusable = [r for r in report.district.ledger if r.fate in UNUSABLE]
     for line in run_counts(report):
         click.echo(line)
+    unusable = unusable_table(report.district).rows   # the rows of the summary's sheet of that name
     if unusable:
-        click.echo(f"Tệp không dùng được: {len(unusable)} (lý do ở trang 'Sổ nhận file'):")
-        for r in unusable:
-            click.echo(f"  - {r.entry.source}: {r.reason}")
+        click.echo(f"Tệp không dùng được: {len(unusable)} (trang '{SHEET_UNUSABLE}' của {out / SUMMARY}):")
+        for _, source, kind, fate, _, reason in unusable:
+            click.echo(f"  - {source} [{kind}] — {fate}: {reason}")
     if report.changes is not None:
         click.echo(f"So với đợt trước: {len(report.changes)} thay đổi (trang 'Thay đổi so với đợt trước').")
     click.echo(f"Kết quả: {out / SUMMARY}; phản hồi cho {len(report.feedback)} trường trong {out / FEEDBACK}.")

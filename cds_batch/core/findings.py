@@ -147,8 +147,8 @@ class Code(Enum):
     L212 = (E, "Liên kết (symlink) trong tệp nén: không giải nén")
     L213 = (E, "Liên kết hoặc tệp đặc biệt trong tệp nén: không giải nén")
     L214 = (E, "Tệp trong tệp nén có mật khẩu")
-    L215 = (E, "Không đọc được tệp {ext} trên máy này: thiếu thư viện libarchive ({detail})")
-    L216 = (E, "Tệp {ext} có mật khẩu: {detail}")
+    L215 = (E, "Không đọc được tệp {ext} trên máy này: thiếu thư viện libarchive; hãy giải nén tệp rồi chạy lại")
+    L216 = (E, "Tệp {ext} có mật khẩu; hãy đề nghị gửi lại tệp không đặt mật khẩu")
     L217 = (E, "Không đọc được tệp {ext} trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): {detail}")
     L218 = (E, "Tệp đính kèm hỏng: {detail}")
     L219 = (E, "Thư Outlook đính kèm trong tệp .msg: chưa mở được, hãy lưu riêng thư đó")
@@ -160,6 +160,7 @@ class Code(Enum):
     L304 = (W, "Trường {school} có tệp khác được dùng: {source} (nhận lúc {received}).")
     L305 = (W, "Trường {school} có tệp khác được dùng: {source} (nhận lúc {received}). Tệp này gửi sau nhưng còn lỗi nên không được dùng.")
     L306 = (E, "Không được đọc.")
+    L307 = (I, "Dùng lại từ đợt trước: cùng nội dung với tệp đã dùng ở lần chạy trước. {status}")
 
 
 class Detail(Enum):

@@ -10,8 +10,9 @@ one its inputs would give again.
 An optimisation only: deleting `.cds-cache.sqlite` changes no output byte. A submission is
 reused only when every input of `intake.examine` is the same — the file's bytes (SHA-256), its
 name, display path and sender (which go into findings and identification), and the run's
-fingerprint: the code of cds_batch itself, every rubric's content hash, the roster and the
-round. Anything else changes the key, and the entry is read again. An output file is skipped only
+fingerprint: the code of cds_batch itself, every rubric's content hash, the roster, the
+round and the files the previous run had (--previous). Anything else changes the key, and the entry
+is read again. An output file is skipped only
 when the digest of its inputs (and of the tool's code) is the one recorded when it was written and
 the file still has the SHA-256 it was written with; the writers are deterministic, so writing it
 again would give the same bytes. A file is recorded when it is staged, before the run's outputs are
@@ -59,6 +60,7 @@ def fingerprint(ctx: Context) -> str:
     for rubric in ctx.rubrics:
         h.update(f"rubric {rubric.id} {rubric.content_hash}\n".encode())
     h.update(pickle.dumps(ctx.roster, protocol=4))
+    h.update("".join(sorted(ctx.carried)).encode())
     return h.hexdigest()
 
 

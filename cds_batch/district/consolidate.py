@@ -2,7 +2,8 @@
 
 In: the ledger entries from `discover`, the submissions from `intake`, and the roster.
 Out: a `District`: each school's status and the submission used, and every entry with its final
-fate and reason. For each school the latest valid submission by received time wins; if none is
+fate and reason (a used file the previous run used too is marked carried over), and which entries
+could not be used. For each school the latest valid submission by received time wins; if none is
 valid, the latest one; the others are `superseded`, naming the one used. Pure: no I/O.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Sequence
 
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.intake.containers import local_time
-from cds_batch.intake.discover import Entry, Fate
+from cds_batch.intake.discover import UNUSABLE, Entry, Fate
 from cds_batch.checking.examine import Submission
 from cds_batch.rubric.roster import SchoolInfo
 
@@ -54,6 +55,12 @@ class LedgerRow:
     reason: str
     school_code: str = ""
     reason_code: Code | None = None   # the catalogue's L code of `reason`; None for a reading stage's own text
+    carried: bool = False             # used, and the very file (same SHA-256) the previous run used
+
+    @property
+    def unusable(self) -> bool:
+        """The office must look at it: it could not be anyone's submission (`discover.UNUSABLE`)."""
+        return self.fate in UNUSABLE
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,12 @@ class District:
     schools: tuple[SchoolRow, ...]           # roster order, then unlisted schools by code
     ledger: tuple[LedgerRow, ...]            # discovery order
     unplaced: tuple[Submission, ...]         # read but not placed: unreadable, unidentified, not ours
+
+    @property
+    def unusable(self) -> tuple[LedgerRow, ...]:
+        """The entries that could not be used, in discovery order: the one list the summary, the
+        command line, ledger.json and the web page show."""
+        return tuple(r for r in self.ledger if r.unusable)
 
     def counts(self) -> dict[Status, int]:
         return {s: sum(row.status is s for row in self.schools) for s in Status}
@@ -71,8 +84,12 @@ def _received(s: Submission) -> tuple[object, str]:
 
 
 def consolidate(entries: Sequence[Entry], submissions: Sequence[Submission],
-                roster: Sequence[SchoolInfo]) -> District:
-    """Place every submission with its school and give every ledger entry its final fate."""
+                roster: Sequence[SchoolInfo], carried: frozenset[str] = frozenset()) -> District:
+    """Place every submission with its school and give every ledger entry its final fate.
+
+    :param carried: the SHA-256 of every file the previous run (--previous) used; a used file among
+        them is marked carried over in the ledger.
+    """
     by_school: dict[str, list[Submission]] = {}
     unplaced: list[Submission] = []
     for s in submissions:
@@ -98,7 +115,10 @@ def consolidate(entries: Sequence[Entry], submissions: Sequence[Submission],
         status = Status.UNLISTED if info.code not in listed else Status.VALID if used.valid else Status.NEEDS_FIX
         rows.append(SchoolRow(info, status, used, others))
         said = _used_reason(used)
-        final[used.entry.source] = LedgerRow(used.entry, Fate.USED, said.text, info.code, said.code)
+        again = used.entry.sha256 in carried
+        if again:
+            said = reason(Code.L307, status=said.text)
+        final[used.entry.source] = LedgerRow(used.entry, Fate.USED, said.text, info.code, said.code, again)
         for s in others:
             later_with_errors = used.valid and not s.valid and s.entry.received_at > used.entry.received_at
             why = reason(Code.L305 if later_with_errors else Code.L304, school=info.code, source=used.entry.source,

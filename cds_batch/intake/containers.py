@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator
 import olefile  # type: ignore[import-untyped]
 
 from cds_batch.core.findings import Code, Reason, reason
+from cds_batch.core.library_text import explain, explain_text
 from cds_batch.core.file_format import (
     DOC_STREAM, DOCX_DOCUMENT, MSG_PREFIX, ODF_MIMETYPE, ODS_MIMETYPE, OLE_ENCRYPTED, PPTX_PRESENTATION, XLS_STREAMS,
     XLSB_WORKBOOK, Signature, signature, zip_workbook
@@ -161,9 +162,8 @@ def _sniff_zip(source: Path | io.BytesIO, name: str) -> Sniff:
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
         kind = kind_from_ext(name)
         what = "zip" if kind in (FileKind.OTHER, FileKind.ZIP) else kind.value
-        detail = "không có mục lục zip, có thể tệp bị cắt cụt khi tải về" if "not a zip file" in str(exc) else str(exc)
         return Sniff(kind if kind is not FileKind.OTHER else FileKind.ZIP, "unreadable",
-                     reason(Code.L105, kind=what, detail=detail))
+                     reason(Code.L105, kind=what, detail=explain(exc)))
     if mimetype == ODS_MIMETYPE:
         if b"encryption-data" in manifest:   # ODF keeps the package readable and encrypts the members
             return Sniff(FileKind.ODS, "unreadable", reason(Code.L208))
@@ -194,7 +194,7 @@ def _sniff_ole(source: Path | io.BytesIO, name: str) -> Sniff:
                 encrypted = _xls_has_filepass(bytes(ole.openstream(book).read(1 << 16)))
                 return Sniff(FileKind.XLS, "unreadable", reason(Code.L209)) if encrypted else Sniff(FileKind.XLS)
     except (OSError, struct.error, ValueError, IndexError) as exc:
-        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L211, detail=exc))
+        return Sniff(kind_from_ext(name), "unreadable", reason(Code.L211, detail=explain(exc)))
     if DOC_STREAM in entries:
         return Sniff(FileKind.OTHER, "not_a_workbook", reason(Code.L203, kind=_NAMED[".doc"]))
     if any(e.startswith(MSG_PREFIX) for e in entries):
@@ -226,7 +226,7 @@ def zip_members(path: Path) -> Iterator[Member]:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         # sniff already vetted it; a race at most
-        raise ContainerError(reason(Code.L105, kind="zip", detail=exc)) from exc
+        raise ContainerError(reason(Code.L105, kind="zip", detail=explain(exc))) from exc
     with zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -281,7 +281,7 @@ def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
     try:
         import libarchive  # type: ignore[import-untyped]
     except Exception as exc:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
-        raise ContainerError(reason(Code.L215, ext=ext, detail=exc)) from exc
+        raise ContainerError(reason(Code.L215, ext=ext)) from exc
     with path.open("rb") as f:
         magic = f.read(8)
     # One format only: with "all", a zip stored inside a rar wins the bid and we list the wrong thing.
@@ -307,9 +307,9 @@ def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
 
 
 def archive_reason(ext: str, exc: Exception) -> Reason:
-    """libarchive's English error, prefixed with what it means for the office."""
+    """What libarchive's English error means for the office, in Vietnamese."""
     raw = getattr(exc, "msg", None) or "không rõ lỗi"
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if re.search(r"encrypt|passphrase|password", text, re.IGNORECASE):
-        return reason(Code.L216, ext=ext, detail=text)
-    return reason(Code.L217, ext=ext, detail=text)
+        return reason(Code.L216, ext=ext)
+    return reason(Code.L217, ext=ext, detail=explain_text(text))

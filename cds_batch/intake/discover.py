@@ -23,12 +23,13 @@ from typing import Callable, Iterator, Sequence
 
 from cds_batch.core.commit import scratch_folder
 from cds_batch.core.findings import Code, Reason, reason
+from cds_batch.core.library_text import explain
 from cds_batch.intake.containers import (
     WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
 )
 from cds_batch.intake.mail import eml_members, mail_meta, mbox_members, msg_members
 
-__all__ = ["Entry", "Fate", "FileKind", "Limits", "TimeSource", "discover", "private_workdir"]
+__all__ = ["UNUSABLE", "Entry", "Fate", "FileKind", "Limits", "TimeSource", "discover", "private_workdir"]
 
 _MB = 1 << 20
 _READ_WHOLE = 8 * _MB   # files up to this size are read once to hash and classify them
@@ -47,6 +48,14 @@ class Fate(str, enum.Enum):
     NOT_A_WORKBOOK = "not_a_workbook"
     UNREADABLE = "unreadable"
     REJECTED = "rejected"
+
+
+# The fates of an input the office must look at: it could not be anyone's submission (not a
+# spreadsheet, empty, damaged, password-protected, not our form, of no known school, refused by a
+# safety limit). The others were used, opened (a container), or were good files not chosen: an older
+# file of a school that sent a newer one (superseded) or a second copy of the same bytes (duplicate),
+# which the ledger names with the file used instead.
+UNUSABLE = frozenset(Fate) - {Fate.USED, Fate.CONTAINER, Fate.SUPERSEDED, Fate.DUPLICATE}
 
 
 class TimeSource(str, enum.Enum):
@@ -163,7 +172,7 @@ class _Run:
                             sha256=hashlib.sha256(data).hexdigest() if data is not None else _hash_file(file),
                             size=stat.st_size)
         except OSError as exc:
-            cannot_open = reason(Code.L102, detail=exc.strerror or exc)
+            cannot_open = reason(Code.L102, detail=explain(exc))
             return self.add(found, kind_from_ext(file.name), Fate.UNREADABLE, cannot_open)
         self.item(found, data)
 
@@ -172,7 +181,7 @@ class _Run:
         try:
             what = sniff(found.disk, found.name, data)
         except OSError as exc:
-            return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, reason(Code.L102, detail=exc))
+            return self.add(found, kind_from_ext(found.name), Fate.UNREADABLE, reason(Code.L102, detail=explain(exc)))
         if what.problem:
             return self.add(found, what.kind, Fate(what.problem), what.reason)
         if what.kind in WORKBOOKS:
@@ -208,7 +217,7 @@ class _Run:
         except ContainerError as exc:
             broken = exc.reason
         except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure becomes an entry
-            broken = reason(Code.L105, kind=kind.value, detail=exc)
+            broken = reason(Code.L105, kind=kind.value, detail=explain(exc))
         said = broken or reason(Code.L106, count=count)
         self.entries[index] = replace(self.entries[index], fate=Fate.UNREADABLE if broken else Fate.CONTAINER,
                                       reason=said.text, reason_code=said.code)
@@ -241,7 +250,7 @@ class _Run:
                     out.write(block)
         except Exception as exc:  # noqa: BLE001 - a damaged member must not stop the others
             target.unlink(missing_ok=True)
-            self.add(found, kind_from_ext(name), Fate.UNREADABLE, reason(Code.L107, detail=exc))
+            self.add(found, kind_from_ext(name), Fate.UNREADABLE, reason(Code.L107, detail=explain(exc)))
             return size
         if breach:
             target.unlink()

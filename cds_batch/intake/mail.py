@@ -21,6 +21,7 @@ from typing import BinaryIO, Callable, Iterator
 import olefile  # type: ignore[import-untyped]
 
 from cds_batch.core.findings import Code, reason
+from cds_batch.core.library_text import explain
 from cds_batch.intake.containers import FileKind, Member, nfc
 
 # compat32 (the default of message_from_bytes and mailbox) leaves encoded-words raw and garbles
@@ -88,7 +89,7 @@ def _attachments(message: Message) -> Iterator[Member]:
         try:
             payload = part.get_payload(decode=True)
         except (ValueError, TypeError) as exc:
-            yield Member(label, lambda: (), 0, problem="unreadable", reason=reason(Code.L218, detail=exc))
+            yield Member(label, lambda: (), 0, problem="unreadable", reason=reason(Code.L218, detail=explain(exc)))
             continue
         data = payload if isinstance(payload, bytes) else b""
         yield Member(label, _once(data), len(data), len(data))

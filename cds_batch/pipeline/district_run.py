@@ -34,7 +34,7 @@ from cds_batch.district.limits import RunLimits
 from cds_batch.district.pool import SERIAL_BELOW, Workers, default_jobs, examine_all, worker_pool
 from cds_batch.reports.data_files import ledger, results, write_csv, write_json
 from cds_batch.reports.contract import (
-    FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_results
+    FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_ledger, read_results
 )
 from cds_batch.district.recognition import Recognition, Review, recognise
 from cds_batch.reports.feedback import feedback_names, review_note, write_feedback_many
@@ -94,7 +94,7 @@ def run_district(opts: RunOptions, progress: Progress | None = None) -> RunRepor
     previous = _previous(opts.previous)
     # Read before the inbox: a review that cannot be used stops the run before minutes of reading.
     review = read_reviews(opts.reviews, opts.rubrics, round_label=opts.round_label, roster=opts.roster)
-    ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read)
+    ctx = Context(opts.rubrics, opts.roster, opts.round_label, opts.limits.read, _had_before(opts.previous, previous))
     try:
         with closing(RunCache(opts.out, ctx)) as cache:
             return _run(opts, ctx, cache, previous, review, progress)
@@ -126,7 +126,7 @@ def _run_staged(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[
             step(s)
         submissions = [cached.get(e.source) or next(fresh) for e in todo]
         cache.store(submissions)
-    district = consolidate(entries, submissions, opts.roster)
+    district = consolidate(entries, submissions, opts.roster, carried_over(previous))
     recognition = recognise(district, review, opts.rubrics) if review is not None else None
     changes = compare(previous, results(district, opts.office, recognition)) if previous is not None else None
     feedback = _FeedbackPlan(district, opts, cache, recognition)
@@ -212,6 +212,23 @@ def _count_files(inputs: Sequence[Path], enough: int) -> int:
         else:
             count += 1
     return count
+
+
+def carried_over(previous: Sequence[SchoolRecord] | None) -> frozenset[str]:
+    """The SHA-256 of every file the previous run used: found again in the mailbox, it is carried over."""
+    return frozenset(str(r["sha256"]) for r in previous or () if r.get("sha256"))
+
+
+def _had_before(folder: Path | None, previous: Sequence[SchoolRecord] | None) -> frozenset[str]:
+    """The SHA-256 of every file the previous run had: those it used, and every other its ledger lists
+    (an older file a school replaced is still in the mailbox, and of that round too)."""
+    if folder is None:
+        return frozenset()
+    try:
+        listed = frozenset(str(e.get("sha256")) for e in read_ledger(folder) if e.get("sha256"))
+    except (OSError, ValueError):   # a ledger lost or from elsewhere: the files it used are enough
+        listed = frozenset()
+    return carried_over(previous) | listed
 
 
 def _previous(folder: Path | None) -> list[SchoolRecord] | None:

@@ -8,7 +8,6 @@ stopped by the user (Ctrl+C, SIGTERM) or killed left in its output folder.
 """
 from __future__ import annotations
 
-import errno
 import os
 import platform
 import shlex
@@ -20,13 +19,9 @@ from typing import Sequence
 
 from cds_batch import __version__
 from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.library_text import OS_REASONS
 
 LOG_NAME = "cds-batch-loi.log"
-_OS_REASONS = {
-    errno.ENOENT: "không tồn tại", errno.EACCES: "không có quyền", errno.EPERM: "không có quyền",
-    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục", errno.EEXIST: "đã có một tệp trùng tên",
-    errno.EISDIR: "đây là thư mục, không phải tệp", errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc",
-}
 
 
 def cannot_run_message(exc: Exception) -> str:
@@ -62,7 +57,7 @@ def write_crash_log(args: Sequence[str], folders: Sequence[Path | None]) -> Path
 
 def os_reason(exc: OSError) -> str:
     """Why the system refused, in Vietnamese ('ổ đĩa đã đầy'); the system's own words when not known."""
-    return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def internal_error_message(bug: BaseException, log: Path | None) -> str:

@@ -2,7 +2,7 @@
 
 In: a roster already checked with `roster_file.check_roster` (its schools and findings), rubric sources
 (built-in ids or files), the round's texts, the folders of the job.
-Out: whether the roster can be used; which fates make an inbox file unusable; the rubrics and the
+Out: whether the roster can be used; the rubrics and the
 list of templates `template` writes; the `RunOptions` of a district run; the province roll-up,
 written. `cli` and `web` both call these, so
 a round prepared on the page and one typed on the command line are the same job.
@@ -18,7 +18,6 @@ from typing import Sequence
 
 from cds_batch.core.commit import staged
 from cds_batch.district.consolidate import Status
-from cds_batch.intake.discover import Fate
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.limits import RunLimits
 from cds_batch.reports.contract import LEDGER, PROVINCE_SUMMARY, RESULTS
@@ -31,10 +30,6 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Rubric
 from cds_batch.pipeline.district_run import RunOptions, RunReport, default_rubrics
 from cds_batch.core.text import clean
-
-
-# Files of the inbox that could not be used: the run ends "to fix", the page lists them.
-UNUSABLE = frozenset({Fate.UNREADABLE, Fate.NOT_OUR_TEMPLATE, Fate.UNIDENTIFIED, Fate.REJECTED})
 
 
 def roster_usable(found: Sequence[Finding]) -> bool:

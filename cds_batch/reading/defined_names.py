@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Mapping
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.file_format import ODS_CONTENT, XLSX_WORKBOOK
 from cds_batch.reading.package import Package, ReadError
@@ -130,7 +131,7 @@ def _read(pkg: Package, readers: Mapping[str, Callable[[Package], Names]]) -> Na
     except ReadError:
         raise   # a part that ends the whole file (a DTD, a broken zip member), not only its names
     except Exception as exc:   # broken parts of three formats raise many unrelated types (xlrd, zipfile …)
-        raise CdsBatchError(f"Không đọc được tên vùng trong '{pkg.name}': {exc}") from exc
+        raise CdsBatchError(f"Không đọc được tên vùng trong '{pkg.name}': {explain(exc)}") from exc
 
 
 def read_names(path: Path) -> Names:
@@ -141,5 +142,5 @@ def read_names(path: Path) -> Names:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CdsBatchError(f"Không đọc được tên vùng trong '{path.name}': {exc}") from exc
+        raise CdsBatchError(f"Không đọc được tên vùng trong '{path.name}': {explain(exc)}") from exc
     return names_in(Package(path.name, data, fmt))

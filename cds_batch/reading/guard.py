@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 import defusedxml.ElementTree as SafeTree  # type: ignore[import-untyped]  # defusedxml ships no type information
 from defusedxml import DefusedXmlException
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.file_format import ODS_CONTENT, XLSX_WORKBOOK
 from cds_batch.reading.package import (
     PIECE, RESAVE, Package, ReadError, ReadLimits, broken_part, count, dtd_refused, local_name, megabytes, sheet_parts,
@@ -34,7 +35,7 @@ def open_package(path: Path, limits: ReadLimits | None = None) -> Package:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ReadError(f"Không mở được tệp '{path.name}': {exc.strerror or exc}.") from exc
+        raise ReadError(f"Không mở được tệp '{path.name}': {explain(exc)}.") from exc
     fmt, opened = sniff(path.name, data, limits.max_parts)
     pkg = Package(path.name, data, fmt, opened, limits)
     try:

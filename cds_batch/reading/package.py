@@ -32,6 +32,7 @@ import defusedxml.ElementTree as SafeTree  # type: ignore[import-untyped]  # def
 import olefile  # type: ignore[import-untyped]  # olefile ships no type information
 from defusedxml import DefusedXmlException
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.file_format import (
     OLE_ENCRYPTED, XLSX_WORKBOOK, ZIP_LOCAL_HEADER, Signature, ole_workbook, signature, zip_workbook
@@ -115,7 +116,7 @@ def damage_text(why: BaseException | str) -> str:
         return "dữ liệu nén sai hoặc bị cắt cụt"
     if isinstance(why, (ValueError, LookupError)):
         return "không phải XML hợp lệ hoặc mã hoá ký tự lạ"
-    return "không giải nén được"
+    return explain(why)
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

@@ -32,7 +32,8 @@ PROVINCE_SUMMARY = "tong-hop-tinh.xlsx"
 
 # --- Sheets of the summary workbook, in their order ----------------------------------------------
 SHEET_OVERVIEW, SHEET_STATS, SHEET_CRITERIA = "Tổng hợp", "Thống kê", "Chi tiết tiêu chí"
-SHEET_FIX, SHEET_MISSING, SHEET_CHANGES = "Cần sửa", "Chưa nộp", "Thay đổi so với đợt trước"
+SHEET_FIX, SHEET_UNUSABLE = "Cần sửa", "Tệp không dùng được"
+SHEET_MISSING, SHEET_CHANGES = "Chưa nộp", "Thay đổi so với đợt trước"
 SHEET_RECOGNITION, SHEET_DIFFERENCES = "Công nhận", "Điều chỉnh đánh giá ngoài"   # only with --review
 SHEET_LEDGER = "Sổ nhận file"
 PAYLOAD_SHEET = "_cds_ket_qua"   # hidden: the payload format tag, then the results records as JSON in chunks
@@ -150,8 +151,8 @@ def read_results(folder: Path) -> list[SchoolRecord]:
 
 
 # --- The ledger.json entry ------------------------------------------------------------------------
-class LedgerRecord(TypedDict):
-    """One input entry of ledger.json, as `reports.data_files.ledger` writes it."""
+class _LedgerCodes(TypedDict):
+    """The keys of every ledger.json entry."""
 
     source: str
     name: str
@@ -165,6 +166,17 @@ class LedgerRecord(TypedDict):
     fate: str                 # an `intake.discover.Fate` value
     school_code: str | None
     reason: str
+
+
+class LedgerRecord(_LedgerCodes, total=False):
+    """One input entry of ledger.json, as `reports.data_files.ledger` writes it; a ledger written
+    before these keys existed lacks them."""
+
+    unusable: bool            # could not be used: on the summary's "Tệp không dùng được" sheet
+    carried: bool             # used, and the very file the previous run (--previous) used
+    kind_label: str           # the words the summary shows for kind, time_source and fate
+    time_source_label: str
+    fate_label: str
 
 
 def read_ledger(folder: Path) -> list[LedgerRecord]:

@@ -19,6 +19,8 @@ from cds_batch.reports.contract import RECORD_VERSION, GroupRecord, RecognitionR
 from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, LedgerRow, SchoolRow
 from cds_batch.district.recognition import Recognition
+from cds_batch.reports.labels import KIND_LABELS, TIME_SOURCE_LABELS
+from cds_batch.reports.tables import fate_label
 from cds_batch.checking.score import SchoolResult
 
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
@@ -80,7 +82,8 @@ def ledger(district: District) -> list[dict[str, Any]]:
 
 
 def ledger_records(rows: Sequence[LedgerRow]) -> list[dict[str, Any]]:
-    """ledger.json's objects for ledger rows (a district run's, or the province roll-up's inputs)."""
+    """ledger.json's objects for ledger rows (a district run's, or the province roll-up's inputs): codes
+    for scripts, then the words the summary shows."""
     return [{
         "source": r.entry.source,
         "name": r.entry.name,
@@ -94,6 +97,11 @@ def ledger_records(rows: Sequence[LedgerRow]) -> list[dict[str, Any]]:
         "fate": r.fate.value,
         "school_code": r.school_code or None,
         "reason": r.reason,
+        "unusable": r.unusable,
+        "carried": r.carried,
+        "kind_label": KIND_LABELS[r.entry.kind],
+        "time_source_label": TIME_SOURCE_LABELS[r.entry.time_source],
+        "fate_label": fate_label(r),
     } for r in rows]
 
 

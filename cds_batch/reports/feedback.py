@@ -23,9 +23,9 @@ from cds_batch.intake.containers import local_time
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.recognition import Decision, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, height
-from cds_batch.reports.labels import ROW_NO
+from cds_batch.reports.labels import ROW_NO, TIME_SOURCE_LABELS
 from cds_batch.reports.review_tables import shown
-from cds_batch.reports.tables import TIME_SOURCE_LABELS, place
+from cds_batch.reports.tables import place
 from cds_batch.rubric.model import Rubric, standing_line
 from cds_batch.checking.score import SchoolResult
 from cds_batch.core.text import ascii_slug
@@ -205,8 +205,8 @@ class _Page:
         if info.level or info.commune:
             self.pair("Cấp học, xã/phường", ", ".join(p for p in (info.level, info.commune) if p))
         self.pair("Tệp được dùng", e.name)   # as the school named it: the office's folders are not the school's
-        self.pair("Thời điểm nhận", f"{local_time(e.received_at):%d/%m/%Y %H:%M} (giờ Việt Nam, theo "
-                                    f"{TIME_SOURCE_LABELS.get(e.time_source, e.time_source.value).lower()})")
+        self.pair("Thời điểm nhận", f"{local_time(e.received_at):%d/%m/%Y %H:%M} (giờ Việt Nam, "
+                                    f"{TIME_SOURCE_LABELS[e.time_source]})")
         status = self.row.status.label
         detail = f"{s.errors} lỗi, {s.warnings} cảnh báo"
         if self.row.status is Status.UNLISTED:

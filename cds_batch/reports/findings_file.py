@@ -30,7 +30,7 @@ from cds_batch.district.consolidate import District
 from cds_batch.intake.discover import Fate
 from cds_batch.reports.contract import FINDINGS, FindingRow
 from cds_batch.reports.data_files import write_json
-from cds_batch.reports.tables import FATE_LABELS
+from cds_batch.reports.labels import FATE_LABELS
 
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}   # errors first, as on the sheet
 _ON_SHEET = (Severity.ERROR, Severity.WARNING)                        # what the "Cần sửa" sheet lists

@@ -3,7 +3,8 @@
 In: the `SchoolRecord`s of the earlier run's results.json (read by `reports.contract.read_results`,
 version 1 or 2) and this run's.
 Out: one `Change` per school whose situation changed, in this run's school order: newly
-submitted, fixed, still to fix, level changed, no longer submitted; and for each school the earlier
+submitted, fixed, still to fix, level changed, no longer submitted, the earlier round's file used
+again (carried over: the mailbox grows over rounds); and for each school the earlier
 run's external review returned for more evidence, whether it sent another file since. Pure: no I/O.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Sequence, cast
 
 from cds_batch.district.consolidate import Status
 from cds_batch.reports.contract import SchoolRecord
+from cds_batch.reports.labels import CARRIED
 
 
 class ChangeKind(Enum):
@@ -25,6 +27,7 @@ class ChangeKind(Enum):
     GONE = "Không còn tệp"          # submitted before, nothing now (e.g. a smaller inbox)
     CAME_BACK = "Đã nộp bổ sung"    # returned for more evidence by the earlier run's review, another file now
     NOT_BACK = "Chưa nộp bổ sung"   # returned for more evidence, still the same file (or none)
+    CARRIED = CARRIED               # the very file the earlier run used (same SHA-256), found again
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,13 @@ def compare(previous: Sequence[SchoolRecord], current: Sequence[SchoolRecord]) -
             kinds.append(ChangeKind.GONE)
         if was != "missing" and became != "missing" and old.get("overall_level") != now.get("overall_level"):
             kinds.append(ChangeKind.LEVEL)
+        returned = _returned(old)
+        if became != "missing" and now.get("sha256") and now.get("sha256") == old.get("sha256") and not returned:
+            kinds.append(ChangeKind.CARRIED)   # (a returned school's same file is "Chưa nộp bổ sung" below)
         for kind in kinds:
-            changes.append(Change(code, str(now.get("school_name", "")), kind, describe(old), describe(now)))
-        if returned := _returned(old):
+            after = f"{describe(now)}, tệp {now.get('source')}" if kind is ChangeKind.CARRIED else describe(now)
+            changes.append(Change(code, str(now.get("school_name", "")), kind, describe(old), after))
+        if returned:
             back = became != "missing" and now.get("sha256") != old.get("sha256")
             changes.append(Change(code, str(now.get("school_name", "")),
                                   ChangeKind.CAME_BACK if back else ChangeKind.NOT_BACK, returned,

@@ -4,9 +4,10 @@ In: the consolidated `District`, the run's rubrics, the office and round, and (f
 round on) the changes since the earlier run.
 Out: one .xlsx, written atomically: "Tổng hợp" (a row per school), "Thống kê" (schools per level
 by cấp học, with charts), "Chi tiết tiêu chí" (points per criterion, per rubric), "Cần sửa" (every
-error and warning), "Chưa nộp", "Thay đổi so với đợt trước" (only with changes), "Công nhận" and
-"Điều chỉnh đánh giá ngoài" (only with an external review: `report_review_tables`), "Sổ nhận file"
-(the ledger), plus the hidden results sheet the province roll-up reads. Every sheet prints on A4
+error and warning), "Tệp không dùng được" (every received file that could not be used), "Chưa
+nộp", "Thay đổi so với đợt trước" (only with changes), "Công nhận" and "Điều chỉnh đánh giá
+ngoài" (only with an external review: `report_review_tables`), "Sổ nhận file" (the ledger), plus
+the hidden results sheet the province roll-up reads. Every sheet prints on A4
 one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District, Status
 from cds_batch.reports.contract import (
     PAYLOAD_SHEET, SHEET_CHANGES, SHEET_CRITERIA, SHEET_DIFFERENCES, SHEET_FIX, SHEET_LEDGER, SHEET_MISSING,
-    SHEET_OVERVIEW, SHEET_RECOGNITION, SHEET_STATS, payload_cells
+    SHEET_OVERVIEW, SHEET_RECOGNITION, SHEET_STATS, SHEET_UNUSABLE, payload_cells
 )
 from cds_batch.reports.data_files import school_object
 from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
@@ -32,7 +33,8 @@ from cds_batch.reports.review_tables import differences_table, recognition_table
 from cds_batch.reports.summary_sheets import write_criteria, write_stats
 from cds_batch.reports.standing import district_standing
 from cds_batch.reports.tables import (
-    PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table
+    PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table,
+    unusable_table
 )
 from cds_batch.reports.rounds import Change
 from cds_batch.rubric.model import Rubric
@@ -57,8 +59,16 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
         fixes = fix_table(district)
         _table_sheet(book, SHEET_FIX, fixes, landscape=True, title="DANH SÁCH LỖI VÀ CẢNH BÁO CẦN SỬA", note=(
             f"{len(fixes.rows)} dòng. Mỗi dòng là một lỗi hoặc cảnh báo trong tệp được dùng của một trường, hoặc "
-            "trong tệp chưa xếp được cho trường nào. Lỗi: trường phải sửa và gửi lại; cảnh báo: cần kiểm tra lại."),
+            "trong tệp chưa xếp được cho trường nào. Lỗi: trường phải sửa và gửi lại; cảnh báo: cần kiểm tra lại. "
+            f"Mọi tệp không dùng được (không phải bảng tính, rỗng, hỏng, có mật khẩu…) ở trang '{SHEET_UNUSABLE}'."),
             empty="Không có lỗi hay cảnh báo nào cần sửa.")
+        unusable = unusable_table(district)
+        _table_sheet(book, SHEET_UNUSABLE, unusable, landscape=True, title="DANH SÁCH TỆP KHÔNG DÙNG ĐƯỢC", note=(
+            f"{len(unusable.rows)} tệp. Mọi tệp đã nhận (kể cả trong tệp nén, thư) mà công cụ không dùng được: không "
+            "phải bảng tính, tệp rỗng, hỏng, có mật khẩu, không phải mẫu phiếu, không rõ của trường nào, hoặc bị từ "
+            "chối vì giới hạn an toàn. Hãy xem lý do và đề nghị trường gửi lại. Tệp cũ đã có tệp mới hơn thay và tệp "
+            f"trùng không ở đây; mọi tệp đều có trong trang '{SHEET_LEDGER}'."),
+            empty="Không có tệp nào không dùng được.")
         missing = missing_table(district)
         _table_sheet(book, SHEET_MISSING, missing, landscape=False, title="DANH SÁCH TRƯỜNG CHƯA NỘP",
                      note=f"{len(missing.rows)} trường trong danh sách chưa có tệp nào được nhận.",
@@ -71,7 +81,9 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
             _recognition_sheets(book, recognition, rubrics)
         _table_sheet(book, SHEET_LEDGER, ledger_table(district), landscape=True, title="SỔ NHẬN FILE", note=(
             "Mọi tệp đã nhận, kể cả tệp bên trong tệp nén hoặc thư, theo thứ tự tìm thấy, với kết quả xử lý. "
-            "Thời điểm nhận tính theo giờ Việt Nam."), empty="Không nhận được tệp nào.")
+            "Thời điểm nhận tính theo giờ Việt Nam; cột 'Nguồn ngày nhận' cho biết thời điểm lấy từ đâu: ngày gửi "
+            "thư, thời gian của tệp ghi trong tệp nén, hoặc thời gian sửa tệp (đổi khi tệp được chép lại)."),
+            empty="Không nhận được tệp nào.")
         _write_payload(book, district, office, recognition)
         book.close()
 
@@ -138,7 +150,8 @@ def _write_overview(book: Book, district: District, rubrics: Sequence[Rubric], o
         (f"Đợt: {round_label}" if round_label else "Đợt: (không ghi)", "subtitle"),
         (f"Số trường: {len(district.schools)} ({listed} trong danh sách, {counts[Status.UNLISTED]} ngoài danh "
          "sách). " + "; ".join(f"{s.label}: {counts[s]}" for s in Status) + ". "
-         f"Tệp đã nhận (kể cả trong tệp nén, thư): {len(district.ledger)}; chi tiết ở trang '{SHEET_LEDGER}'.",
+         f"Tệp đã nhận (kể cả trong tệp nén, thư): {len(district.ledger)}; chi tiết ở trang '{SHEET_LEDGER}'. "
+         f"Tệp không dùng được: {len(district.unusable)} (trang '{SHEET_UNUSABLE}').",
          "text"),
         (f"Điểm tính theo bộ chỉ số của từng trường ({_maxima(rubrics)}). Điểm và mức in nghiêng, màu xám là "
          f"tạm tính: hồ sơ còn lỗi (xem trang '{SHEET_FIX}'). Dòng cuối: số trường và điểm trung bình của các "

@@ -16,10 +16,11 @@ from typing import Sequence, Union
 from cds_batch.core.numbers import sheet_number
 from cds_batch.district.consolidate import District, LedgerRow, SchoolRow
 from cds_batch.intake.containers import local_time
-from cds_batch.intake.discover import Fate, TimeSource
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.reports.rounds import Change
-from cds_batch.reports.labels import ROW_NO, SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.labels import (
+    CARRIED, FATE_LABELS, KIND_LABELS, ROW_NO, SCHOOL_CODE, SCHOOL_NAME, TIME_SOURCE_LABELS
+)
 from cds_batch.rubric.model import Rubric
 
 TableCell = Union[str, int, float, datetime, None]
@@ -57,22 +58,8 @@ class Table:
         return [c.header for c in self.columns]
 
 
-FATE_LABELS: dict[Fate, str] = {
-    Fate.USED: "Đã dùng",
-    Fate.SUPERSEDED: "Bị thay bằng tệp mới hơn",
-    Fate.DUPLICATE: "Trùng tệp",
-    Fate.CONTAINER: "Tệp nén/thư (đã mở)",
-    Fate.NOT_A_WORKBOOK: "Không phải bảng tính",
-    Fate.UNREADABLE: "Không đọc được",
-    Fate.NOT_OUR_TEMPLATE: "Không phải mẫu phiếu",
-    Fate.UNIDENTIFIED: "Không rõ trường",
-    Fate.REJECTED: "Bị từ chối (giới hạn an toàn)",
-}
-TIME_SOURCE_LABELS: dict[TimeSource, str] = {
-    TimeSource.MAIL_DATE: "Ngày gửi thư",
-    TimeSource.ARCHIVE_MEMBER: "Ngày ghi trong tệp nén",
-    TimeSource.FILE_MTIME: "Ngày sửa tệp",
-}
+RECEIVED_FROM = "Nguồn ngày nhận"   # the column saying where a received time comes from
+KIND = "Loại tệp"
 PROVISIONAL_NOTE = "Mức tạm tính (còn lỗi)"
 UNSCORED_NOTE = "Chưa chấm được (xem trang Cần sửa)"
 NO_LEVEL_OF_EDUCATION = "Chưa rõ cấp học"
@@ -111,7 +98,8 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
         columns += [Column(f"Điểm nhóm {gid}", 8, Look.SCORE), Column(f"Mức nhóm {gid}", 7, Look.LEVEL)]
     columns += [Column("Mức chung", 7, Look.LEVEL), Column("Trạng thái", 12, Look.STATUS),
                 Column("Ghi chú", 13, Look.WRAP), Column("Số lỗi", 6, Look.INT), Column("Số cảnh báo", 8, Look.INT),
-                Column("Tệp được dùng", 22, Look.WRAP), Column("Ngày nhận", 16, Look.DATE)]
+                Column("Tệp được dùng", 22, Look.WRAP), Column("Ngày nhận", 16, Look.DATE),
+                Column(RECEIVED_FROM, 13, Look.WRAP)]
     rows = []
     for n, row in enumerate(district.schools, start=1):
         s, info = row.used, row.info
@@ -123,7 +111,8 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
         rows.append((n, info.code, info.name, info.level, info.commune, s.rubric_id if s else None, *scores,
                      result.overall_level if result is not None else None, row.status.label, note(row) or None,
                      s.errors if s else None, s.warnings if s else None,
-                     s.entry.source if s else None, local_time(s.entry.received_at) if s else None))
+                     s.entry.source if s else None, local_time(s.entry.received_at) if s else None,
+                     TIME_SOURCE_LABELS[s.entry.time_source] if s else None))
     return Table(tuple(columns), tuple(rows))
 
 
@@ -194,6 +183,11 @@ def change_table(changes: Sequence[Change]) -> Table:
                                 for n, c in enumerate(changes, start=1)))
 
 
+def fate_label(r: LedgerRow) -> str:
+    """What became of a ledger entry, in words: 'Không phải bảng tính', 'Đã dùng (dùng lại từ đợt trước)'."""
+    return f"{FATE_LABELS[r.fate]} ({CARRIED.lower()})" if r.carried else FATE_LABELS[r.fate]
+
+
 def ledger_table(district: District) -> Table:
     """The whole ledger in discovery order: every file and member received and what became of it."""
     return entries_table(district.ledger)
@@ -201,15 +195,29 @@ def ledger_table(district: District) -> Table:
 
 def entries_table(ledger: Sequence[LedgerRow]) -> Table:
     """The rows of a ledger (a district run's, or the province roll-up's inputs) in their order."""
-    columns = (Column(ROW_NO, 5, Look.INT), Column("Nguồn", 30, Look.WRAP), Column("Tên tệp", 20, Look.WRAP),
-               Column("Loại", 6, Look.CODE), Column("Kích thước (byte)", 11, Look.SIZE),
-               Column("Thời điểm nhận", 16, Look.DATE), Column("Nguồn thời gian", 13, Look.WRAP),
-               Column("Người gửi", 18, Look.WRAP), Column("Kết quả", 15, Look.WRAP),
-               Column(SCHOOL_CODE, 10, Look.CODE), Column("Lý do", 34, Look.WRAP), Column("SHA-256", 17, Look.HASH))
+    columns = (Column(ROW_NO, 5, Look.INT), Column("Nguồn", 28, Look.WRAP), Column("Tên tệp", 18, Look.WRAP),
+               Column(KIND, 12, Look.WRAP), Column("Kích thước (byte)", 11, Look.SIZE),
+               Column("Thời điểm nhận", 16, Look.DATE), Column(RECEIVED_FROM, 13, Look.WRAP),
+               Column("Người gửi", 16, Look.WRAP), Column("Kết quả", 15, Look.WRAP),
+               Column(SCHOOL_CODE, 10, Look.CODE), Column("Lý do", 32, Look.WRAP), Column("SHA-256", 17, Look.HASH))
     rows = []
     for n, r in enumerate(ledger, start=1):
         e = r.entry
-        rows.append((n, e.source, e.name, e.kind.value, e.size, local_time(e.received_at),
-                     TIME_SOURCE_LABELS.get(e.time_source, e.time_source.value), e.sender,
-                     FATE_LABELS.get(r.fate, r.fate.value), r.school_code, r.reason, e.sha256))
+        rows.append((n, e.source, e.name, KIND_LABELS[e.kind], e.size, local_time(e.received_at),
+                     TIME_SOURCE_LABELS[e.time_source], e.sender, fate_label(r), r.school_code, r.reason, e.sha256))
     return Table(columns, tuple(rows))
+
+
+# --- "Tệp không dùng được" ---------------------------------------------------------------------
+
+# The columns of the list of files that could not be used; the web page shows the same ones.
+UNUSABLE_COLUMNS = (Column(ROW_NO, 5, Look.INT), Column("Tệp", 34, Look.WRAP), Column(KIND, 16, Look.WRAP),
+                    Column("Kết quả", 16, Look.WRAP), Column(SCHOOL_CODE, 10, Look.CODE),
+                    Column("Lý do", 50, Look.WRAP))
+
+
+def unusable_table(district: District) -> Table:
+    """Every received file that could not be used (`District.unusable`), in discovery order."""
+    return Table(UNUSABLE_COLUMNS, tuple((n, r.entry.source, KIND_LABELS[r.entry.kind], fate_label(r),
+                                          r.school_code or None, r.reason)
+                                         for n, r in enumerate(district.unusable, start=1)))

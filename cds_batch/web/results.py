@@ -17,13 +17,13 @@ from pathlib import Path
 
 from cds_batch.core.commit import settle, stale_staging
 from cds_batch.district.consolidate import Status
-from cds_batch.pipeline.use_cases import UNUSABLE
+from cds_batch.intake.discover import UNUSABLE
 from cds_batch.reports.contract import (
     FEEDBACK, PAGE_FILE, RECOGNITION_FILE, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_findings, read_ledger,
     read_results,
 )
 from cds_batch.reports.findings_file import fix_cells
-from cds_batch.reports.tables import FATE_LABELS
+from cds_batch.reports.labels import FATE_LABELS
 from cds_batch.pipeline.review_outputs import OUR_NAMES as REVIEW_NAMES
 
 DOWNLOADABLE = (SUMMARY, SUMMARY_CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
@@ -153,11 +153,15 @@ def _line(s: SchoolRecord) -> SchoolLine:
 
 
 def _unusable(out: Path) -> list[dict[str, str]]:
+    """The ledger.json entries marked unusable, with the words the summary's sheet shows. A ledger
+    written before the mark and the words existed is read by its fates."""
     try:
         entries = read_ledger(out)
     except (OSError, ValueError):
         return []
-    labels = {fate.value: label for fate, label in FATE_LABELS.items()}
-    return [{"source": str(e.get("source")), "fate": labels.get(str(e.get("fate")), str(e.get("fate"))),
-             "reason": str(e.get("reason") or "")}
-            for e in entries if e.get("fate") in {f.value for f in UNUSABLE}]
+    fates = {fate.value: label for fate, label in FATE_LABELS.items()}
+    unusable = {fate.value for fate in UNUSABLE}
+    return [{"source": str(e.get("source")), "kind": str(e.get("kind_label") or e.get("kind") or ""),
+             "fate": str(e.get("fate_label") or fates.get(str(e.get("fate")), str(e.get("fate")))),
+             "school_code": str(e.get("school_code") or ""), "reason": str(e.get("reason") or "")}
+            for e in entries if e.get("unusable", e.get("fate") in unusable)]

@@ -20,7 +20,7 @@ from cds_batch.intake.discover import Fate
 from cds_batch.pipeline.use_cases import province_counts, province_roll_up
 from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
 from cds_batch.reports.contract import SchoolRecord, read_ledger, read_results
-from cds_batch.reports.tables import FATE_LABELS
+from cds_batch.reports.labels import FATE_LABELS
 from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
 from cds_batch.core.text import clean
 from cds_batch.web.state import error_page, state

@@ -30,8 +30,9 @@ from tests.district_fixtures import (
     NATIONAL, OFFICE, ROUND, RUBRICS, at, build, cached_rows, district, entry, sheet_rows, submission
 )
 from tests.builders.office import soffice_convert
+from cds_batch.reports.labels import KIND_LABELS, TIME_SOURCE_LABELS
 
-SHEETS = ["Tổng hợp", "Thống kê", "Chi tiết tiêu chí", "Cần sửa", "Chưa nộp", "Sổ nhận file"]
+SHEETS = ["Tổng hợp", "Thống kê", "Chi tiết tiêu chí", "Cần sửa", "Tệp không dùng được", "Chưa nộp", "Sổ nhận file"]
 CHANGES = [Change("79701", "Trường Mầm non Hoa Sen", ChangeKind.NEW, "Chưa nộp", "Hợp lệ, mức 3"),
            Change("79802", "Trường Tiểu học Nguyễn Văn Hưởng", ChangeKind.STILL_TO_FIX,
                   "Cần sửa (2 lỗi), mức 2 (tạm)", "Cần sửa (1 lỗi), mức 2 (tạm)")]
@@ -65,7 +66,7 @@ def visible(path):
 
 
 def test_sheets_in_order_and_changes_only_when_given(sample, summary, tmp_path):
-    assert visible(summary) == SHEETS[:5] + ["Thay đổi so với đợt trước", SHEETS[5]]
+    assert visible(summary) == SHEETS[:6] + ["Thay đổi so với đợt trước", SHEETS[6]]
     without = tmp_path / "khong-doi.xlsx"
     write_summary(sample, RUBRICS, without, office=OFFICE, round_label=ROUND)
     assert visible(without) == SHEETS
@@ -196,7 +197,8 @@ def test_ledger_sheet_is_the_ledger(sample, summary):
     assert header[-1] == "SHA-256" and len(rows) == len(sample.ledger)
     for r, line in zip(rows, sample.ledger):
         e = line.entry
-        assert (r[1], r[2], r[3], r[4]) == (e.source, e.name, e.kind.value, e.size)
+        assert (r[1], r[2], r[3], r[4]) == (e.source, e.name, KIND_LABELS[e.kind], e.size)
+        assert r[6] == TIME_SOURCE_LABELS[e.time_source]
         assert (r[9] or "", r[10], r[11]) == (line.school_code, line.reason, e.sha256)
     fates = {r[1]: r[8] for r in rows}
     assert fates == {
@@ -215,8 +217,8 @@ def test_ledger_sheet_is_the_ledger(sample, summary):
         "inbox/nen.zip!bom.xlsx": "Bị từ chối (giới hạn an toàn)",
     }
     times = {r[1]: (r[5], r[6]) for r in rows}
-    assert times["inbox/79802.xlsx"] == (datetime(2025, 10, 2, 8, 30), "Ngày sửa tệp")
-    assert times["inbox/dot1-tieu-hoc.zip!79801.xlsx"][1] == "Ngày ghi trong tệp nén"
+    assert times["inbox/79802.xlsx"] == (datetime(2025, 10, 2, 8, 30), "theo thời gian sửa tệp")
+    assert times["inbox/dot1-tieu-hoc.zip!79801.xlsx"][1] == "theo thời gian tệp trong tệp nén"
 
 
 # ---- Thống kê and Chi tiết tiêu chí -----------------------------------------------------------
@@ -319,7 +321,7 @@ def test_same_inputs_give_the_same_bytes(sample, summary, tmp_path):
 
 def test_every_sheet_prints_on_a4_one_page_wide_with_page_numbers(summary):
     wb = openpyxl.load_workbook(summary)
-    landscape = {"Tổng hợp", "Chi tiết tiêu chí", "Cần sửa", "Sổ nhận file"}
+    landscape = {"Tổng hợp", "Chi tiết tiêu chí", "Cần sửa", "Tệp không dùng được", "Sổ nhận file"}
     for ws in (ws for ws in wb.worksheets if ws.sheet_state == "visible"):
         setup = ws.page_setup
         assert setup.paperSize == 9, ws.title
@@ -349,7 +351,7 @@ def test_a_failed_write_leaves_nothing_behind(sample, tmp_path, monkeypatch):
 def test_an_empty_district_still_gives_a_complete_workbook(tmp_path):
     target = tmp_path / "rong.xlsx"
     write_summary(District((), (), ()), RUBRICS, target, office="", round_label="", changes=[])
-    assert visible(target) == SHEETS[:5] + ["Thay đổi so với đợt trước", SHEETS[5]]
+    assert visible(target) == SHEETS[:6] + ["Thay đổi so với đợt trước", SHEETS[6]]
     assert read_payload(target) == []
     values = {v for r in sheet_rows(target, "Cần sửa") for v in r}
     assert "Không có lỗi hay cảnh báo nào cần sửa." in values
@@ -360,7 +362,8 @@ def test_an_empty_district_still_gives_a_complete_workbook(tmp_path):
 
 A4 = {(595, 842), (842, 595)}
 FIRST_LAST = {   # per sheet: the first and the last column header, which must share each page
-    "Tổng hợp": ("STT", "Ngày nhận"),
+    "Tổng hợp": ("STT", "Nguồn ngày"),   # the last header, wrapped on two lines
+    "Tệp không dùng được": ("STT", "Lý do"),
     "Chi tiết tiêu chí": ("Trạng thái", "Tổng"),
     "Cần sửa": ("Mã lỗi", "Nội dung"),
     "Chưa nộp": ("STT", "Email"),
@@ -389,12 +392,12 @@ def test_printed_summary_is_a4_and_no_sheet_is_cut_across_pages(summary, tmp_pat
         first, last = FIRST_LAST[sheet]
         if first in page:
             assert last in page, f"page {n + 1} ({sheet}): the last column went to another page"
-    assert list(by_sheet) == SHEETS[:5] + ["Thay đổi so với đợt trước", SHEETS[5]]
-    landscape = {"Tổng hợp", "Chi tiết tiêu chí", "Cần sửa", "Sổ nhận file"}
+    assert list(by_sheet) == SHEETS[:6] + ["Thay đổi so với đợt trước", SHEETS[6]]
+    landscape = {"Tổng hợp", "Chi tiết tiêu chí", "Cần sửa", "Tệp không dùng được", "Sổ nhận file"}
     for sheet, numbers in by_sheet.items():
         widths = {round(float(sizes[n][0])) for n in numbers}
         assert widths == ({842} if sheet in landscape else {595}), sheet
     # Small as the district is, each sheet is one page wide and short: a spill to the right would add pages.
     assert {s: len(n) for s, n in by_sheet.items()} == {
-        "Tổng hợp": 1, "Thống kê": 2, "Chi tiết tiêu chí": 2, "Cần sửa": 1, "Chưa nộp": 1,
-        "Thay đổi so với đợt trước": 1, "Sổ nhận file": 1}
+        "Tổng hợp": 1, "Thống kê": 2, "Chi tiết tiêu chí": 2, "Cần sửa": 1, "Tệp không dùng được": 1,
+        "Chưa nộp": 1, "Thay đổi so với đợt trước": 1, "Sổ nhận file": 1}

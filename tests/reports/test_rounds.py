@@ -93,8 +93,29 @@ def test_a_school_returned_for_more_evidence_shows_whether_it_came_back_with_ano
     ]
 
 
+def used(code: str, sha: str, status: str = "valid", errors: int = 0) -> dict[str, Any]:
+    """A school of a run whose used file has the SHA-256 `sha`."""
+    return {"school_code": code, "school_name": f"Trường {code}", "status": status, "errors": errors,
+            "overall_level": 2, "sha256": sha, "source": f"hop-thu/{code}.xlsx", "recognition": None}
+
+
+def test_a_file_the_earlier_run_used_is_carried_over_and_said_so():
+    """Issue 22 (9): the mailbox grows over rounds; the very file used before is named as reused."""
+    before = [used("79201", "a1"), used("79202", "b1", "needs_fix", 2), used("79203", "c1")]
+    after = [used("79201", "a1"), used("79202", "b1", "needs_fix", 2), used("79203", "c2")]
+    assert [(c.school_code, c.kind, c.before, c.after) for c in compare(before, after)] == [
+        ("79201", ChangeKind.CARRIED, "Hợp lệ, mức 2", "Hợp lệ, mức 2, tệp hop-thu/79201.xlsx"),
+        ("79202", ChangeKind.STILL_TO_FIX, "Cần sửa (2 lỗi), mức 2 (tạm)", "Cần sửa (2 lỗi), mức 2 (tạm)"),
+        ("79202", ChangeKind.CARRIED, "Cần sửa (2 lỗi), mức 2 (tạm)",
+         "Cần sửa (2 lỗi), mức 2 (tạm), tệp hop-thu/79202.xlsx"),
+        # 79203 sent another file with the same result: no change
+    ]
+    assert ChangeKind.CARRIED.value == "Dùng lại từ đợt trước"
+
+
 def test_every_change_kind_is_exercised():
     kinds = {c.kind for c in compare(ROUND_1, ROUND_2)} | {c.kind for c in compare(REVIEWED_1, REVIEWED_2)}
+    kinds |= {c.kind for c in compare([used("79201", "a1")], [used("79201", "a1")])}
     assert kinds == set(ChangeKind)
 
 

@@ -10,7 +10,9 @@ test fails rather than skips, so CI cannot pass without it.
 from __future__ import annotations
 
 import json
+import os
 import zipfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import openpyxl
@@ -195,6 +197,35 @@ def test_the_province_page_rolls_up_the_district_folder(server, page, tmp_path):
     book = openpyxl.load_workbook(workbook, read_only=True)
     cells = {str(v) for ws in book.worksheets for row in ws.iter_rows(max_row=40, values_only=True) for v in row if v}
     assert "Tổng hợp chuyển đổi số năm 2025 — Theo đơn vị" in cells and OFFICE in cells
+
+
+def test_files_chosen_one_by_one_keep_their_own_times_through_the_run(server, page, tmp_path):
+    """Issue 22 (10): a file picked with "Chọn tệp" keeps the last-modified time the browser gives, and the
+    run takes it as the received time, said to be the file's modification time (not the upload's)."""
+    url, data = server
+    base = url.split("/?")[0]
+    page.goto(url)   # the start-up address: the token, also when this test runs alone
+    page.fill("input[name=label]", "Thử thời gian")
+    page.fill("input[name=office]", OFFICE)
+    page.check("input[name=rubric][value=qd4725-phothong]")
+    page.set_input_files("input[name=roster]", str(ROSTER))
+    page.click("text=Tạo đợt và các phiếu")
+    page.wait_for_url(f"{base}/dot/Thu-thoi-gian")
+    sent = tmp_path / "BC CDS TH Le Van Tam.xlsx"
+    sent.write_bytes((INBOX / "email 20-10" / sent.name).read_bytes())
+    mailed = datetime(2025, 10, 21, 8, 15, tzinfo=timezone(timedelta(hours=7)))
+    os.utime(sent, (mailed.timestamp(), mailed.timestamp()))
+    page.set_input_files("input[name=files]", str(sent))
+    page.click("text=Tải lên hộp thư")
+    page.wait_for_selector("text=Đã nhận 1 tệp.")
+    kept = data / "Thu-thoi-gian" / "hop-thu" / sent.name
+    assert kept.stat().st_mtime == mailed.timestamp()
+    page.click("#chay")
+    page.wait_for_url(f"{base}/dot/Thu-thoi-gian/ket-qua")
+    page.wait_for_selector("#bang-truong")
+    [entry] = json.loads((data / "Thu-thoi-gian" / "ket-qua" / "ledger.json").read_text(encoding="utf-8"))
+    assert datetime.fromisoformat(entry["received_at"]) == mailed
+    assert entry["time_source_label"] == "theo thời gian sửa tệp"
 
 
 def test_a_browser_without_the_token_is_refused_in_vietnamese(server, page):
