@@ -42,7 +42,7 @@ INBOX = {
     "không tên.xlsx": (TEMPLATE, FileKind.XLSX, "Không xác định được tệp này của trường nào"),
     "danh sách lớp.xlsx": (xlsx_bytes(), FileKind.XLSX, "không phải phiếu tự đánh giá"),
     "định dạng lạ.xlsx": (rezip(TEMPLATE, {"xl/styles.xml": lambda b: b"<x"}), FileKind.XLSX,
-                          "không nhận ra định dạng bảng tính"),
+                          "phần 'xl/styles.xml' bị hỏng"),
 }
 # English a library says about a broken file; none of it may reach the office.
 ENGLISH = re.compile(r"\b(could|cannot|file|error|invalid|detect|format|exception|not|EOCD|zip file)\b", re.I)
