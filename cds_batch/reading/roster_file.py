@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import Sequence
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.findings import Code, Finding, Severity, finding
 from cds_batch.rubric.roster import RosterError, SchoolInfo, roster_schools
 
@@ -51,9 +52,9 @@ def check_roster(path: Path) -> tuple[tuple[SchoolInfo, ...], list[Finding]]:
         else:
             return (), [finding(Code.T101, file=file, detail=f"không hỗ trợ đuôi tệp '{path.suffix}'")]
     except OSError as exc:
-        return (), [finding(Code.T101, file=file, detail=exc.strerror or str(exc))]
+        return (), [finding(Code.T101, file=file, detail=explain(exc))]
     except Exception as exc:  # calamine raises its own types for corrupt workbooks
-        return (), [finding(Code.T101, file=file, detail=f"{type(exc).__name__}: {exc}")]
+        return (), [finding(Code.T101, file=file, detail=explain(exc))]
     return roster_schools(file, sheets)
 
 

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cds_batch.core.library_text import explain
 from cds_batch.core.errors import RubricError
 from cds_batch.core.findings import Code, Finding, Severity, finding
 from cds_batch.rubric.model import Rubric
@@ -71,7 +72,7 @@ def check_file(source: str | Path) -> tuple[Rubric | None, list[Finding]]:
         except UnicodeDecodeError:
             return None, [finding(Code.R101, file=file, detail="tệp không phải văn bản UTF-8")]
         except Exception as exc:  # calamine raises its own types for corrupt workbooks
-            return None, [finding(Code.R101, file=file, detail=f"{type(exc).__name__}: {exc}")]
+            return None, [finding(Code.R101, file=file, detail=explain(exc))]
     if data is None:
         return None, found or [finding(Code.R101, file=file, detail="tệp rỗng")]
     rubric, more = from_dict(data, file, places)  # keep going: report every problem at once
