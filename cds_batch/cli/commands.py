@@ -27,6 +27,7 @@ from cds_batch.pipeline.use_cases import (
 )
 from cds_batch.rubric import builtin_ids, check_file, export_rubric, load_rubric
 from cds_batch.rubric.model import standing_line
+from cds_batch.reports.standing import district_standing
 from cds_batch.reading.roster_file import check_roster
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
@@ -189,7 +190,7 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
                                previous=previous, jobs=jobs, limits=limits, reviews=reviews)
     with progress() as shown:
         report = run_district(options, shown)
-    echo_run_summary(report, out)
+    echo_run_summary(report, out, district_standing(report.district, options.rubrics))
     to_fix = any(r.status is Status.NEEDS_FIX or (r.used is not None and r.used.errors)
                  for r in report.district.schools)
     withheld = report.recognition is not None and report.recognition.findings

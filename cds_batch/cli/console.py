@@ -61,9 +61,13 @@ def steps(label: str, total: int) -> Iterator[Callable[[object], None] | None]:
         yield lambda _: bar.update(1)
 
 
-def echo_run_summary(report: RunReport, out: Path) -> None:
+def echo_run_summary(report: RunReport, out: Path, standing: str | None) -> None:
+    """The run's counts, every file not used, where the outputs are; `standing` when the levels come from a
+    rubric that is not the official text (`reports.standing`)."""
     for line in run_counts(report):
         click.echo(line)
+    if standing:
+        click.echo(standing)
     unusable = unusable_table(report.district).rows   # the rows of the summary's sheet of that name
     if unusable:
         click.echo(f"Tệp không dùng được: {len(unusable)} (trang '{SHEET_UNUSABLE}' của {out / SUMMARY}):")

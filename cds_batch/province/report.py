@@ -27,6 +27,7 @@ from cds_batch.reports.contract import (
     PROVINCE_SHEET_SCHOOLS, SHEET_LEDGER, SchoolRecord
 )
 from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
+from cds_batch.reports.standing import records_standing
 from cds_batch.reports.tables import Column, Look, Table, TableCell, entries_table
 from cds_batch.rubric.model import Rubric
 
@@ -37,7 +38,7 @@ def write_province(province: Province, rubrics: Sequence[Rubric], target: Path, 
     """Write the province workbook to `target` atomically."""
     with atomic_path(target) as tmp, Book(tmp, title=title, office="", round_label="",
                                           comments="Tạo bằng cds_batch từ kết quả của các đơn vị.") as book:
-        _districts(book, province, title)
+        _districts(book, province, title, records_standing(province.schools, rubrics))
         if province.has_recognition:   # without any review the workbook stays as it always was
             _recognition(book, province, title)
         _criteria(book, province, rubrics, title)
@@ -90,11 +91,13 @@ DISTRICT_NOTE = ("Hạng theo điểm trung bình của các trường đã ch�
 CHART_BESIDE = 6   # up to this many districts, the chart fits on the table's page
 
 
-def _districts(book: Book, p: Province, title: str) -> None:
+def _districts(book: Book, p: Province, title: str, standing: str | None) -> None:
+    """The ranked units; `standing` says, under the title, when the levels come from a rubric not official."""
     rows = [(d.rank, d.name, d.schools, d.submitted, d.valid, d.needs_fix, d.missing,
              *(d.levels[k][n] for k in ("g1", "g2", "overall") for n in (1, 2, 3)), d.levels["overall"][0],
              _number(d.average_percent)) for d in p.districts]
-    ws, end = _table(book, PROVINCE_SHEET_DISTRICTS, Table(DISTRICT_COLUMNS, tuple(rows)), title, DISTRICT_NOTE,
+    note = f"{standing} {DISTRICT_NOTE}" if standing else DISTRICT_NOTE
+    ws, end = _table(book, PROVINCE_SHEET_DISTRICTS, Table(DISTRICT_COLUMNS, tuple(rows)), title, note,
                      empty="Không có đơn vị nào được tổng hợp: xem lý do ở trang "
                            f"'{PROVINCE_SHEET_FINDINGS}'.")
     if not p.districts:

@@ -7,10 +7,11 @@ scored with prints no level, so it is not named.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import Recognition
+from cds_batch.reports.contract import SchoolRecord
 from cds_batch.rubric.model import Rubric, standing_line
 
 
@@ -23,3 +24,8 @@ def district_standing(district: District, rubrics: Sequence[Rubric]) -> str | No
 def recognition_standing(recognition: Recognition, rubrics: Sequence[Rubric]) -> str | None:
     """The line for the annex and the publication page: the rubrics the recognised schools were scored with."""
     return standing_line(rubrics, scored={s.result.rubric_id for s in recognition.schools})
+
+
+def records_standing(records: Iterable[SchoolRecord], rubrics: Sequence[Rubric]) -> str | None:
+    """The line for the province roll-up: the rubrics of the schools with a level in the units' results."""
+    return standing_line(rubrics, scored={s["rubric_id"] for s in records if s.get("overall_level") is not None})

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Iterable
 
 from cds_batch.core.errors import RubricError
+from cds_batch.reports.contract import SchoolRecord
+from cds_batch.reports.standing import records_standing
 from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.rubric.model import Rubric, standing_line
 from cds_batch.web.workspace import Round
@@ -26,6 +28,11 @@ def round_standing(r: Round, scored: Collection[str] | None = None) -> str | Non
         return standing_line([own] if own is not None else [])
     loaded = (own, *(_load(rid, 0) for rid in builtin_ids()))
     return standing_line([x for x in loaded if x is not None], scored=scored)
+
+
+def province_standing(records: Iterable[SchoolRecord]) -> str | None:
+    """The line for the province page: the rubrics (the built-in ones the page knows) of the schools with a level."""
+    return records_standing(records, [x for x in (_load(rid, 0) for rid in builtin_ids()) if x is not None])
 
 
 @lru_cache(maxsize=32)

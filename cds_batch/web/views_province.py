@@ -21,8 +21,9 @@ from cds_batch.pipeline.use_cases import province_counts, province_roll_up
 from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
 from cds_batch.reports.contract import SchoolRecord, read_ledger, read_results
 from cds_batch.reports.labels import FATE_LABELS
-from cds_batch.reports.contract import PROVINCE_SUMMARY, RESULTS
+from cds_batch.reports.contract import PROVINCE_SUMMARY
 from cds_batch.core.text import clean
+from cds_batch.web.standing import province_standing
 from cds_batch.web.state import error_page, state
 from cds_batch.web.forms import receive, tell
 
@@ -38,9 +39,10 @@ def page() -> str:
         if folder.is_dir() else []
     files = [(p.relative_to(folder).as_posix(), p.stat().st_size) for p in inputs]
     summary = out / PROVINCE_SUMMARY
-    return render_template("tinh.html", files=files, districts=_districts(out / RESULTS),
+    schools = _records(out)
+    return render_template("tinh.html", files=files, districts=_districts(schools),
                            done=summary.is_file(), findings=state().province_findings, unused=_unused(out),
-                           title=state().province_title or DEFAULT_TITLE)
+                           title=state().province_title or DEFAULT_TITLE, standing=province_standing(schools))
 
 
 @province.post("/tinh/tai-len")
@@ -110,12 +112,16 @@ def _busy() -> Response:
     return error_page("Đang tổng hợp hoặc tải tệp cấp tỉnh; hãy chờ xong rồi thử lại.", 409, "Đang tổng hợp")
 
 
-def _districts(results: Path) -> list[DistrictStats]:
-    """The ranking of the last roll-up, from the results.json it wrote (grouped again by district)."""
+def _records(out: Path) -> list[SchoolRecord]:
+    """The schools of the last roll-up, from the results.json it wrote; none when there is no readable one."""
     try:
-        schools = read_results(results.parent)
+        return read_results(out)
     except (OSError, ValueError):
         return []
+
+
+def _districts(schools: list[SchoolRecord]) -> list[DistrictStats]:
+    """The ranking of the last roll-up (its schools grouped again by district)."""
     by: dict[str, list[SchoolRecord]] = defaultdict(list)
     for s in schools:
         by[str(s.get("district") or "")].append(s)

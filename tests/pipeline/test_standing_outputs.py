@@ -12,7 +12,8 @@ from python_calamine import CalamineWorkbook
 
 from cds_batch.form.layout import SHEET_GUIDE
 from cds_batch.reports.contract import (
-    FEEDBACK, FEEDBACK_SHEET, PAGE_FILE, RECOGNITION_FILE, RECOGNITION_SHEET, REVIEW_FILE, SHEET_OVERVIEW, SUMMARY,
+    FEEDBACK, FEEDBACK_SHEET, PAGE_FILE, PROVINCE_SHEET_DISTRICTS, PROVINCE_SUMMARY, RECOGNITION_FILE,
+    RECOGNITION_SHEET, REVIEW_FILE, SHEET_OVERVIEW, SUMMARY,
 )
 from cds_batch.rubric import load_rubric
 from cds_batch.rubric.model import Standing
@@ -166,3 +167,23 @@ def test_rubric_check_of_a_bad_status_exits_1_with_the_vietnamese_error(tmp_path
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "[Lỗi] R102 sai.yaml, dòng 4: Sai cấu trúc tại status: trạng thái của bộ chỉ số phải là một trong" \
         in done.stdout
+
+
+def test_the_run_says_it_on_the_console_too(runs):
+    _, _, _, first, second = runs
+    [line] = [x for x in first.stdout.splitlines() if x.startswith("Bộ chỉ số: ")]
+    assert RECONSTRUCTED in line and HOW_TO_LOAD in line
+    assert not [x for x in second.stdout.splitlines() if x.startswith("Bộ chỉ số: ")]
+
+
+def test_the_province_roll_up_carries_the_line_above_its_ranking(runs, tmp_path):
+    builtin, official, copies, *_ = runs
+    sheet = PROVINCE_SHEET_DISTRICTS
+    made = cds("province", str(builtin), "--out", str(tmp_path / "tinh"))
+    assert made.returncode in (0, 1) and "Traceback" not in made.stderr, made.stderr
+    [line] = standing_cells(tmp_path / "tinh" / PROVINCE_SUMMARY, sheet)
+    assert RECONSTRUCTED in line and HOW_TO_LOAD in line
+    made = cds("province", str(official), "--rubric", str(copies[0]), "--rubric", str(copies[1]),
+               "--out", str(tmp_path / "tinh-chinh-thuc"))
+    assert made.returncode in (0, 1), made.stderr
+    assert standing_cells(tmp_path / "tinh-chinh-thuc" / PROVINCE_SUMMARY, sheet) == []

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from cds_batch.cli import main
+from cds_batch.rubric.model import Standing
 
 from tests.web_helpers import INBOX, OFFICE, ROSTER, ROUND, client_with_token, make_app
 
@@ -42,3 +43,10 @@ def test_nothing_rolled_up_is_shown_as_a_failure(tmp_path, summary):
     page = roll_up(tmp_path, [(summary[:3000], "tong-hop.xlsx")])
     assert '<p class="thong-bao loi" role="status">Không tổng hợp được đơn vị nào từ 1 tệp đã nhận.' in page
     assert "P110" in page and 'id="tep-khong-dung-tinh"' in page
+
+
+def test_the_ranking_says_the_built_in_rubric_is_not_official(summary, tmp_path):
+    page = roll_up(tmp_path, [(summary, "tong-hop.xlsx")])
+    ranking = page.split('id="ket-qua"')[1].split("</section>")[0]
+    line = ranking.split('id="bo-chi-so-chua-chinh-thuc"')[1].split("</p>")[0]
+    assert "(qd4725-phothong) — " + Standing.RECONSTRUCTED.label in line
