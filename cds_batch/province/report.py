@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import Status
-from cds_batch.district.recognition import Decision
+from cds_batch.district.recognition import NOT_ELIGIBLE, Decision
 from cds_batch.province.rollup import Province, RecognitionCounts, combined
 from cds_batch.reports.book import READABLE_WIDTH, Book
 from cds_batch.reports.contract import (
@@ -194,7 +194,10 @@ def _review_cells(s: SchoolRecord) -> list[TableCell]:
     review = s.get("recognition")
     if not isinstance(review, dict):   # null, or absent in an older results.json
         return [None, None]
-    return [describe_decision(review.get("decision")), review.get("recognised_level")]
+    level = review.get("recognised_level")
+    if review.get("decision") == Decision.RECOGNISED.value and level is None:   # errors the review left uncured
+        return [f"{describe_decision(review.get('decision'))} — {NOT_ELIGIBLE.lower()}", None]
+    return [describe_decision(review.get("decision")), level]
 
 
 def describe_decision(value: object) -> str:

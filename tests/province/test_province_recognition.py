@@ -99,6 +99,15 @@ def test_a_recognised_decision_the_district_withheld_is_not_counted_as_recognise
     assert (counts.levels, counts.undecided, counts.differing, counts.scored) == ({0: 0, 1: 0, 2: 1, 3: 0}, 1, 0, 2)
 
 
+def test_the_schools_sheet_says_a_withheld_recognition_is_not_earned(tmp_path):
+    withheld = {**review("recognised", 2), "recognised_level": None, "unresolved_criteria": ["2.1"]}
+    target = tmp_path / "tinh.xlsx"
+    write_province(roll_up([DistrictReport(NHA_BE, "nha-be", (school("d1", 2, withheld),))]),
+                   [load_rubric("qd4725-phothong")], target, title=TITLE)
+    [row] = [r for r in openpyxl.load_workbook(target)["Các trường"].iter_rows(min_row=4, values_only=True)]
+    assert tuple(row[-2:]) == ("Công nhận — chưa đủ điều kiện công nhận", None)
+
+
 @pytest.fixture()
 def book(tmp_path):
     target = tmp_path / "tinh.xlsx"
