@@ -82,6 +82,16 @@ def find_row(path: Path, sheet: str, keys: dict[str, str]) -> tuple[list[object]
 
 # --- LibreOffice over UNO ------------------------------------------------------------------------
 
+def header_row(ws, keys: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """The header row of an openpyxl sheet holding every one of `keys` (within the first 30 rows): its
+    row number and each header's column index."""
+    for r, row in enumerate(ws.iter_rows(max_row=30), start=1):
+        texts = [c.value for c in row]
+        if all(k in texts for k in keys):
+            return r, {c.value: n for n, c in enumerate(row) if c.value}
+    raise AssertionError(f"no header {keys} in {ws.title}")
+
+
 # Run inside a LibreOffice session (`run_uno`). Cells are found by the header texts and the key columns,
 # as a person finds them; sorting and filtering go through the sheet's own API.
 _EVALUATE = r"""

@@ -20,7 +20,7 @@ from cds_batch.review.read import read_review
 from cds_batch.reading.roster_file import load_roster
 from cds_batch.rubric import load_rubric
 from cds_batch.core.text import fold
-from tests.review_helpers import INBOX, OFFICE, ROOT, ROUND
+from tests.review_helpers import INBOX, OFFICE, ROOT, ROUND, header_row
 from tests.cli.test_cli import cds
 
 ROSTER = ROOT / "samples" / "danh-sach-truong.csv"
@@ -46,7 +46,7 @@ def fill(path: Path) -> None:
     """What an evaluator does in Excel: type into the yellow columns, found by their headers."""
     wb = openpyxl.load_workbook(path)
     ws = wb[B.SHEET_CRITERIA]
-    head, cols = _header(ws, (B.H_SCHOOL, B.H_CODE))
+    head, cols = header_row(ws, (B.H_SCHOOL, B.H_CODE))
     for row in ws.iter_rows(min_row=head + 1):
         key = (str(row[cols[B.H_SCHOOL]].value), str(row[cols[B.H_CODE]].value))
         if key in LINES:
@@ -54,21 +54,13 @@ def fill(path: Path) -> None:
             row[cols[B.H_POINTS]].value = value
             row[cols[B.H_COMMENT]].value = comment or None
     ws = wb[B.SHEET_SCHOOLS]
-    head, cols = _header(ws, (B.H_SCHOOL, B.H_DECISION))
+    head, cols = header_row(ws, (B.H_SCHOOL, B.H_DECISION))
     for row in ws.iter_rows(min_row=head + 1):
         code = str(row[cols[B.H_SCHOOL]].value)
         if code in DECISIONS:
             row[cols[B.H_DECISION]].value, row[cols[B.H_NOTE]].value = DECISIONS[code]
             row[cols[B.H_REVIEWER]].value = REVIEWER
     wb.save(path)
-
-
-def _header(ws, keys):
-    for r, row in enumerate(ws.iter_rows(max_row=30), start=1):
-        texts = [c.value for c in row]
-        if all(k in texts for k in keys):
-            return r, {c.value: n for n, c in enumerate(row) if c.value}
-    raise AssertionError(f"no header {keys} in {ws.title}")
 
 
 def rows(path: Path, sheet: str) -> list[list[object]]:

@@ -25,6 +25,7 @@ from cds_batch.reports.page import PAGE_FILE
 from cds_batch.reports.recognition_list import RECOGNITION_FILE, SHEET as ANNEX
 from cds_batch.reports.review_tables import SHEET_RECOGNITION
 from tests.pipeline.test_run_review import REVIEWER, rows, run
+from tests.review_helpers import header_row
 
 GROUP_2 = ["2.1", "2.2", *(f"2.3.{n}" for n in range(1, 9)), "2.4.1", "2.4.2", "2.4.3"]   # 79904 left them blank
 ERRING = {"79904": GROUP_2, "79707": ["1.2a", "2.3a"]}
@@ -42,7 +43,7 @@ def evaluate(source: Path, target: Path, *, cure: bool) -> None:
     shutil.copy(source, target)
     wb = openpyxl.load_workbook(target)
     ws = wb[B.SHEET_CRITERIA]
-    head, cols = _header(ws, (B.H_SCHOOL, B.H_CODE))
+    head, cols = header_row(ws, (B.H_SCHOOL, B.H_CODE))
     for row in ws.iter_rows(min_row=head + 1):
         school, code = str(row[cols[B.H_SCHOOL]].value), str(row[cols[B.H_CODE]].value)
         if (school, code) in CHANGES:
@@ -51,19 +52,11 @@ def evaluate(source: Path, target: Path, *, cure: bool) -> None:
             top = row[cols[B.H_MAX]].value
             row[cols[B.H_POINTS]].value = "Đạt" if isinstance(top, str) else int(top) // 2
     ws = wb[B.SHEET_SCHOOLS]
-    head, cols = _header(ws, (B.H_SCHOOL, B.H_DECISION))
+    head, cols = header_row(ws, (B.H_SCHOOL, B.H_DECISION))
     for row in ws.iter_rows(min_row=head + 1):
         if row[cols[B.H_SCHOOL]].value:
             row[cols[B.H_DECISION]].value, row[cols[B.H_REVIEWER]].value = "Công nhận", REVIEWER
     wb.save(target)
-
-
-def _header(ws, keys):
-    for r, row in enumerate(ws.iter_rows(max_row=30), start=1):
-        texts = [c.value for c in row]
-        if all(k in texts for k in keys):
-            return r, {c.value: n for n, c in enumerate(row) if c.value}
-    raise AssertionError(f"no header {keys} in {ws.title}")
 
 
 @pytest.fixture(scope="module")
