@@ -46,9 +46,10 @@ PROVINCE_SHEET_CRITERIA, PROVINCE_SHEET_SCHOOLS, PROVINCE_SHEET_FINDINGS = "Tiê
 
 
 # --- The results.json record ---------------------------------------------------------------------
-# Version 1 records have no "record_version" key; version 2 adds it, last, and nothing else. Bump when
-# a key is added, removed or changes meaning, and teach `_checked` to read the previous one.
-RECORD_VERSION = 2
+# Version 1 records have no "record_version" key; version 2 adds it, last, and nothing else; version 3
+# adds "unit" (the school's management unit) and, in "recognition", what the review resolved. Bump when
+# a key is added, removed or changes meaning, and teach `_checked` (and `unit_of`) to read the previous one.
+RECORD_VERSION = 3
 VERSION_KEY = "record_version"
 # The payload sheet's format tag: how the records are laid into the sheet (not the records' version).
 PAYLOAD_FORMAT = "cds_batch.results/1"
@@ -75,6 +76,7 @@ class RecognitionRecord(TypedDict):
     recognised_level: int | None  # None also when decided 'recognised' but errors remain (unresolved, file_errors)
     differences: int
     review_file: str
+    # Version 3 on (`RecognitionRecord` of an older record lacks them: nothing was resolved or withheld then).
     resolved_criteria: list[str]    # criteria with an error in the self-assessment that the evaluators gave a value
     unresolved_criteria: list[str]  # criteria with an error and no evaluated value: not recognised
     file_errors: list[str]          # codes of errors tied to no criterion (E401 …): not recognised
@@ -88,7 +90,7 @@ class _EveryVersion(TypedDict):
     level_of_education: str
     commune: str
     district: str
-    office: str                   # the unit that ran the job: the province groups by it
+    office: str                   # the office that ran the job ("UBND xã …", "Sở GDĐT …", "Phòng GDĐT …")
     rubric_id: str
     status: str
     provisional: bool
@@ -108,11 +110,19 @@ class SchoolRecord(_EveryVersion, total=False):
     Scores are numbers rounded to 4 decimals (`core.numbers.json_number`); `status` is a
     `district.consolidate.Status` value. This version writes every key, `record_version` last; a
     version-1 record lacks `record_version` and may lack `recognition` (written before the key
-    existed). The province rewrites `district` only.
+    existed); records before version 3 lack `unit` (read it with `unit_of`). The province rewrites
+    `district` only.
     """
 
     recognition: RecognitionRecord | None
+    unit: str                     # version 3: the management unit: the province groups by it
     record_version: int
+
+
+def unit_of(record: SchoolRecord) -> str:
+    """The school's management unit; for a record before version 3, the office that ran its round (a
+    district's Phòng GDĐT then managed its schools), else its district."""
+    return str(record.get("unit") or record.get("office") or record.get("district") or "")
 
 
 class RecordVersionError(ValueError):
@@ -124,7 +134,7 @@ class RecordVersionError(ValueError):
 
 
 def _checked(data: object) -> list[SchoolRecord]:
-    """`data` (parsed JSON) as records: a list of objects, each of version 1 or 2.
+    """`data` (parsed JSON) as records: a list of objects, each of a version from 1 to `RECORD_VERSION`.
 
     :raises ValueError: not a list of objects; `RecordVersionError` for a version this code does not know.
     """

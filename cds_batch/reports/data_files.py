@@ -28,7 +28,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> SchoolRecord:
-    """One school of results.json; `office` is the unit that ran the job (the province groups by it);
+    """One school of results.json; `office` is the office that ran the job, `unit` the school's management
+    unit (its roster's, else that office: the province groups by it);
     with a `recognition` (a run with --review), the school's evaluated result and the office's decision."""
     used = row.used
     result = used.result if used is not None else None
@@ -39,6 +40,7 @@ def school_object(row: SchoolRow, office: str = "", recognition: Recognition | N
         "commune": row.info.commune,
         "district": row.info.district,
         "office": office,
+        "unit": row.info.unit or office,
         "rubric_id": used.rubric_id if used is not None else row.info.rubric,
         "status": row.status.value,
         "provisional": row.provisional,

@@ -7,7 +7,7 @@ describe the rows, each naming the row; `RosterError` for a roster that cannot b
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from cds_batch.core.errors import CdsBatchError
@@ -28,6 +28,7 @@ class SchoolInfo:
     province: str = ""
     email: str = ""
     rubric: str = ""     # the roster's "Bộ chỉ số" for this school; "" = the run's default
+    unit: str = ""       # the management unit ("đơn vị quản lý", `with_units`); "" = the office running the round
 
 
 # Folded header spellings → SchoolInfo attribute. Keys are compared after fold() and with the
@@ -42,7 +43,22 @@ _ALIASES: dict[str, str] = {
     "tinh/thanh pho": "province", "tinh/tp": "province", "tinh": "province", "thanh pho": "province",
     "email": "email", "e-mail": "email", "thu dien tu": "email",
     "bo chi so": "rubric", "ma bo chi so": "rubric",
+    "don vi quan ly": "unit", "co quan quan ly": "unit", "co quan chu quan": "unit", "don vi chu quan": "unit",
 }
+
+
+def with_units(schools: Sequence[SchoolInfo]) -> tuple[SchoolInfo, ...]:
+    """The schools with their management unit set: each school's "Đơn vị quản lý" (or "Cơ quan quản lý",
+    "Cơ quan chủ quản"); else its "Quận/Huyện", the unit of a round before July 2025, when a district's
+    Phòng GDĐT managed its schools (an old roster groups as it always did); else its "Xã/Phường", whose
+    People's Committee manages mầm non, tiểu học and THCS schools since (Nghị định 142/2025/NĐ-CP).
+    A roster that names no unit and whose schools all lie in one district or commune (or say none) is one
+    unit: the office running the round (""), as is a school whose row says none of the three.
+    """
+    derived = [s.unit or s.district or s.commune for s in schools]
+    if not any(s.unit for s in schools) and len(set(derived) - {""}) <= 1:
+        return tuple(schools)
+    return tuple(replace(s, unit=u) for s, u in zip(schools, derived))
 
 
 class RosterError(CdsBatchError):
@@ -116,4 +132,4 @@ def _schools(file: str, sheet: str, rows: Sequence[Sequence[object]], header: in
         schools.append(SchoolInfo(**{k: values.get(k, "") for k in SchoolInfo.__dataclass_fields__}))
     if not schools and not found:
         found.append(finding(Code.T106, file=file, sheet=sheet))
-    return tuple(schools), found
+    return with_units(schools), found

@@ -7,7 +7,7 @@ import pytest
 import xlsxwriter
 
 from cds_batch.core.findings import Code, finding
-from cds_batch.rubric.roster import RosterError, SchoolInfo
+from cds_batch.rubric.roster import RosterError, SchoolInfo, roster_schools
 from cds_batch.reading.roster_file import check_roster, load_roster
 
 from tests.builders.office import soffice_convert
@@ -127,3 +127,31 @@ def test_unsupported_or_missing_file(tmp_path):
     broken = tmp_path / "ds.xlsx"
     broken.write_bytes(b"not a workbook")
     assert [f.code for f in check_roster(broken)[1]] == [Code.T101]
+
+
+def _units(header: list[str], *rows: list[str]) -> list[str]:
+    schools, found = roster_schools("ds.csv", [("", [header, *rows])])
+    assert not found
+    return [s.unit for s in schools]
+
+
+@pytest.mark.parametrize("label", ["Đơn vị quản lý", "Cơ quan quản lý", "CƠ QUAN CHỦ QUẢN", "Đơn vị chủ quản"])
+def test_the_management_unit_column_names_each_schools_unit(label):
+    assert _units(["Mã trường", "Tên trường", "Xã/Phường", label],
+                  ["1", "THPT A", "Xã Hải Thịnh", "Sở GDĐT Ninh Bình"],
+                  ["2", "THCS B", "Xã Hải Thịnh", "UBND xã Hải Thịnh"],
+                  ["3", "TH C", "Xã Giao Minh", ""]) == ["Sở GDĐT Ninh Bình", "UBND xã Hải Thịnh", "Xã Giao Minh"]
+
+
+def test_without_the_column_the_commune_is_the_unit_and_an_old_rosters_district_before_it():
+    assert _units(["Mã trường", "Tên trường", "Xã/Phường"], ["1", "A", "Xã Hải Thịnh"], ["2", "B", "Xã Giao Minh"]) \
+        == ["Xã Hải Thịnh", "Xã Giao Minh"]
+    assert _units(["Mã trường", "Tên trường", "Xã/Phường", "Quận/Huyện"], ["1", "A", "Phường 1", "Quận 7"],
+                  ["2", "B", "Phường 2", "Quận 8"]) == ["Quận 7", "Quận 8"]
+
+
+def test_a_roster_of_one_commune_or_district_is_one_unit_the_office_itself():
+    assert _units(["Mã trường", "Tên trường", "Xã/Phường"], ["1", "A", "Xã Hải Thịnh"], ["2", "B", ""]) == ["", ""]
+    assert _units(["Mã trường", "Tên trường", "Xã/Phường", "Quận/Huyện"], ["1", "A", "Phường 1", "Quận 7"],
+                  ["2", "B", "Phường 2", "Quận 7"]) == ["", ""]
+    assert _units(["Mã trường", "Tên trường"], ["1", "A"]) == [""]
