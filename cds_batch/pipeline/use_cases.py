@@ -81,12 +81,16 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
 
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],
                      out: Path, title: str) -> Province:
-    """`cds-batch province`: load the districts' reports, roll them up, write tong-hop-tinh.xlsx,
+    """`cds-batch province`: load the offices' results, roll them up by unit, write tong-hop-tinh.xlsx,
     results.json and ledger.json (every input and what became of it) into `out`, committed together
-    (`core.commit`); the roll-up (its findings, among them every input not used, are for the caller to show)."""
+    (`core.commit`); the roll-up (its findings, among them every input not used, are for the caller to show).
+
+    :param schools: the province roster, or none: it places school workbooks sent to the province, names
+        the unit of every school on it, and lists its schools and units that have not reported.
+    """
     rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
     reports, ledger = load_reports(inputs, schools, rubrics)
-    rolled = roll_up(reports, ledger)
+    rolled = roll_up(reports, ledger, schools)
     with staged(out) as stage:   # the files appear together, like a district run's
         write_province(rolled, rubrics, stage.place(out / PROVINCE_SUMMARY), title=clean(title))
         write_json(stage.place(out / RESULTS), list(rolled.schools))
@@ -107,7 +111,9 @@ def run_counts(report: RunReport) -> tuple[str, str]:
 
 def province_counts(rolled: Province) -> str:
     """The line that sums a province roll-up up, for the command line and the page alike."""
-    if not rolled.districts:
+    if not rolled.units:
         return f"Không tổng hợp được đơn vị nào từ {len(rolled.ledger)} tệp đã nhận."
+    silent = sum(not u.reported for u in rolled.units)
+    silent_text = f" ({silent} đơn vị chưa gửi kết quả)" if silent else ""
     unused = f"; {len(rolled.unused)} tệp không dùng (xem trang Cần xem)" if rolled.unused else ""
-    return f"Đã tổng hợp {len(rolled.districts)} đơn vị, {len(rolled.schools)} trường{unused}."
+    return f"Đã tổng hợp {len(rolled.units)} đơn vị{silent_text}, {len(rolled.schools)} trường{unused}."

@@ -1,21 +1,21 @@
-"""Province loading: what districts send the province → `DistrictReport`s and a ledger of every input.
+"""Province loading: what offices send the province → `OfficeReport`s and a ledger of every input.
 
-In: paths of what districts sent: their output folders (results.json), their summary workbooks as
-they arrive by mail (tong-hop.xlsx carries its results in a hidden payload sheet, so a renamed,
-zipped or mailed copy still reads), or school workbooks with a province roster whose 'Quận/Huyện'
-column groups them (run here like a district job).
-Out: one `DistrictReport` per result read, and a ledger row (`district.consolidate.LedgerRow`, as a
+In: paths of what offices sent (commune offices, the Sở's own direct run, Phòng GDĐT of older rounds):
+their output folders (results.json), their summary workbooks as they arrive by mail (tong-hop.xlsx
+carries its results in a hidden payload sheet, so a renamed, zipped or mailed copy still reads), or
+school workbooks with a province roster (run here like a district job, each school in the roster's
+unit).
+Out: one `OfficeReport` per result read, and a ledger row (`district.consolidate.LedgerRow`, as a
 district run's) for every input: each results.json, and each file and archive or mail member that
 `intake.discover` finds, with its fate and Vietnamese reason: used (P107), a file of a zipped result
 folder whose summary was used (P109), not a result (P103), damaged (L206, P108), written by a newer
-cds-batch (P104), or what discover said. Which of two results of one unit wins is `rollup`'s choice.
+cds-batch (P104), or what discover said. Which of two results of one office wins is `rollup`'s choice.
 Inputs are taken in the order of their paths, so the order they are given in changes nothing.
 Records are read only through `reports.contract`.
 """
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Sequence
@@ -24,11 +24,11 @@ from cds_batch.checking.examine import Context
 from cds_batch.core.atomic import STAGING_PREFIX
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.district.cache import CACHE_FILE
-from cds_batch.district.consolidate import LedgerRow, consolidate
+from cds_batch.district.consolidate import LedgerRow, Status, consolidate
 from cds_batch.district.pool import examine_all
 from cds_batch.intake.containers import FileKind, nfc
 from cds_batch.intake.discover import Entry, Fate, TimeSource, discover, private_workdir
-from cds_batch.province.rollup import DistrictReport
+from cds_batch.province.rollup import UNNAMED_UNIT, OfficeReport, roster_unit
 from cds_batch.reading.sheet_rows import UnreadableWorkbook, sheet_rows
 from cds_batch.reports.contract import (
     FEEDBACK, FINDINGS, LEDGER, PAGE_FILE, PAYLOAD_SHEET, RECOGNITION_FILE, RECORD_VERSION, RESULTS, REVIEW_FILE,
@@ -38,7 +38,7 @@ from cds_batch.reports.data_files import results
 from cds_batch.rubric.model import Rubric
 from cds_batch.rubric.roster import SchoolInfo
 
-INBOX_SOURCE = "hộp thư của tỉnh"   # the source of the reports made from school workbooks sent to the province
+INBOX_SOURCE = "hộp thư của tỉnh"   # the office and source of the results of school workbooks sent to the province
 # What a district run writes beside its summary: in a zipped result folder these are part of the result used.
 _RUN_OUTPUTS = frozenset({RESULTS, LEDGER, FINDINGS, SUMMARY_CSV, FEEDBACK, RECOGNITION_FILE, PAGE_FILE, CACHE_FILE})
 
@@ -53,7 +53,8 @@ def read_payload(path: Path) -> list[SchoolRecord] | None:
     return records_from_payload(rows) if rows is not None else None
 
 
-def district_name(schools: Sequence[SchoolRecord], fallback: str) -> str:
+def office_name(schools: Sequence[SchoolRecord], fallback: str) -> str:
+    """The office that sent these results: their `office`, else (an older round's) their district."""
     for key in ("office", "district"):
         names = {str(s.get(key) or "") for s in schools} - {""}
         if len(names) == 1:
@@ -95,7 +96,7 @@ def _row(entry: Entry, fate: Fate, said: Reason) -> LedgerRow:
     return LedgerRow(entry, fate, said.text, "", said.code)
 
 
-def _folder_result(file: Path, source: str) -> tuple[LedgerRow, DistrictReport | None]:
+def _folder_result(file: Path, source: str) -> tuple[LedgerRow, OfficeReport | None]:
     """The ledger row of a run folder's results.json, and its report when it reads."""
     try:
         data = file.read_bytes()
@@ -111,11 +112,11 @@ def _folder_result(file: Path, source: str) -> tuple[LedgerRow, DistrictReport |
         return _row(entry, Fate.UNREADABLE, _too_new(too_new)), None
     except (OSError, ValueError):   # not JSON, cut short, not a list of schools: the reason is ours, not json's
         return _row(entry, Fate.UNREADABLE, reason(Code.P108)), None
-    name = district_name(schools, file.parent.name)
-    return _row(entry, Fate.USED, _used(name, schools)), DistrictReport(name, source, tuple(schools))
+    name = office_name(schools, file.parent.name)
+    return _row(entry, Fate.USED, _used(name, schools)), OfficeReport(name, source, tuple(schools))
 
 
-def _workbook_result(entry: Entry) -> tuple[LedgerRow | None, DistrictReport | None]:
+def _workbook_result(entry: Entry) -> tuple[LedgerRow | None, OfficeReport | None]:
     """A discovered workbook read as a mailed summary: (its row, its report); (None, None) when it is no
     summary (a school's workbook, perhaps)."""
     try:
@@ -128,17 +129,17 @@ def _workbook_result(entry: Entry) -> tuple[LedgerRow | None, DistrictReport | N
         return _row(entry, Fate.UNREADABLE, reason(Code.P108)), None
     if payload is None:
         return None, None
-    name = district_name(payload, PurePosixPath(entry.name).stem)
-    return _row(entry, Fate.USED, _used(name, payload)), DistrictReport(name, entry.source, tuple(payload))
+    name = office_name(payload, PurePosixPath(entry.name).stem)
+    return _row(entry, Fate.USED, _used(name, payload)), OfficeReport(name, entry.source, tuple(payload))
 
 
 def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: Sequence[Rubric],
-                 jobs: int | None = None) -> tuple[list[DistrictReport], list[LedgerRow]]:
+                 jobs: int | None = None) -> tuple[list[OfficeReport], list[LedgerRow]]:
     """Every report in `inputs`, and the ledger of every input (ordered by its name in the ledger).
 
-    School workbooks among the inputs are run like a district job with the province `roster` and
-    grouped by its 'Quận/Huyện' column; without a roster they are not a result (P103)."""
-    reports: list[DistrictReport] = []
+    School workbooks among the inputs are run like a district job with the province `roster`, each
+    school in the roster's unit; without a roster they are not a result (P103)."""
+    reports: list[OfficeReport] = []
     ledger: list[LedgerRow] = []
     walked: list[Path] = []
     inside: list[str] = []   # the ledger names of the result folders: their other files are that run's outputs
@@ -178,11 +179,11 @@ def load_reports(inputs: Sequence[Path], roster: Sequence[SchoolInfo], rubrics: 
     return reports, sorted(ledger, key=lambda r: r.entry.source)
 
 
-def _part_of_used_folders(entries: Sequence[Entry], rows: dict[int, LedgerRow], units: dict[str, str]) -> None:
+def _part_of_used_folders(entries: Sequence[Entry], rows: dict[int, LedgerRow], offices: dict[str, str]) -> None:
     """A zipped or mailed result folder: the files a district run writes beside the summary that was
     read (results.json, the feedback files, …) are part of that result, not inputs left unused.
 
-    :param units: the unit of each report, by its source.
+    :param offices: the office of each report, by its source.
     """
     summaries = {rows[n].entry.source[:-len(SUMMARY)]: rows[n].entry.source for n in rows
                  if rows[n].fate is Fate.USED and rows[n].entry.name == SUMMARY}
@@ -192,17 +193,18 @@ def _part_of_used_folders(entries: Sequence[Entry], rows: dict[int, LedgerRow], 
         for folder, summary in summaries.items():
             part = e.source[len(folder):].split("/", 1)[0] if e.source.startswith(folder) else ""
             if part in _RUN_OUTPUTS or part.startswith(Path(REVIEW_FILE).stem):
-                rows[n] = _row(e, Fate.USED, reason(Code.P109, value=units[summary], source=summary))
+                rows[n] = _row(e, Fate.USED, reason(Code.P109, value=offices[summary], source=summary))
                 break
 
 
 def _inbox_reports(school_files: Sequence[Entry], roster: Sequence[SchoolInfo], rubrics: Sequence[Rubric],
-                   jobs: int | None) -> tuple[list[DistrictReport], tuple[LedgerRow, ...]]:
-    """School workbooks sent to the province, run as one district job and grouped by the roster's district."""
+                   jobs: int | None) -> tuple[list[OfficeReport], tuple[LedgerRow, ...]]:
+    """School workbooks sent to the province, run as one district job: the province's own result, each
+    school in its roster unit (a school not on the roster: 'Ngoài danh sách')."""
     submissions = examine_all(school_files, Context(tuple(rubrics), tuple(roster)), jobs)
     district = consolidate(school_files, submissions, roster)
-    by_district: dict[str, list[SchoolRecord]] = defaultdict(list)
-    for row, school in zip(district.schools, results(district)):
-        by_district[row.info.district or "Ngoài danh sách"].append({**school, "district": row.info.district})
-    return [DistrictReport(name, INBOX_SOURCE, tuple(schools))
-            for name, schools in sorted(by_district.items())], district.ledger
+    schools: list[SchoolRecord] = [
+        {**school, "unit": roster_unit(row.info) or (Status.UNLISTED.label if row.status is Status.UNLISTED
+                                                     else UNNAMED_UNIT)}
+        for row, school in zip(district.schools, results(district))]
+    return [OfficeReport(INBOX_SOURCE, INBOX_SOURCE, tuple(schools))], district.ledger

@@ -1,13 +1,14 @@
-"""The province summary workbook (tong-hop-tinh.xlsx): districts ranked, criteria, every school, every input.
+"""The province summary workbook (tong-hop-tinh.xlsx): units ranked, criteria, every school, every input.
 
 In: a `Province` from `province.roll_up`, and the rubrics known (for criterion names).
 Out: one workbook written with the district summary's toolkit (`reports.book`): A4 landscape, a
 title and a wrapped note above each table, headers as tall as their words, the header row repeated
-on every page, one page wide unless that would shrink the type (a column per district), then at a
+on every page, one page wide unless that would shrink the type (a column per unit), then at a
 readable scale across pages with the key columns repeated. Deterministic bytes, written atomically.
-Sheets: Theo đơn vị (counts per level, average, rank, chart), Công nhận (the external review's
-outcome per district; only when some school was reviewed), Tiêu chí (average points per criterion
-per district), Các trường (every school with its district, and its decision and recognised level
+Sheets: Theo đơn vị (counts per level, average, rank, a unit of the roster that sent nothing marked,
+chart), Công nhận (the external review's outcome per unit; only when some school was reviewed), Tiêu chí
+(average points per criterion per unit), Các trường (every school with its unit, and its decision and
+recognised level
 when some school was reviewed), Cần xem (findings, among them every input not used, with its
 reason), Sổ nhận file (every input and what became of it).
 """
@@ -38,7 +39,7 @@ def write_province(province: Province, rubrics: Sequence[Rubric], target: Path, 
     """Write the province workbook to `target` atomically."""
     with atomic_path(target) as tmp, Book(tmp, title=title, office="", round_label="",
                                           comments="Tạo bằng cds_batch từ kết quả của các đơn vị.") as book:
-        _districts(book, province, title, records_standing(province.schools, rubrics))
+        _units(book, province, title, records_standing(province.schools, rubrics))
         if province.has_recognition:   # without any review the workbook stays as it always was
             _recognition(book, province, title)
         _criteria(book, province, rubrics, title)
@@ -58,7 +59,7 @@ def _table(book: Book, name: str, table: Table, title: str, note: str, *, empty:
     :param repeat_cols: key columns printed again on every page when the sheet is too wide for one.
     """
     width = sum(c.width for c in table.columns)
-    # Only a sheet with a column per district grows past one page; the others print one page wide.
+    # Only a sheet with a column per unit grows past one page; the others print one page wide.
     wide = bool(repeat_cols) and width > READABLE_WIDTH
     ws = book.sheet(name, landscape=True, footer=f"{title} — {name}", width=width if repeat_cols else 0)
     # Printed across pages, the title and note stand over the key columns every page repeats, never cut
@@ -79,45 +80,50 @@ def _number(value: Fraction | int | None) -> TableCell:
 
 
 LEVELS = [f"{g} M{n}" for g in ("Nhóm 1", "Nhóm 2", "Chung") for n in (1, 2, 3)]
-DISTRICT_COLUMNS = (Column("Hạng", 6, Look.INT), Column("Đơn vị", 26, Look.WRAP),
-                    *(Column(h, 8, Look.INT) for h in ("Số trường", "Đã nộp", "Hợp lệ", "Cần sửa", "Chưa nộp")),
-                    *(Column(h, 8, Look.INT) for h in LEVELS), Column("Chưa xếp mức", 8, Look.INT),
-                    Column("Điểm TB (% tối đa)", 11, Look.SCORE))
-DISTRICT_NOTE = ("Hạng theo điểm trung bình của các trường đã chấm (trung bình % điểm tối đa của hai nhóm); mức của "
-                 "trường Cần sửa là mức tạm tính. M1, M2, M3: số trường ở mức 1, 2, 3 của nhóm 1, nhóm 2 và mức "
-                 "chung.")
+UNIT_COLUMNS = (Column("Hạng", 6, Look.INT), Column("Đơn vị", 24, Look.WRAP),
+                *(Column(h, 8, Look.INT) for h in ("Số trường", "Đã nộp", "Hợp lệ", "Cần sửa", "Chưa nộp")),
+                *(Column(h, 8, Look.INT) for h in LEVELS), Column("Chưa xếp mức", 8, Look.INT),
+                Column("Điểm TB (% tối đa)", 11, Look.SCORE), Column("Ghi chú", 11, Look.WRAP))
+AVERAGE_COLUMN = len(UNIT_COLUMNS) - 2
+NOT_REPORTED = "Chưa gửi kết quả"
+UNIT_NOTE = ("Hạng theo điểm trung bình của các trường đã chấm (trung bình % điểm tối đa của hai nhóm); mức của "
+             "trường Cần sửa là mức tạm tính. M1, M2, M3: số trường ở mức 1, 2, 3 của nhóm 1, nhóm 2 và mức "
+             f"chung. {NOT_REPORTED}: đơn vị trong danh sách trường của tỉnh mà không trường nào của đơn vị có "
+             "trong kết quả đã nhận; các trường được tính là chưa nộp.")
 
 
-CHART_BESIDE = 6   # up to this many districts, the chart fits on the table's page
+CHART_BESIDE = 6   # up to this many units, the chart fits on the table's page
 
 
-def _districts(book: Book, p: Province, title: str, standing: str | None) -> None:
+def _units(book: Book, p: Province, title: str, standing: str | None) -> None:
     """The ranked units; `standing` says, under the title, when the levels come from a rubric not official."""
     rows = [(d.rank, d.name, d.schools, d.submitted, d.valid, d.needs_fix, d.missing,
              *(d.levels[k][n] for k in ("g1", "g2", "overall") for n in (1, 2, 3)), d.levels["overall"][0],
-             _number(d.average_percent)) for d in p.districts]
-    note = f"{standing} {DISTRICT_NOTE}" if standing else DISTRICT_NOTE
-    ws, end = _table(book, PROVINCE_SHEET_DISTRICTS, Table(DISTRICT_COLUMNS, tuple(rows)), title, note,
+             _number(d.average_percent), "" if d.reported else NOT_REPORTED) for d in p.units]
+    note = f"{standing} {UNIT_NOTE}" if standing else UNIT_NOTE
+    ws, end = _table(book, PROVINCE_SHEET_DISTRICTS, Table(UNIT_COLUMNS, tuple(rows)), title, note,
                      empty="Không có đơn vị nào được tổng hợp: xem lý do ở trang "
                            f"'{PROVINCE_SHEET_FINDINGS}'.")
-    if not p.districts:
+    if not p.units:
         return
-    total = ("", "Toàn tỉnh", *(sum(getattr(d, k) for d in p.districts)
+    silent = sum(not d.reported for d in p.units)
+    total = ("", "Toàn tỉnh", *(sum(getattr(d, k) for d in p.units)
                                 for k in ("schools", "submitted", "valid", "needs_fix", "missing")),
-             *(sum(d.levels[k][n] for d in p.districts) for k in ("g1", "g2", "overall") for n in (1, 2, 3)),
-             sum(d.levels["overall"][0] for d in p.districts), None)
-    book.write_row(ws, end, DISTRICT_COLUMNS, total, total=True)
+             *(sum(d.levels[k][n] for d in p.units) for k in ("g1", "g2", "overall") for n in (1, 2, 3)),
+             sum(d.levels["overall"][0] for d in p.units), None,
+             f"{silent} đơn vị chưa gửi kết quả" if silent else "")
+    book.write_row(ws, end, UNIT_COLUMNS, total, total=True)
     chart = book.wb.add_chart({"type": "bar"})
-    last = len(DISTRICT_COLUMNS) - 1
+    last = AVERAGE_COLUMN
     chart.add_series({"name": "Điểm TB (% tối đa)", "categories": [PROVINCE_SHEET_DISTRICTS, TOP + 1, 1, end - 1, 1],
                       "values": [PROVINCE_SHEET_DISTRICTS, TOP + 1, last, end - 1, last]})
     chart.set_legend({"none": True})
     chart.set_title({"name": "Điểm trung bình theo đơn vị"})
     chart.set_y_axis({"reverse": True})   # the first ranked on top, as in the table
-    if len(p.districts) > CHART_BESIDE:   # the table fills the page: the chart starts the next one whole
+    if len(p.units) > CHART_BESIDE:   # the table fills the page: the chart starts the next one whole
         ws.set_h_pagebreaks([end + 1])
-    # A bar of about 18 pixels per district, so every name is labelled.
-    ws.insert_chart(end + 2, 1, chart, {"x_scale": 1.6, "y_scale": max(1.2, (80 + 18 * len(p.districts)) / 288)})
+    # A bar of about 18 pixels per unit, so every name is labelled.
+    ws.insert_chart(end + 2, 1, chart, {"x_scale": 1.6, "y_scale": max(1.2, (80 + 18 * len(p.units)) / 288)})
 
 
 RECOGNITION_HEADER = ["Đơn vị", "Đã chấm", "Công nhận M1", "Công nhận M2", "Công nhận M3", "Yêu cầu bổ sung",
@@ -132,10 +138,10 @@ RECOGNITION_NOTE = ("Đã chấm: trường đã nộp và có điểm tự đá
 
 
 def _recognition(book: Book, p: Province, title: str) -> None:
-    counts = [(d.name, d.recognition) for d in p.districts]
+    counts = [(d.name, d.recognition) for d in p.units]
     ws, end = _table(book, PROVINCE_SHEET_RECOGNITION, Table(RECOGNITION_COLUMNS, tuple(
         _recognition_cells(name, c) for name, c in counts)), title, RECOGNITION_NOTE)
-    total = combined(d.recognition for d in p.districts)
+    total = combined(d.recognition for d in p.units)
     book.write_row(ws, end, RECOGNITION_COLUMNS, _recognition_cells("Toàn tỉnh", total), total=True)
     for row, (_, c) in enumerate([*counts, ("", total)], start=TOP + 1):   # the share as a percentage
         if c.share is not None:
@@ -149,10 +155,10 @@ def _recognition_cells(name: str, c: RecognitionCounts) -> tuple[TableCell, ...]
 
 def _criteria(book: Book, p: Province, rubrics: Sequence[Rubric], title: str) -> None:
     names = {(r.id, c.code): c.name for r in rubrics for g in r.groups for c in g.criteria}
-    districts = [d.name for d in p.districts]
+    units = [d.name for d in p.units]
     columns = (Column("Bộ chỉ số", 16, Look.WRAP), Column("Mã", 7, Look.CODE), Column("Tiêu chí", 40, Look.WRAP),
-               *(Column(d, 12, Look.SCORE) for d in districts))
-    rows = tuple((rid, code, names.get((rid, code), ""), *(_number(by.get(d)) for d in districts))
+               *(Column(d, 12, Look.SCORE) for d in units))
+    rows = tuple((rid, code, names.get((rid, code), ""), *(_number(by.get(d)) for d in units))
                  for (rid, code), by in sorted(p.criteria.items(), key=lambda kv: (kv[0][0], _code_key(kv[0][1]))))
     _table(book, PROVINCE_SHEET_CRITERIA, Table(columns, rows), title,
            "Điểm trung bình của mỗi tiêu chí theo đơn vị, trên các trường đã chấm của đơn vị; ô trống: đơn vị không "
@@ -173,7 +179,7 @@ def _schools(book: Book, p: Province, title: str) -> None:
     rows = []
     for s in p.schools:
         groups = {g["id"]: g for g in s.get("groups") or []}
-        cells: list[TableCell] = [s["district"], s.get("school_code"), s.get("school_name"),
+        cells: list[TableCell] = [s["unit"], s.get("school_code"), s.get("school_name"),
                                   s.get("level_of_education")]
         for gid in (1, 2):
             g = groups.get(gid)

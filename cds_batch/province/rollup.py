@@ -1,17 +1,28 @@
-"""Province roll-up: the districts' reports → one picture. Pure: no I/O (`province.load` reads the reports).
+"""Province roll-up: the offices' results → one picture per management unit. Pure: no I/O (`province.load`
+reads the results).
 
-In: `DistrictReport`s, each a unit's results records (`reports.contract.SchoolRecord`), and the ledger
-of the inputs they came from (`province.load`).
-Out: `Province`: every school with its district, per-district counts per level and average
-scores, the external review's outcome per district (recognised levels, other decisions, schools
-recognised at a level other than their own), a ranking, per-criterion averages per district, the
-ledger with each result of a unit that sent two marked superseded, and findings: a school reported
-by two districts (P101), every input not used with its reason (the superseded one names the result
-used and why: P102, P105, P106), and nothing rolled up at all (P110).
+In: `OfficeReport`s, each the results records (`reports.contract.SchoolRecord`) one office sent (a commune
+office, a Sở's own direct run, the province's inbox of school files), the ledger of the inputs they came
+from (`province.load`), and the province roster when there is one.
+Out: `Province`: every school once, in its management unit (`reports.contract.unit_of`; the province
+roster's unit when it names one), per-unit counts per level and average scores, the external review's
+outcome per unit (recognised levels, other decisions, schools recognised at a level other than their
+own), a ranking, per-criterion averages per unit, the ledger with each result of an office that sent
+two marked superseded, and findings: a school listed by two units (P101), every input not used with its
+reason (the superseded one names the result used and why: P102, P105, P106), a unit of the roster
+that sent nothing (P111), and nothing rolled up at all (P110).
 
-Of two results of one unit, the one used is decided by what the results carry, never by a file's
+Of two results of one office, the one used is decided by what the results carry, never by a file's
 time: the later latest received time among its schools' submissions, then more schools that
 submitted, then the source that sorts first. Any order of the inputs gives the same choice.
+
+A school in several results is counted once: a unit that lists it (any status but unlisted) before
+one that got its file without having it on its roster ("unlisted"), then the record with a
+submission, received latest, then the office's name and source sorting first. When the units listing
+it only have it as missing, the file another unit received is its submission, counted in the unit
+that lists it (valid or to fix as its errors say). The province roster lists the same way: its
+schools in no result are missing in their unit, and a unit none of whose schools was reported is
+marked as not having sent its results.
 """
 from __future__ import annotations
 
@@ -23,14 +34,19 @@ from typing import Iterable, Sequence
 
 from cds_batch.core.findings import Code, Finding, Reason, finding, reason
 from cds_batch.core.text import fold
-from cds_batch.district.consolidate import LedgerRow
+from cds_batch.district.consolidate import LedgerRow, SchoolRow, Status
 from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Fate
-from cds_batch.reports.contract import SchoolRecord
+from cds_batch.reports.contract import SchoolRecord, unit_of
+from cds_batch.reports.data_files import school_object
+from cds_batch.rubric.roster import SchoolInfo
 
 
 @dataclass(frozen=True)
-class DistrictReport:
+class OfficeReport:
+    """The results one office sent: `name` is that office (its records' `office`, else their district, else
+    the file's name); two results of one office are one office's older and newer results."""
+
     name: str
     source: str                      # the ledger's name of the file it was read from
     schools: tuple[SchoolRecord, ...]
@@ -50,7 +66,7 @@ class DistrictReport:
 
 @dataclass(frozen=True)
 class RecognitionCounts:
-    """The external review ("đánh giá ngoài") of one district's scored schools, or of several summed.
+    """The external review ("đánh giá ngoài") of one unit's scored schools, or of several summed.
 
     Only scored schools count (submitted, with a self-assessed score), and each falls in exactly one
     count: recognised (by recognised level), more evidence asked, not recognised, reviewed without a
@@ -92,7 +108,7 @@ def combined(counts: Iterable[RecognitionCounts]) -> RecognitionCounts:
 
 
 @dataclass(frozen=True)
-class DistrictStats:
+class UnitStats:
     name: str
     schools: int
     submitted: int
@@ -103,13 +119,14 @@ class DistrictStats:
     average_percent: Fraction | None    # mean over scored schools of their mean group percentage
     rank: int = 0
     recognition: RecognitionCounts = field(default_factory=RecognitionCounts)
+    reported: bool = True   # False: a unit of the province roster none of whose schools is in any result
 
 
 @dataclass(frozen=True)
 class Province:
-    districts: tuple[DistrictStats, ...]     # in ranking order
-    schools: tuple[SchoolRecord, ...]              # every school, with 'district'
-    criteria: dict[tuple[str, str], dict[str, Fraction]]   # (rubric id, code) → district → average points
+    units: tuple[UnitStats, ...]           # in ranking order
+    schools: tuple[SchoolRecord, ...]      # every school once, by unit then code, with its 'unit'
+    criteria: dict[tuple[str, str], dict[str, Fraction]]   # (rubric id, code) → unit → average points
     findings: tuple[Finding, ...]
     ledger: tuple[LedgerRow, ...] = ()      # every input and what became of it
 
@@ -124,9 +141,51 @@ class Province:
         return any(isinstance(s.get("recognition"), dict) for s in self.schools)
 
 
-def roll_up(reports: Sequence[DistrictReport], ledger: Sequence[LedgerRow] = ()) -> Province:
-    """Per-district statistics, ranking, criterion averages, the ledger's final fates, and the findings."""
-    latest: dict[str, DistrictReport] = {}
+UNNAMED_UNIT = "Chưa rõ đơn vị"   # a school whose record and roster row name no unit, office or district
+
+
+def roster_unit(school: SchoolInfo) -> str:
+    """A province roster school's unit (`rubric.roster.with_units`); of a roster all in one district or
+    commune, that district or commune; "" when the row names none."""
+    return school.unit or school.district or school.commune
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One school record of a result used, with what decides which record of a school is counted."""
+
+    record: SchoolRecord
+    report: OfficeReport
+
+    @property
+    def listed(self) -> bool:
+        return self.record.get("status") != Status.UNLISTED.value
+
+    @property
+    def unit(self) -> str:
+        """The unit its record carries; of a record naming none (no unit, office or district), the office
+        that sent it."""
+        return unit_of(self.record) or self.report.name
+
+    @property
+    def submitted(self) -> bool:
+        return self.record.get("status") != Status.MISSING.value
+
+    def key(self) -> tuple[bool, bool, float, str, str]:
+        """Sort key: the record to count first: with a submission, listed, received latest, then the report."""
+        when = self.record.get("received_at")
+        time = _aware(datetime.fromisoformat(when)) if isinstance(when, str) else _NEVER
+        return not self.submitted, not self.listed, -time.timestamp(), fold(self.report.name), self.report.source
+
+
+def roll_up(reports: Sequence[OfficeReport], ledger: Sequence[LedgerRow] = (),
+            roster: Sequence[SchoolInfo] = ()) -> Province:
+    """Per-unit statistics, ranking, criterion averages, the ledger's final fates, and the findings.
+
+    :param roster: the province roster: its units name the schools on it, and its schools in no result
+        are missing.
+    """
+    latest: dict[str, OfficeReport] = {}
     lost: dict[str, Reason] = {}   # the source of a result not used → why
     for r in sorted(reports, key=_preference):
         kept = latest.setdefault(fold(r.name), r)
@@ -135,40 +194,99 @@ def roll_up(reports: Sequence[DistrictReport], ledger: Sequence[LedgerRow] = ())
     ledger = [replace(row, fate=Fate.SUPERSEDED, reason=lost[row.entry.source].text,
                       reason_code=lost[row.entry.source].code)
               if row.entry.source in lost and row.fate is Fate.USED else row for row in ledger]
-    findings: list[Finding] = []
-    seen: dict[str, str] = {}
-    schools: list[SchoolRecord] = []
-    for r in sorted(latest.values(), key=lambda r: fold(r.name)):
-        for s in r.schools:
-            code = str(s.get("school_code"))
-            if code in seen and s.get("status") != "missing":
-                findings.append(finding(Code.P101, file=r.source, value=code, detail=f"{seen[code]}, {r.name}"))
-            if s.get("status") != "missing":
-                seen.setdefault(code, r.name)
-            schools.append({**s, "district": r.name})
+    used = sorted(latest.values(), key=lambda r: (fold(r.name), r.source))
+    schools, findings = _placed(used, {s.code: s for s in roster})
+    unit_names: dict[str, str] = {}
+    for s in schools:   # one unit however its name is spelt: named by the spelling that sorts first
+        unit_names[fold(s["unit"])] = min(unit_names.get(fold(s["unit"]), s["unit"]), s["unit"])
+    silent = _silent_units(roster, {str(s.get("school_code")) for r in used for s in r.schools})
+    findings += [finding(Code.P111, value=unit, count=n)
+                 for unit, n in sorted(silent.items(), key=lambda u: fold(u[0]))]
     unused = [row for row in ledger if row.fate not in (Fate.USED, Fate.CONTAINER)]
     findings += [_unused_finding(row) for row in unused]
     if not latest:
         findings.append(finding(Code.P110))
-    stats = [_stats(r.name, [s for s in schools if s["district"] == r.name]) for r in latest.values()]
+    by_unit: dict[str, list[SchoolRecord]] = defaultdict(list)
+    for s in schools:
+        by_unit[unit_names[fold(s["unit"])]].append(s)
+    schools = [{**s, "unit": unit_names[fold(s["unit"])]} for s in schools]
+    quiet = {fold(unit) for unit in silent}
+    stats = [_stats(name, group, reported=fold(name) not in quiet) for name, group in by_unit.items()]
     ranked = sorted(stats, key=lambda d: (-(d.average_percent or Fraction(-1)), fold(d.name)))
-    ranked = [DistrictStats(**{**d.__dict__, "rank": i}) for i, d in enumerate(ranked, start=1)]
+    ranked = [replace(d, rank=i) for i, d in enumerate(ranked, start=1)]
+    schools.sort(key=lambda s: (fold(s["unit"]), str(s.get("school_code"))))
     return Province(tuple(ranked), tuple(schools), _criteria(schools), tuple(findings), tuple(ledger))
+
+
+def _placed(used: Sequence[OfficeReport], roster: dict[str, SchoolInfo]) -> tuple[list[SchoolRecord], list[Finding]]:
+    """Every school once, with its `unit` set, and a P101 for each school two units list."""
+    by_code: dict[str, list[_Candidate]] = defaultdict(list)
+    for r in used:
+        for s in r.schools:
+            by_code[str(s.get("school_code"))].append(_Candidate(s, r))
+    schools: list[SchoolRecord] = []
+    findings: list[Finding] = []
+    for code, candidates in by_code.items():
+        candidates.sort(key=_Candidate.key)
+        counted = candidates[0]
+        listing = [c for c in candidates if c.listed]
+        units = sorted({fold(c.unit): c.unit for c in listing}.values(), key=fold)
+        if len(units) > 1:
+            findings.append(finding(Code.P101, file=counted.report.source, value=code, detail=", ".join(units)))
+        info = roster.get(code)
+        record, unit = counted.record, counted.unit
+        if listing and not counted.listed:   # listed elsewhere only as missing
+            record, unit = _listed_submission(record, listing[0].record), listing[0].unit
+        elif info is not None and not counted.listed:   # listed by the province roster
+            record = _listed_submission(record, _missing(info))
+        if info is not None and roster_unit(info):
+            unit = roster_unit(info)
+        schools.append({**record, "unit": unit or UNNAMED_UNIT})
+    placed = set(by_code)
+    schools += [{**_missing(s), "unit": roster_unit(s) or UNNAMED_UNIT} for code, s in roster.items()
+                if code not in placed]
+    return schools, findings
+
+
+def _missing(school: SchoolInfo) -> SchoolRecord:
+    """The record of a roster school in no result: missing, as a district run writes it."""
+    return school_object(SchoolRow(school, Status.MISSING))
+
+
+def _listed_submission(submission: SchoolRecord, listed: SchoolRecord) -> SchoolRecord:
+    """The submission a unit received without having the school on its roster, counted as the unit that
+    lists the school (or the province roster) would have: its identity, and valid or to fix as the
+    submission's errors say."""
+    status = Status.NEEDS_FIX if submission.get("provisional") else Status.VALID
+    return {**submission, "school_name": listed["school_name"], "level_of_education": listed["level_of_education"],
+            "commune": listed["commune"], "district": listed["district"], "status": status.value}
+
+
+def _silent_units(roster: Sequence[SchoolInfo], reported: set[str]) -> dict[str, int]:
+    """The units of the roster none of whose schools is in any result used → their number of schools."""
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for s in roster:
+        by_unit[roster_unit(s) or UNNAMED_UNIT].append(s.code)
+    return {unit: len(codes) for unit, codes in by_unit.items() if not reported.intersection(codes)}
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
 
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _preference(r: DistrictReport) -> tuple[str, float, int, str]:
+def _preference(r: OfficeReport) -> tuple[str, float, int, str]:
     """Sort key putting the result to use first within a unit: latest submission, most submitted, source."""
     return fold(r.name), -(r.latest or _NEVER).timestamp(), -r.submitted, r.source
 
 
-def _when(r: DistrictReport) -> str | None:
+def _when(r: OfficeReport) -> str | None:
     return local_time(r.latest).strftime("%d/%m/%Y %H:%M") if r.latest is not None else None
 
 
-def _why(won: DistrictReport, lost: DistrictReport) -> Reason:
+def _why(won: OfficeReport, lost: OfficeReport) -> Reason:
     """Why `won` is used rather than `lost` (two results of one unit): the finding and the ledger reason."""
     both = {"value": won.name, "won": won.source, "lost": lost.source}
     if won.latest != lost.latest:
@@ -189,7 +307,7 @@ def _scored(s: SchoolRecord) -> bool:
     return s.get("status") in ("valid", "needs_fix", "unlisted") and bool(s.get("groups"))
 
 
-def _stats(name: str, schools: list[SchoolRecord]) -> DistrictStats:
+def _stats(name: str, schools: list[SchoolRecord], reported: bool = True) -> UnitStats:
     levels: dict[str, dict[int, int]] = {k: {0: 0, 1: 0, 2: 0, 3: 0} for k in ("g1", "g2", "overall")}
     percents: list[Fraction] = []
     for s in schools:
@@ -206,10 +324,10 @@ def _stats(name: str, schools: list[SchoolRecord]) -> DistrictStats:
         if parts:
             percents.append(sum(parts, Fraction(0)) / len(parts))
     status = [s.get("status") for s in schools]
-    return DistrictStats(name, len(schools), len(schools) - status.count("missing"), status.count("valid"),
-                         status.count("needs_fix"), status.count("missing"), levels,
-                         sum(percents, Fraction(0)) / len(percents) if percents else None,
-                         recognition=_recognition(schools))
+    return UnitStats(name, len(schools), len(schools) - status.count("missing"), status.count("valid"),
+                     status.count("needs_fix"), status.count("missing"), levels,
+                     sum(percents, Fraction(0)) / len(percents) if percents else None,
+                     recognition=_recognition(schools), reported=reported)
 
 
 def _recognition(schools: Sequence[SchoolRecord]) -> RecognitionCounts:
@@ -245,5 +363,5 @@ def _criteria(schools: Sequence[SchoolRecord]) -> dict[tuple[str, str], dict[str
         if not _scored(s):
             continue
         for code, points in (s.get("criteria") or {}).items():
-            sums[(str(s.get("rubric_id")), code)][s["district"]].append(Fraction(str(points)))
+            sums[(str(s.get("rubric_id")), code)][s["unit"]].append(Fraction(str(points)))
     return {key: {d: sum(v, Fraction(0)) / len(v) for d, v in by.items()} for key, by in sorted(sums.items())}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections import defaultdict
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -18,7 +17,7 @@ from cds_batch.core.errors import CdsBatchError
 from cds_batch.pipeline.failures import cannot_run_message, internal_error_message, write_crash_log
 from cds_batch.intake.discover import Fate
 from cds_batch.pipeline.use_cases import province_counts, province_roll_up
-from cds_batch.province.rollup import DistrictReport, DistrictStats, roll_up
+from cds_batch.province.rollup import OfficeReport, UnitStats, roll_up
 from cds_batch.reports.contract import SchoolRecord, read_ledger, read_results
 from cds_batch.reports.labels import FATE_LABELS
 from cds_batch.reports.contract import PROVINCE_SUMMARY
@@ -40,7 +39,7 @@ def page() -> str:
     files = [(p.relative_to(folder).as_posix(), p.stat().st_size) for p in inputs]
     summary = out / PROVINCE_SUMMARY
     schools = _records(out)
-    return render_template("tinh.html", files=files, districts=_districts(schools),
+    return render_template("tinh.html", files=files, districts=_units(schools),
                            done=summary.is_file(), findings=state().province_findings, unused=_unused(out),
                            title=state().province_title or DEFAULT_TITLE, standing=province_standing(schools))
 
@@ -82,7 +81,7 @@ def run() -> Response:
                                  if f.file not in unused]
     state().province_title = title
     # Green only when every input was used; nothing rolled up is a failure, never a success.
-    flash(province_counts(rolled), "loi" if not rolled.districts else "chu-y" if rolled.findings else "ok")
+    flash(province_counts(rolled), "loi" if not rolled.units else "chu-y" if rolled.findings else "ok")
     return redirect(url_for("province.page"), 303)
 
 
@@ -120,12 +119,9 @@ def _records(out: Path) -> list[SchoolRecord]:
         return []
 
 
-def _districts(schools: list[SchoolRecord]) -> list[DistrictStats]:
-    """The ranking of the last roll-up (its schools grouped again by district)."""
-    by: dict[str, list[SchoolRecord]] = defaultdict(list)
-    for s in schools:
-        by[str(s.get("district") or "")].append(s)
-    return list(roll_up([DistrictReport(name, name, tuple(group)) for name, group in sorted(by.items())]).districts)
+def _units(schools: list[SchoolRecord]) -> list[UnitStats]:
+    """The ranking of the last roll-up (its schools, each in the unit the roll-up gave it, rolled up again)."""
+    return list(roll_up([OfficeReport("", "", tuple(schools))]).units)
 
 
 def _unused(out: Path) -> list[tuple[str, str, str]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_batch.province.report import DISTRICT_NOTE, write_province
-from cds_batch.province.rollup import DistrictReport, roll_up
+from cds_batch.province.report import UNIT_NOTE, write_province
+from cds_batch.province.rollup import OfficeReport, roll_up
 from cds_batch.rubric import load_rubric
 
 from tests.builders.office import soffice_convert
@@ -29,7 +29,7 @@ def poppler(tool: str, *args: object) -> str:
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tinh")
-    reports = [DistrictReport(name, f"{name}.xlsx", tuple(
+    reports = [OfficeReport(name, f"{name}.xlsx", tuple(
         school(f"{n:02d}{k:03d}", "valid", (40 + n, 1 + n % 3), (50, 2), name) for k in range(4)))
         for n, name in enumerate(DISTRICTS, start=1)]
     target = folder / "tong-hop-tinh.xlsx"
@@ -54,7 +54,7 @@ def test_every_page_is_a4_landscape_with_readable_type(pdf):
 def test_notes_titles_and_headers_are_printed_whole_on_every_page_of_a_wide_sheet(pdf):
     pages = [" ".join(p.split()) for p in poppler("pdftotext", pdf, "-").split("\f") if p.strip()]
     text = " ".join(pages)
-    assert DISTRICT_NOTE in text and "Điểm TB (%" in text and "tối đa)" in text   # the last header, wrapped
+    assert UNIT_NOTE in text and "Điểm TB (%" in text and "tối đa)" in text   # the last header, wrapped
     criteria = [p for p in pages if f"{TITLE} — Tiêu chí" in p]   # the sheet's title, on every page
     assert len(criteria) >= 3 and all("Bộ chỉ số" in p for p in criteria)   # 22 districts: pages, key columns on each
     note = ("Điểm trung bình của mỗi tiêu chí theo đơn vị, trên các trường đã chấm của đơn vị; ô trống: đơn vị không "

@@ -7,7 +7,7 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from cds_batch.province.rollup import DistrictReport, roll_up
+from cds_batch.province.rollup import OfficeReport, roll_up
 from cds_batch.province.report import write_province
 from cds_batch.rubric import load_rubric
 
@@ -57,12 +57,12 @@ Q1_SCHOOLS = [
 
 
 def province():
-    return roll_up([DistrictReport(NHA_BE, "nha-be", tuple(NHA_BE_SCHOOLS)),
-                    DistrictReport(Q1, "q1", tuple(Q1_SCHOOLS))])
+    return roll_up([OfficeReport(NHA_BE, "nha-be", tuple(NHA_BE_SCHOOLS)),
+                    OfficeReport(Q1, "q1", tuple(Q1_SCHOOLS))])
 
 
 def by_name(p):
-    return {d.name: d.recognition for d in p.districts}
+    return {d.name: d.recognition for d in p.units}
 
 
 def test_counts_per_district_partition_the_scored_schools():
@@ -84,8 +84,8 @@ def test_the_share_is_differing_over_recognised_in_exact_fractions():
 
 def test_a_district_without_recognised_schools_has_no_share():
     schools = (school("c1", 2, OLD), school("c2", 1, review("more_evidence")))
-    p = roll_up([DistrictReport(NHA_BE, "nha-be", schools)])
-    counts = p.districts[0].recognition
+    p = roll_up([OfficeReport(NHA_BE, "nha-be", schools)])
+    counts = p.units[0].recognition
     assert (counts.recognised, counts.differing, counts.share) == (0, 0, None)
     assert (counts.not_reviewed, counts.more_evidence) == (1, 1)
 
@@ -94,15 +94,15 @@ def test_a_recognised_decision_the_district_withheld_is_not_counted_as_recognise
     """A district run leaves `recognised_level` null when the school's errors were not all evaluated."""
     withheld = {**review("recognised", 2), "recognised_level": None, "unresolved_criteria": ["2.1"]}
     schools = (school("d1", 2, withheld), school("d2", 2, review("recognised", 2)))
-    p = roll_up([DistrictReport(NHA_BE, "nha-be", schools)])
-    counts = p.districts[0].recognition
+    p = roll_up([OfficeReport(NHA_BE, "nha-be", schools)])
+    counts = p.units[0].recognition
     assert (counts.levels, counts.undecided, counts.differing, counts.scored) == ({0: 0, 1: 0, 2: 1, 3: 0}, 1, 0, 2)
 
 
 def test_the_schools_sheet_says_a_withheld_recognition_is_not_earned(tmp_path):
     withheld = {**review("recognised", 2), "recognised_level": None, "unresolved_criteria": ["2.1"]}
     target = tmp_path / "tinh.xlsx"
-    write_province(roll_up([DistrictReport(NHA_BE, "nha-be", (school("d1", 2, withheld),))]),
+    write_province(roll_up([OfficeReport(NHA_BE, "nha-be", (school("d1", 2, withheld),))]),
                    [load_rubric("qd4725-phothong")], target, title=TITLE)
     [row] = [r for r in openpyxl.load_workbook(target)["Các trường"].iter_rows(min_row=4, values_only=True)]
     assert tuple(row[-2:]) == ("Công nhận — chưa đủ điều kiện công nhận", None)
@@ -145,11 +145,11 @@ def test_the_schools_sheet_gains_the_decision_and_the_recognised_level(book):
 
 def test_a_province_without_any_recognition_writes_no_recognition_sheet(tmp_path):
     old = [{k: v for k, v in s.items() if k != "recognition"} for s in NHA_BE_SCHOOLS + Q1_SCHOOLS]
-    p = roll_up([DistrictReport(NHA_BE, "nha-be", tuple(old[:8])),
-                 DistrictReport(Q1, "q1", tuple(school(s["school_code"], 1, None) for s in old[8:]))])
+    p = roll_up([OfficeReport(NHA_BE, "nha-be", tuple(old[:8])),
+                 OfficeReport(Q1, "q1", tuple(school(s["school_code"], 1, None) for s in old[8:]))])
     assert not p.has_recognition
-    assert [d.recognition.share for d in p.districts] == [None, None]
-    assert sum(d.recognition.not_reviewed for d in p.districts) == 10
+    assert [d.recognition.share for d in p.units] == [None, None]
+    assert sum(d.recognition.not_reviewed for d in p.units) == 10
     target = tmp_path / "tinh.xlsx"
     write_province(p, [load_rubric("qd4725-phothong")], target, title=TITLE)
     wb = openpyxl.load_workbook(target)

@@ -44,7 +44,7 @@ def test_a_result_folder_is_rolled_up_into_the_province_workbook(client, distric
     first = book[book.sheetnames[0]]
     assert any("Tổng hợp CĐS năm 2025" in str(c) for row in first.iter_rows(max_row=3, values_only=True) for c in row)
     rolled = json.loads((tmp_path / "ws" / "_tinh" / "ket-qua" / "results.json").read_text(encoding="utf-8"))
-    assert len(rolled) == 30 and {s["district"] for s in rolled} == {"Phòng GDĐT Quận 7"}
+    assert len(rolled) == 30 and {s["unit"] for s in rolled} == {"Phòng GDĐT Quận 7"}   # the unit each school is in
 
 
 def test_a_mailed_summary_workbook_is_enough(client, district_out):
