@@ -113,7 +113,7 @@ class Code(Enum):
     P108 = (E, "Không đọc được kết quả trong tệp này: tệp hỏng, bị cắt cụt hoặc không phải danh sách các trường do cds-batch ghi. Hãy xin đơn vị gửi lại thư mục kết quả hoặc tệp tong-hop.xlsx.")
     P109 = (I, "Tệp đi kèm trong thư mục kết quả của {value}; kết quả đã đọc từ {source}.")
     P110 = (E, "Không tổng hợp được đơn vị nào: không tệp nào là kết quả dùng được của một Phòng GDĐT. Lý do từng tệp ở trang 'Cần xem' và trong ledger.json; hãy xin các đơn vị gửi lại thư mục kết quả hoặc tệp tong-hop.xlsx.")
-    P111 = (W, "{value} chưa gửi kết quả: cả {count} trường của đơn vị trong danh sách trường của tỉnh đều không có trong kết quả nào đã nhận, được tính là chưa nộp. Hãy nhắc đơn vị gửi thư mục kết quả hoặc tệp tong-hop.xlsx.")
+    P111 = (W, "{value} chưa gửi kết quả: không kết quả nào đã nhận có trường của đơn vị trong danh sách trường của tỉnh; {count} trường của đơn vị được tính là chưa nộp. Hãy nhắc đơn vị gửi thư mục kết quả hoặc tệp tong-hop.xlsx.")
     # Rosters (danh sách trường) for `cds-batch template` and `run`.
     T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")
     T102 = (E, "Không tìm thấy dòng tiêu đề của danh sách trường: cần ít nhất hai cột 'Mã trường' và 'Tên trường'.{hint}")

@@ -195,26 +195,24 @@ def roll_up(reports: Sequence[OfficeReport], ledger: Sequence[LedgerRow] = (),
                       reason_code=lost[row.entry.source].code)
               if row.entry.source in lost and row.fate is Fate.USED else row for row in ledger]
     used = sorted(latest.values(), key=lambda r: (fold(r.name), r.source))
-    schools, findings = _placed(used, {s.code: s for s in roster})
+    placed, twice_listed = _placed(used, {s.code: s for s in roster})
     unit_names: dict[str, str] = {}
-    for s in schools:   # one unit however its name is spelt: named by the spelling that sorts first
+    for s in placed:   # one unit however its name is spelt: named by the spelling that sorts first
         unit_names[fold(s["unit"])] = min(unit_names.get(fold(s["unit"]), s["unit"]), s["unit"])
-    silent = _silent_units(roster, {str(s.get("school_code")) for r in used for s in r.schools})
-    findings += [finding(Code.P111, value=unit, count=n)
-                 for unit, n in sorted(silent.items(), key=lambda u: fold(u[0]))]
-    unused = [row for row in ledger if row.fate not in (Fate.USED, Fate.CONTAINER)]
-    findings += [_unused_finding(row) for row in unused]
-    if not latest:
-        findings.append(finding(Code.P110))
+    schools: list[SchoolRecord] = [{**s, "unit": unit_names[fold(s["unit"])]} for s in placed]
+    schools.sort(key=lambda s: (fold(s["unit"]), str(s.get("school_code"))))
     by_unit: dict[str, list[SchoolRecord]] = defaultdict(list)
     for s in schools:
-        by_unit[unit_names[fold(s["unit"])]].append(s)
-    schools = [{**s, "unit": unit_names[fold(s["unit"])]} for s in schools]
-    quiet = {fold(unit) for unit in silent}
+        by_unit[s["unit"]].append(s)
+    listed = {str(s.get("school_code")) for r in used for s in r.schools if s.get("status") != Status.UNLISTED.value}
+    quiet = {fold(unit) for unit in _silent_units(roster, listed)}
     stats = [_stats(name, group, reported=fold(name) not in quiet) for name, group in by_unit.items()]
+    findings = [*twice_listed, *(finding(Code.P111, value=u.name, count=u.missing) for u in stats if not u.reported)]
+    findings += [_unused_finding(row) for row in ledger if row.fate not in (Fate.USED, Fate.CONTAINER)]
+    if not latest:
+        findings.append(finding(Code.P110))
     ranked = sorted(stats, key=lambda d: (-(d.average_percent or Fraction(-1)), fold(d.name)))
     ranked = [replace(d, rank=i) for i, d in enumerate(ranked, start=1)]
-    schools.sort(key=lambda s: (fold(s["unit"]), str(s.get("school_code"))))
     return Province(tuple(ranked), tuple(schools), _criteria(schools), tuple(findings), tuple(ledger))
 
 
@@ -262,12 +260,13 @@ def _listed_submission(submission: SchoolRecord, listed: SchoolRecord) -> School
             "commune": listed["commune"], "district": listed["district"], "status": status.value}
 
 
-def _silent_units(roster: Sequence[SchoolInfo], reported: set[str]) -> dict[str, int]:
-    """The units of the roster none of whose schools is in any result used → their number of schools."""
+def _silent_units(roster: Sequence[SchoolInfo], listed: set[str]) -> set[str]:
+    """The units of the roster none of whose schools any result used lists (a school's file another unit
+    received, outside its roster, is no report of the school's own unit)."""
     by_unit: dict[str, list[str]] = defaultdict(list)
     for s in roster:
         by_unit[roster_unit(s) or UNNAMED_UNIT].append(s.code)
-    return {unit: len(codes) for unit, codes in by_unit.items() if not reported.intersection(codes)}
+    return {unit for unit, codes in by_unit.items() if not listed.intersection(codes)}
 
 
 def _aware(t: datetime) -> datetime:
