@@ -88,8 +88,8 @@ AVERAGE_COLUMN = len(UNIT_COLUMNS) - 2
 NOT_REPORTED = "Chưa gửi kết quả"
 UNIT_NOTE = ("Hạng theo điểm trung bình của các trường đã chấm (trung bình % điểm tối đa của hai nhóm); mức của "
              "trường Cần sửa là mức tạm tính. M1, M2, M3: số trường ở mức 1, 2, 3 của nhóm 1, nhóm 2 và mức "
-             f"chung. {NOT_REPORTED}: đơn vị trong danh sách trường của tỉnh mà không trường nào của đơn vị có "
-             "trong kết quả đã nhận; các trường được tính là chưa nộp.")
+             f"chung. {NOT_REPORTED}: đơn vị trong danh sách trường của tỉnh chưa gửi kết quả nào; các trường "
+             "của đơn vị không có bài nộp được tính là chưa nộp.")
 
 
 CHART_BESIDE = 6   # up to this many units, the chart fits on the table's page
