@@ -1,4 +1,4 @@
-"""Page: the province roll-up of the districts' results (`cds-batch province <_tinh>/dau-vao --out <_tinh>/ket-qua`).
+"""Page: the province roll-up of the units' results (`cds-batch province <_tinh>/dau-vao --out <_tinh>/ket-qua`).
 
 Inputs are uploaded into <data>/_tinh/dau-vao: a district's result folder (folder upload: its
 results.json is read), its tong-hop.xlsx as mailed, or zips of either. The roll-up runs in the request
