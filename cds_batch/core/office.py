@@ -24,10 +24,11 @@ DIVISION_SIGNER = "TRƯỞNG PHÒNG"    # a Phòng (GDĐT of a former district, 
 OTHER_SIGNER = "THỦ TRƯỞNG ĐƠN VỊ"
 LINE_BREAK = "/"                    # "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH": one line each side, as typed on one line
 
-# By the office's name folded (no diacritics, lower case), its first word(s): whose head signs how.
-_KINDS = ((re.compile(r"^(ubnd|uy ban nhan dan)\b"), COMMITTEE_SIGNER),
-          (re.compile(r"^so\b"), DEPARTMENT_SIGNER),
-          (re.compile(r"^phong\b"), DIVISION_SIGNER))
+# By the office's name in lower case, its first word(s): whose head signs how. "Sở" keeps its diacritics
+# ("Số 5 …" is no Sở); "Ủy"/"Uỷ ban" are matched folded, both spellings being current.
+_KINDS = ((re.compile(r"^(ubnd|uy ban nhan dan)\b"), True, COMMITTEE_SIGNER),
+          (re.compile(r"^sở\b"), False, DEPARTMENT_SIGNER),
+          (re.compile(r"^phòng\b"), False, DIVISION_SIGNER))
 # A district named in the office's name: "Phòng GDĐT Quận 7", "… huyện Vĩnh Bảo", "… thị xã …".
 _DISTRICT = re.compile(r"\b(quan|huyen|thi xa)\b")
 
@@ -39,8 +40,9 @@ def signer_title(office: str, given: str = "") -> str:
     typed = " / ".join(signer_lines(given))
     if typed:
         return typed
-    key = fold(clean(office))
-    return next((signer for pattern, signer in _KINDS if pattern.search(key)), OTHER_SIGNER)
+    name = clean(office).casefold()
+    return next((signer for pattern, folded, signer in _KINDS if pattern.search(fold(name) if folded else name)),
+                OTHER_SIGNER)
 
 
 def signer_lines(title: str) -> tuple[str, ...]:
