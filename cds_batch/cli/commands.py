@@ -17,7 +17,7 @@ from cds_batch.cli.console import echo_findings, echo_run_summary, progress, ste
 from cds_batch.cli.exits import EXIT_NEEDS_FIX, EXIT_OK
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.findings import Severity
-from cds_batch.core.office import COMMITTEE_SIGNER, DEPARTMENT_SIGNER, OTHER_SIGNER, asks_district
+from cds_batch.core.office import COMMITTEE_SIGNER, DEPARTMENT_SIGNER, OTHER_SIGNER
 from cds_batch.core.text import clean
 from cds_batch.district.consolidate import Status
 from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
@@ -141,8 +141,7 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
         if not roster_usable(found):
             click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
             sys.exit(EXIT_NEEDS_FIX)
-    issue = Issue(clean(round_label), clean(office), clean(deadline),
-                  asks_district(office, tuple(s.district for s in schools)))
+    issue = Issue(clean(round_label), clean(office), clean(deadline), any(s.district for s in schools))
     plan = plan_templates(rubric_source, schools)   # every rubric loaded before any file is written
     with steps("Đang ghi các phiếu", len(plan.wanted)) as step:
         written = write_school_templates(plan.rubrics, plan.wanted, out, issue, jobs=jobs, on_done=step)

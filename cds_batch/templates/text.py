@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from cds_batch.core.numbers import decimal_text
-from cds_batch.core.office import office_or_neutral
+from cds_batch.core.office import asks_district, office_or_neutral
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from cds_batch.rubric.roster import SchoolInfo
@@ -19,12 +19,16 @@ from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric, stand
 @dataclass(frozen=True)
 class Issue:
     """What a template is for: the round, the office that collects it, the deadline, and whether the
-    school is asked for its "Quận/Huyện" (`office.asks_district`: only a round before July 2025)."""
+    round's roster gives districts (a round before July 2025)."""
 
     round_label: str = ""
     office: str = ""
     deadline: str = ""
-    asks_district: bool = False
+    roster_districts: bool = False
+
+    def asks_district(self, school: SchoolInfo | None) -> bool:
+        """Whether the template asks for the school's "Quận/Huyện" (`office.asks_district`)."""
+        return self.roster_districts or asks_district(self.office, (school.district,) if school else ())
 
     @property
     def receiver(self) -> str:

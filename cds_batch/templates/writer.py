@@ -188,10 +188,11 @@ class _Writer:
         for n, field in enumerate(L.SCHOOL_FIELDS):
             row = L.INFO_FIRST_ROW + n
             col = L.INFO_VALUE_COL
-            if field.attr == "district" and not self.issue.asks_district:
+            if field.attr == "district" and not self.issue.asks_district(self.school):
                 # A commune's or a Sở's round: no districts since July 2025. The row keeps its defined
                 # name (the template's contract), hidden and without its label.
                 ws.write_blank(row, col, None, self.f["input_text"])
+                self.text_dv(ws, row, col, "Không cần điền", "Đợt này không dùng ô này.", 255)
                 ws.set_row(row, None, None, {"hidden": True})
                 continue
             ws.write_string(row, L.INFO_LABEL_COL, field.label, self.f["bold"])

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from cds_batch.core.errors import RubricError
 from cds_batch.core.findings import Finding
-from cds_batch.core.office import asks_district, signer_title
+from cds_batch.core.office import signer_title
 from cds_batch.pipeline.use_cases import plan_templates, roster_usable
 from cds_batch.reading.roster_file import SPREADSHEET_SUFFIXES, check_roster
 from cds_batch.rubric import builtin_ids, load_rubric
@@ -150,7 +150,7 @@ def _make_round(folder: Path, texts: tuple[str, str, str, str], roster: FileStor
     r = Round(folder.name, folder, RoundSettings(label, office, deadline, rubric_name,
                                                  rubric_choice == UPLOADED_RUBRIC, roster_path.name,
                                                  datetime.now().astimezone().isoformat(), signer))
-    issue = Issue(label, office, deadline, asks_district(office, tuple(s.district for s in schools)))
+    issue = Issue(label, office, deadline, any(s.district for s in schools))
     written = write_school_templates(plan.rubrics, plan.wanted, r.templates, issue, jobs=state().config.jobs)
     return state().workspace.save(folder, r.settings), len(written)
 
