@@ -46,7 +46,8 @@ def signer_title(office: str, given: str = "") -> str:
 
 
 def signer_lines(title: str) -> tuple[str, ...]:
-    """The title's printed lines, in capitals: "tm. ủy ban nhân dân / chủ tịch" → ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")."""
+    """The title's printed lines, in capitals: "tm. ủy ban nhân dân / chủ tịch" → ("TM. ỦY BAN NHÂN DÂN",
+    "CHỦ TỊCH")."""
     return tuple(line.upper() for line in (clean(part) for part in clean(title).split(LINE_BREAK)) if line)
 
 

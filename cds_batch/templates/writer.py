@@ -360,7 +360,9 @@ class _Writer:
         formula, value = total_formula(group, cells, blank)
         label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {decimal_text(group.effective_max)} điểm)"
         ws.merge_range(row, 0, row, L.Col.RULE, label, f["bold"])
-        note = f"Chỉ để trường tham khảo: điểm chính thức do {self.issue.receiver} tính lại bằng công cụ từ các ô đã điền."
-        ws.set_row(row, max(36, row_height((note, L.WIDTHS[L.Col.NOTE] + L.WIDTHS[L.Col.VALUE]))))   # a long office name
+        note = (f"Chỉ để trường tham khảo: điểm chính thức do {self.issue.receiver} tính lại bằng công cụ từ các ô "
+                "đã điền.")
+        width = L.WIDTHS[L.Col.NOTE] + L.WIDTHS[L.Col.VALUE]
+        ws.set_row(row, max(36, row_height((note, width))))   # a long office name takes more lines
         ws.merge_range(row, L.Col.NOTE, row, L.Col.VALUE, note, f["note"])
         ws.write_formula(row, L.Col.POINTS, "=" + formula, f["total"], sheet_number(value))
