@@ -17,6 +17,7 @@ from cds_batch.cli.console import echo_findings, echo_run_summary, progress, ste
 from cds_batch.cli.exits import EXIT_NEEDS_FIX, EXIT_OK
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.findings import Code, Severity
+from cds_batch.core.office import COMMITTEE_SIGNER, DEPARTMENT_SIGNER, OTHER_SIGNER
 from cds_batch.core.text import clean
 from cds_batch.district.consolidate import Status
 from cds_batch.district.limits import LIMITS, RunLimits, parse_limits
@@ -34,6 +35,8 @@ from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, wr
 from cds_batch.templates.text import Issue
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+OFFICE_HELP = ("Đơn vị tổ chức đợt (nhận phiếu, tổng hợp, ký phụ lục), ví dụ 'UBND xã Hải Thịnh' hoặc "
+               "'Sở GDĐT Ninh Bình'; để trống thì các văn bản ghi 'đơn vị'.")
 
 
 @click.group(context_settings=_CONTEXT)
@@ -115,7 +118,7 @@ def rubric_export(source: str, out: Path) -> None:
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Danh sách trường (.xlsx, .xls, .ods, .csv): ghi thêm một tệp điền sẵn cho mỗi trường.")
 @click.option("--round", "round_label", default="", help="Đợt báo cáo, ví dụ 'Đợt 1 năm 2025'.")
-@click.option("--office", default="", help="Đơn vị nhận phiếu, ví dụ 'Phòng GDĐT Quận 7'.")
+@click.option("--office", default="", help=OFFICE_HELP)
 @click.option("--deadline", default="", help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help=f"Số tiến trình ghi song song (mặc định: số lõi; dưới {TEMPLATES_SERIAL_BELOW} tệp thì ghi lần "
@@ -131,7 +134,6 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
     \b
     Ví dụ: cds-batch template --rubric quan7-mamnon-2023 --roster ds-truong.xlsx --round "Đợt 1" --out phieu
     """
-    issue = Issue(clean(round_label), clean(office), clean(deadline))
     schools: tuple[SchoolInfo, ...] = ()
     if roster is not None:
         schools, found = check_roster(roster)
@@ -139,6 +141,7 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
         if not roster_usable(found):
             click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
             sys.exit(EXIT_NEEDS_FIX)
+    issue = Issue(clean(round_label), clean(office), clean(deadline), any(s.district for s in schools))
     plan = plan_templates(rubric_source, schools)   # every rubric loaded before any file is written
     with steps("Đang ghi các phiếu", len(plan.wanted)) as step:
         written = write_school_templates(plan.rubrics, plan.wanted, out, issue, jobs=jobs, on_done=step)
@@ -154,7 +157,11 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
 @click.option("--rubric", "rubric_sources", multiple=True, metavar="MÃ|TỆP",
               help="Bộ chỉ số dùng để chấm (lặp lại được); mặc định: mọi bộ chỉ số có sẵn.")
 @click.option("--round", "round_label", default="", help="Đợt đang tổng hợp, ví dụ 'Đợt 1 năm 2025'.")
-@click.option("--office", default="", help="Tên đơn vị tổng hợp, ví dụ 'Phòng GDĐT Quận 7'.")
+@click.option("--office", default="", help=OFFICE_HELP)
+@click.option("--signer-title", "signer", default="", metavar="CHỨC VỤ",
+              help="Chức vụ người ký phụ lục công nhận, ví dụ 'CHỦ TỊCH'; hai dòng cách nhau bằng '/', ví dụ "
+                   f"'KT. CHỦ TỊCH / PHÓ CHỦ TỊCH'. Mặc định theo tên đơn vị: UBND… → {COMMITTEE_SIGNER}; "
+                   f"Sở… → {DEPARTMENT_SIGNER}; đơn vị khác → {OTHER_SIGNER} (bảng đầy đủ trong README).")
 @click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Thư mục kết quả của đợt trước, để báo những gì đã thay đổi.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -163,16 +170,17 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
               help="Đổi một giới hạn an toàn (lặp lại được), ví dụ --limit file-seconds=120. Các tên: "
                    + ", ".join(limit.name for limit in LIMITS) + " (bảng giới hạn trong README).")
 @click.option("--review", "reviews", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Bảng đánh giá ngoài (danh-gia-ngoai.xlsx) Phòng đã điền: tính mức được công nhận, ghi danh "
+              help="Bảng đánh giá ngoài (danh-gia-ngoai.xlsx) đơn vị đã điền: tính mức được công nhận, ghi danh "
                    "sách công nhận và trang công bố (lặp lại được khi bảng chia nhiều tệp).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục ghi kết quả (tạo mới nếu chưa có).")
 def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], round_label: str, office: str,
-        previous: Path | None, jobs: int | None, limits: RunLimits, reviews: tuple[Path, ...], out: Path) -> None:
+        signer: str, previous: Path | None, jobs: int | None, limits: RunLimits, reviews: tuple[Path, ...],
+        out: Path) -> None:
     """Tổng hợp một đợt: đọc mọi tệp các trường gửi (thư mục, .zip, .eml, .msg…), kiểm tra, chấm, ghi bảng tổng hợp.
 
     Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json, phan-hoi/<mã trường>_phan-hoi.xlsx
-    và danh-gia-ngoai.xlsx (bảng đánh giá ngoài để Phòng điền). Với --review: thêm danh-sach-cong-nhan.xlsx
+    và danh-gia-ngoai.xlsx (bảng đánh giá ngoài để đơn vị điền). Với --review: thêm danh-sach-cong-nhan.xlsx
     (phụ lục quyết định công nhận) và ket-qua-cong-nhan.html (trang công bố).
     Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa, tệp không dùng được, giá trị
     đánh giá ngoài không dùng được hoặc trường chọn Công nhận nhưng chưa đủ điều kiện.
@@ -187,7 +195,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
         click.echo(f"Danh sách trường '{roster.name}' chưa dùng được; hãy sửa các lỗi trên rồi chạy lại.", err=True)
         sys.exit(EXIT_NEEDS_FIX)
     options = district_options(inbox, schools, rubric_sources, out, round_label=round_label, office=office,
-                               previous=previous, jobs=jobs, limits=limits, reviews=reviews)
+                               previous=previous, jobs=jobs, limits=limits, reviews=reviews,
+                               signer=signer)
     with progress() as shown:
         report = run_district(options, shown)
     echo_run_summary(report, out, district_standing(report.district, options.rubrics))
@@ -237,7 +246,7 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
 @cli.command("serve", context_settings=_CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Địa chỉ nghe. Mặc định chỉ máy này mở được trang; một địa chỉ khác (ví dụ 0.0.0.0 cho mạng "
-                   "nội bộ của Phòng) bắt buộc dùng mã truy cập in ra khi khởi động.")
+                   "nội bộ của đơn vị) bắt buộc dùng mã truy cập in ra khi khởi động.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Cổng; 0 = chọn một cổng còn trống.")
 @click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt.")

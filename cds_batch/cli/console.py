@@ -82,7 +82,7 @@ def echo_run_summary(report: RunReport, out: Path, standing: str | None) -> None
 def echo_review(report: RunReport) -> None:
     books = report.review_books
     if books.written:
-        click.echo("Bảng đánh giá ngoài để Phòng điền: " + ", ".join(str(p) for p in books.written) + ".")
+        click.echo("Bảng đánh giá ngoài để đơn vị điền: " + ", ".join(str(p) for p in books.written) + ".")
     for kept in books.unread:
         click.echo(f"Không ghi đè {kept}: bảng đánh giá ngoài này đã được sửa sau lần chạy trước. Hãy chạy lại với "
                    f"--review \"{kept}\" để đọc kết quả đánh giá; trường mới nộp sẽ có bảng bổ sung riêng.")

@@ -91,7 +91,7 @@ class Code(Enum):
     # Identity: which school a workbook belongs to (E4xx).
     E401 = (E, "Tệp này được tạo cho trường có mã {expected} nhưng mã trường ghi trong tệp là '{value}'. Hãy dùng đúng tệp của trường mình, hoặc sửa lại mã trường.")
     E402 = (W, "Chưa ghi mã trường; công cụ đã nhận ra trường {expected} theo {detail}. Hãy ghi mã trường vào ô này khi gửi lại.")
-    E403 = (E, "Không xác định được tệp này của trường nào: {detail}. Hãy ghi đúng mã trường theo danh sách của Phòng GDĐT.")
+    E403 = (E, "Không xác định được tệp này của trường nào: {detail}. Hãy ghi đúng mã trường theo danh sách của đơn vị nhận phiếu.")
     E404 = (W, "Mã trường '{value}' không có trong danh sách trường của đơn vị; tệp được liệt kê riêng là trường ngoài danh sách.")
     E405 = (E, "Tên trường '{value}' khớp với nhiều trường trong danh sách ({expected}); hãy ghi mã trường để phân biệt.")
     # External evaluation: the review workbook "Đánh giá ngoài" the office fills (V1xx).
@@ -105,14 +105,14 @@ class Code(Enum):
     # Province roll-up (P1xx).
     P101 = (W, "Trường có mã {value} được hai đơn vị báo cáo ({detail}); hãy xác định trường thuộc đơn vị nào.")
     P102 = (W, "{value} gửi hơn một kết quả: dùng {won}, không dùng {lost}, vì {won} có bài nộp nhận muộn nhất lúc {when} (của {lost}: {other}).")
-    P103 = (W, "Tệp này không phải bảng tổng hợp của Phòng GDĐT (không có dữ liệu kết quả của cds-batch). Nếu là phiếu của trường, hãy chạy lại với --roster danh sách trường của tỉnh.")
+    P103 = (W, "Tệp này không phải bảng tổng hợp của một đơn vị (không có dữ liệu kết quả của cds-batch). Nếu là phiếu của trường, hãy chạy lại với --roster danh sách trường của tỉnh.")
     P104 = (E, "Kết quả ghi theo phiên bản {value} của định dạng results.json, mới hơn phiên bản cds-batch này đọc được (đến {detail}); hãy cập nhật cds-batch rồi chạy lại. Kết quả này không được dùng.")
     P105 = (W, "{value} gửi hơn một kết quả có bài nộp nhận muộn nhất cùng lúc {when}: dùng {won}, không dùng {lost}, vì {won} có nhiều trường đã nộp hơn ({count} so với {other}).")
     P106 = (W, "{value} gửi hơn một kết quả giống nhau về thời điểm nhận bài ({when}) và số trường đã nộp: dùng {won} (tên tệp xếp trước), không dùng {lost}. Hãy hỏi đơn vị bản nào là bản cuối.")
     P107 = (I, "Đã dùng: kết quả của {value}, {count} trường.")
     P108 = (E, "Không đọc được kết quả trong tệp này: tệp hỏng, bị cắt cụt hoặc không phải danh sách các trường do cds-batch ghi. Hãy xin đơn vị gửi lại thư mục kết quả hoặc tệp tong-hop.xlsx.")
     P109 = (I, "Tệp đi kèm trong thư mục kết quả của {value}; kết quả đã đọc từ {source}.")
-    P110 = (E, "Không tổng hợp được đơn vị nào: không tệp nào là kết quả dùng được của một Phòng GDĐT. Lý do từng tệp ở trang 'Cần xem' và trong ledger.json; hãy xin các đơn vị gửi lại thư mục kết quả hoặc tệp tong-hop.xlsx.")
+    P110 = (E, "Không tổng hợp được đơn vị nào: không tệp nào là kết quả dùng được của một đơn vị. Lý do từng tệp ở trang 'Cần xem' và trong ledger.json; hãy xin các đơn vị gửi lại thư mục kết quả hoặc tệp tong-hop.xlsx.")
     P111 = (W, "{value} chưa gửi kết quả: không kết quả nào đã nhận có trường của đơn vị trong danh sách trường của tỉnh; {count} trường của đơn vị được tính là chưa nộp. Hãy nhắc đơn vị gửi thư mục kết quả hoặc tệp tong-hop.xlsx.")
     # Rosters (danh sách trường) for `cds-batch template` and `run`.
     T101 = (E, "Không đọc được danh sách trường: {detail}. Hãy lưu danh sách dưới dạng .xlsx, .xls, .ods hoặc .csv (UTF-8).")

@@ -64,6 +64,7 @@ class RunOptions:
     jobs: int | None = None
     limits: RunLimits = RunLimits()
     reviews: tuple[Path, ...] = ()       # review workbooks the evaluators filled (--review)
+    signer: str = ""                     # the annex's signer title as typed; "" = from the office (`core.office`)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _run_staged(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[
         write_json(stage.place(opts.out / LEDGER), ledger(district))
         write_findings(stage.root, district)
         made = write_recognition(recognition, district, stage, office=opts.office, round_label=opts.round_label,
-                                 rubrics=opts.rubrics) if recognition is not None else ()
+                                 rubrics=opts.rubrics, signer=opts.signer) if recognition is not None else ()
         if reviewer is None:
             for part in review_books.parts(stage):
                 part()

@@ -135,11 +135,11 @@ def _schools(review: Review | None) -> set[str]:
 
 
 def write_recognition(recognition: Recognition, district: District, stage: Staging, *, office: str,
-                      round_label: str, rubrics: Sequence[Rubric] = ()) -> tuple[Path, Path]:
+                      round_label: str, rubrics: Sequence[Rubric] = (), signer: str = "") -> tuple[Path, Path]:
     """The annex to the recognition decision and the publication page, written into `stage`; their final paths."""
     annex, page = stage.out / RECOGNITION_FILE, stage.out / PAGE_FILE
     write_recognition_list(recognition, district, stage.place(annex), office=office, round_label=round_label,
-                           rubrics=rubrics)
+                           signer=signer, rubrics=rubrics)
     write_publication_page(recognition, district, stage.place(page), office=office, round_label=round_label,
                            rubrics=rubrics)
     return annex, page

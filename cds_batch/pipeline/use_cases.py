@@ -73,10 +73,10 @@ def run_rubrics(sources: Sequence[str], schools: Sequence[SchoolInfo]) -> tuple[
 def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],
                      out: Path, *, round_label: str = "", office: str = "", previous: Path | None = None,
                      jobs: int | None = None, limits: RunLimits = RunLimits(),
-                     reviews: Sequence[Path] = ()) -> RunOptions:
-    """The `RunOptions` of `cds-batch run` with these arguments (round and office cleaned as typed)."""
+                     reviews: Sequence[Path] = (), signer: str = "") -> RunOptions:
+    """The `RunOptions` of `cds-batch run` with these arguments (round, office and signer cleaned as typed)."""
     return RunOptions(tuple(inputs), tuple(schools), run_rubrics(rubric_sources, schools), out, clean(round_label),
-                      clean(office), previous, jobs, limits, tuple(reviews))
+                      clean(office), previous, jobs, limits, tuple(reviews), clean(signer))
 
 
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from cds_batch.core.numbers import sheet_number
+from cds_batch.core.office import office_or_neutral
 from cds_batch.core.atomic import atomic_path, bounded, distinct_names
 from cds_batch.core.parallel import pool_size, spawn_map
 from cds_batch.district.consolidate import SchoolRow, Status
@@ -175,6 +176,7 @@ class _Page:
         assert row.used is not None
         self.book, self.ws, self.row, self.used, self.rubric = book, ws, row, row.used, rubric
         self.office, self.round_label, self.review_note = office, round_label, review
+        self.receiver = office_or_neutral(office, "đơn vị nhận phiếu")   # how a sentence names the office
         self.r = 0   # the next free row
 
     def write(self) -> None:
@@ -210,7 +212,7 @@ class _Page:
         status = self.row.status.label
         detail = f"{s.errors} lỗi, {s.warnings} cảnh báo"
         if self.row.status is Status.UNLISTED:
-            detail += "; mã trường không có trong danh sách của Phòng"
+            detail += f"; mã trường không có trong danh sách của {self.receiver}"
         self.pair("Trạng thái", f"{status} ({detail})", self.book.coloured(self.row.status))
         r = self.rubric
         self.pair("Bộ chỉ số", f"{r.name} ({r.id}, phiên bản {r.version})" if r else s.rubric_id or "Không rõ")
@@ -263,8 +265,9 @@ class _Page:
         criterion changed or remarked on; for a school returned for more evidence, what to send."""
         ws, b = self.ws, self.book
         returned = note.decision is Decision.MORE_EVIDENCE
-        title = "YÊU CẦU BỔ SUNG CỦA PHÒNG GDĐT" if returned else "KẾT QUẢ ĐÁNH GIÁ NGOÀI CỦA PHÒNG GDĐT"
-        b.line(ws, self.r, title + (" (ĐÁNH GIÁ NGOÀI)" if returned else ""), 5, "subtitle", sum(WIDTHS))
+        of = f" CỦA {self.office.upper()}" if self.office else ""   # the office given, else no one named
+        title = f"YÊU CẦU BỔ SUNG{of} (ĐÁNH GIÁ NGOÀI)" if returned else f"KẾT QUẢ ĐÁNH GIÁ NGOÀI{of}"
+        b.line(ws, self.r, title, 5, "subtitle", sum(WIDTHS))
         self.r += 1
         self.pair("Kết luận", decision_label(note.decision), b.coloured())   # decisions are not coloured
         if note.recognised_level is not None:
@@ -276,8 +279,9 @@ class _Page:
         if note.comment:
             self.pair("Nhận xét chung", note.comment)
         kept = "Điểm đánh giá ngoài để trống: người đánh giá giữ nguyên điểm trường tự đánh giá."
-        text = (f"Bổ sung minh chứng cho các tiêu chí dưới đây rồi gửi lại tệp cho Phòng. {kept}" if returned else
-                f"Người đánh giá của Phòng đã điều chỉnh điểm hoặc nhận xét các tiêu chí dưới đây. {kept}")
+        text = (f"Bổ sung minh chứng cho các tiêu chí dưới đây rồi gửi lại tệp cho {self.receiver}. {kept}"
+                if returned else
+                f"Người đánh giá của {self.receiver} đã điều chỉnh điểm hoặc nhận xét các tiêu chí dưới đây. {kept}")
         b.line(ws, self.r, text, 5, "note", sum(WIDTHS))
         self.r += 1
         if not note.remarks:
@@ -299,10 +303,11 @@ class _Page:
         shown = sorted(s.findings, key=lambda f: _ORDER[f.severity])
         if s.errors or s.warnings:
             title = "NHỮNG ĐIỂM CẦN SỬA"
-            note = ("Sửa các lỗi (bắt buộc) và xem lại các cảnh báo ngay trong tệp đã gửi, rồi gửi lại cho Phòng. "
+            note = ("Sửa các lỗi (bắt buộc) và xem lại các cảnh báo ngay trong tệp đã gửi, rồi gửi lại cho "
+                    f"{self.receiver}. "
                     "Vị trí ghi theo dạng Trang!Ô.")
         else:
-            ok = VALID_LINE if s.result is not None else "Tệp chưa chấm được; hãy liên hệ Phòng GDĐT."
+            ok = VALID_LINE if s.result is not None else f"Tệp chưa chấm được; hãy liên hệ {self.receiver}."
             b.line(ws, self.r, ok, 5, "subtitle", sum(WIDTHS))
             self.r += 2
             if not shown:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from cds_batch.core.atomic import atomic_path
+from cds_batch.core.office import signer_lines, signer_title
 from cds_batch.district.consolidate import District
 from cds_batch.district.recognition import NOT_ELIGIBLE, Recognition, SchoolRecognition, decision_label
 from cds_batch.reports.book import FONT_SIZE, Book, RowLook, height
@@ -30,7 +31,6 @@ from cds_batch.checking.score import SchoolResult
 
 from cds_batch.reports.contract import RECOGNITION_FILE as RECOGNITION_FILE, RECOGNITION_SHEET as SHEET  # noqa: F401
 TITLE = "DANH SÁCH TRƯỜNG ĐƯỢC CÔNG NHẬN MỨC ĐỘ CHUYỂN ĐỔI SỐ"
-SIGNER = "TRƯỞNG PHÒNG"
 LEVELS = (3, 2, 1)   # the order of the sections: the highest level first, as the decisions list them
 ROMAN = ("I", "II", "III", "IV", "V")
 COLUMNS = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 9, Look.CODE), Column(SCHOOL_NAME, 34, Look.WRAP),
@@ -147,11 +147,12 @@ def summary(parts: Sequence[ListPart]) -> str:
 
 
 def write_recognition_list(recognition: Recognition, district: District, target: Path, *, office: str,
-                           round_label: str, signer: str = SIGNER, rubrics: Sequence[Rubric] = ()) -> None:
+                           round_label: str, signer: str = "", rubrics: Sequence[Rubric] = ()) -> None:
     """Write the annex listing the schools by recognised level to `target` atomically.
 
     :param district: the run's district; only the roster's commune of each school is taken from it.
-    :param signer: the title over the signature ("TRƯỞNG PHÒNG"; a province office: "GIÁM ĐỐC").
+    :param signer: the title over the signature as typed ("CHỦ TỊCH", "GIÁM ĐỐC"; lines split by '/');
+        "" = the default for the office's name (`office.signer_title`).
     :param rubrics: the run's rubrics: a line under the title names those of the list that are not official.
     """
     parts = sections(recognition, district)
@@ -159,7 +160,8 @@ def write_recognition_list(recognition: Recognition, district: District, target:
         book = Book(tmp, title=f"Phụ lục: Danh sách trường được công nhận mức độ chuyển đổi số - {round_label}",
                     office=office, round_label=round_label,
                     comments="Tạo bằng cds_batch từ kết quả đánh giá ngoài và quyết định của đơn vị.")
-        _Annex(book, office, round_label, recognition_standing(recognition, rubrics)).write(parts, signer)
+        annex = _Annex(book, office, round_label, recognition_standing(recognition, rubrics))
+        annex.write(parts, signer_title(office, signer))
         book.close()
 
 
@@ -234,7 +236,10 @@ class _Annex:
     def signature(self, row: int, signer: str) -> None:
         """The signer's title and the room to sign and stamp, on the right as Vietnamese documents have it."""
         first = FIRST_LEVEL_COL
-        self.line(row, signer, "centre", first=first)
+        lines = signer_lines(signer)   # "TM. ỦY BAN NHÂN DÂN" over "CHỦ TỊCH": one row each
+        for n, text in enumerate(lines):
+            self.line(row + n, text, "centre", first=first)
+        row += len(lines) - 1
         self.line(row + 1, "(Ký, ghi rõ họ tên và đóng dấu)", "sign_note", first=first)
         for r in range(row + 2, row + 6):   # blank rows: the signature and the stamp
             self.ws.set_row(r, FONT_SIZE * 4 / 3 + 2)

@@ -35,7 +35,7 @@ CRITERIA_COLUMNS = (Column(H_SCHOOL, 9), Column(H_NAME, 22), Column(H_GROUP, 6),
                     Column(H_CRITERION, 34), Column(H_ANSWER, 18), Column(H_SELF, 9), Column(H_MAX, 9),
                     Column(H_EVIDENCE, 34), Column(H_POINTS, 11), Column(H_COMMENT, 30))
 CRITERIA_NOTE = (
-    "Điền vào các cột màu vàng. Cột '" + H_POINTS + "': số điểm Phòng GDĐT đánh giá lại, từ 0 đến điểm tối đa "
+    "Điền vào các cột màu vàng. Cột '" + H_POINTS + "': số điểm đơn vị đánh giá lại, từ 0 đến điểm tối đa "
     "của dòng; với điều kiện bắt buộc ghi Đạt hoặc Không đạt; để trống nếu giữ nguyên kết quả trường tự đánh giá. "
     "Cột '" + H_COMMENT + "': lý do thay đổi hoặc minh chứng cần bổ sung. Có thể sắp xếp và lọc các dòng; không sửa "
     "hai cột '" + H_SCHOOL + "' và '" + H_CODE + "': công cụ đọc lại từng dòng theo hai mã này.")

@@ -1,4 +1,4 @@
-"""Review, write: the workbook "Đánh giá ngoài" the district office's evaluators fill.
+"""Review, write: the workbook "Đánh giá ngoài" the office's evaluators fill.
 
 In: the consolidated `District`, the run's rubrics, the office and round, and what each school listed
 as evidence for each criterion.
@@ -97,7 +97,7 @@ def write_review(rows: Sequence[SchoolRow] | Spool, rubrics: Sequence[Rubric], t
         "Đánh giá ngoài mức độ chuyển đổi số"
     with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label,
                                           big=count >= BIG_ROWS,
-                                          comments="Tạo bằng cds_batch: bảng đánh giá ngoài của Phòng GDĐT.") as book:
+                                          comments="Tạo bằng cds_batch: bảng đánh giá ngoài của đơn vị.") as book:
         writer = _Writer(book)
         writer.identity(office, round_label, used)
         writer.criteria(_lines(rows, by_id, earlier, note), count, office, round_label)

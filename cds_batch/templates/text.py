@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from cds_batch.core.numbers import decimal_text
+from cds_batch.core.office import asks_district, office_or_neutral
 from cds_batch.form import layout as L
 from cds_batch.form.answers import CONDITION_NO, CONDITION_YES, ITEM_NO, ITEM_YES
 from cds_batch.rubric.roster import SchoolInfo
@@ -17,11 +18,22 @@ from cds_batch.rubric.model import Criterion, Group, Kind, OnFail, Rubric, stand
 
 @dataclass(frozen=True)
 class Issue:
-    """What a template is for: the round, the office that collects it, the deadline."""
+    """What a template is for: the round, the office that collects it, the deadline, and whether the
+    round's roster gives districts (a round before July 2025)."""
 
     round_label: str = ""
     office: str = ""
     deadline: str = ""
+    roster_districts: bool = False
+
+    def asks_district(self, school: SchoolInfo | None) -> bool:
+        """Whether the template asks for the school's "Quận/Huyện" (`office.asks_district`)."""
+        return self.roster_districts or asks_district(self.office, (school.district,) if school else ())
+
+    @property
+    def receiver(self) -> str:
+        """The office as the template's sentences name it: its name, else neutral words."""
+        return office_or_neutral(self.office, "đơn vị nhận phiếu")
 
 
 def rule_text(c: Criterion, group: Group) -> str:
@@ -58,7 +70,7 @@ def rule_text(c: Criterion, group: Group) -> str:
 
 def guide_lines(rubric: Rubric, school: SchoolInfo | None, issue: Issue) -> list[tuple[str, str]]:
     """The 'Hướng dẫn' sheet as (style, line) pairs."""
-    office = issue.office or "Phòng Giáo dục và Đào tạo đã gửi mẫu này"
+    office = office_or_neutral(issue.office, "đơn vị đã gửi mẫu này")
     lines = [("title", "HƯỚNG DẪN ĐIỀN PHIẾU TỰ ĐÁNH GIÁ MỨC ĐỘ CHUYỂN ĐỔI SỐ"),
              ("text", rubric.name),
              ("text", f"Bộ chỉ số: {rubric.id}, phiên bản {rubric.version} (mã băm {rubric.short_hash}); "
@@ -82,7 +94,7 @@ def guide_lines(rubric: Rubric, school: SchoolInfo | None, issue: Issue) -> list
         f"5. Trang '{L.SHEET_EVIDENCE}': mỗi minh chứng một dòng. Mã minh chứng gồm 'MC', mã tiêu chí và số thứ tự "
         f"hai chữ số: {L.evidence_code_example('1.3.1')} là minh chứng thứ nhất của tiêu chí 1.3.1, "
         f"{L.evidence_code_example('1.3.1', 2)} là minh chứng thứ hai.",
-        "6. Dòng 'Tổng điểm tạm tính' chỉ để tham khảo; Phòng GDĐT tính lại điểm chính thức bằng công cụ.",
+        f"6. Dòng 'Tổng điểm tạm tính' chỉ để tham khảo; {issue.receiver} tính lại điểm chính thức bằng công cụ.",
         "7. Không đổi tên trang, không chèn/xóa cột, không chép sang tệp mới. Lưu dạng .xlsx (Excel), .ods hoặc "
         "giữ nguyên định dạng khi dùng LibreOffice/WPS, rồi gửi lại đúng tệp này (có thể đổi tên tệp).",
     ))]

@@ -180,15 +180,23 @@ class _Writer:
         for col, width in enumerate(INFO_WIDTHS):
             ws.set_column(col, col, width)
         ws.write_string(0, 0, "THÔNG TIN CHUNG VỀ ĐƠN VỊ", self.f["title"])
-        note = "Điền hoặc kiểm tra các ô màu vàng. Ô đã ghi sẵn theo danh sách của Phòng GDĐT; nếu sai, hãy sửa lại."
+        note = (f"Điền hoặc kiểm tra các ô màu vàng. Ô đã ghi sẵn theo danh sách của {self.issue.receiver}; nếu sai, "
+                "hãy sửa lại.")
         ws.merge_range(1, 0, 1, 1, note, self.f["note"])
         ws.set_row(1, row_height((note, sum(INFO_WIDTHS))))
         ws.write_row(L.INFO_FIRST_ROW - 1, 0, ["Thông tin", "Nội dung"], self.f["head"])
         for n, field in enumerate(L.SCHOOL_FIELDS):
             row = L.INFO_FIRST_ROW + n
+            col = L.INFO_VALUE_COL
+            if field.attr == "district" and not self.issue.asks_district(self.school):
+                # A commune's or a Sở's round: no districts since July 2025. The row keeps its defined
+                # name (the template's contract), hidden and without its label.
+                ws.write_blank(row, col, None, self.f["input_text"])
+                self.text_dv(ws, row, col, "Không cần điền", "Đợt này không dùng ô này.", 255)
+                ws.set_row(row, None, None, {"hidden": True})
+                continue
             ws.write_string(row, L.INFO_LABEL_COL, field.label, self.f["bold"])
             value = getattr(self.school, field.attr, "") if self.school and field.attr else ""
-            col = L.INFO_VALUE_COL
             if field.name == "CDS_REPORT_DATE":
                 ws.write_blank(row, col, None, self.f["input_date"])
                 ws.data_validation(row, col, row, col, {
@@ -352,7 +360,9 @@ class _Writer:
         formula, value = total_formula(group, cells, blank)
         label = f"TỔNG ĐIỂM TẠM TÍNH NHÓM {group.id} (tối đa {decimal_text(group.effective_max)} điểm)"
         ws.merge_range(row, 0, row, L.Col.RULE, label, f["bold"])
-        ws.set_row(row, 36)
-        ws.merge_range(row, L.Col.NOTE, row, L.Col.VALUE, "Chỉ để trường tham khảo: điểm chính thức do Phòng GDĐT "
-                       "tính lại bằng công cụ từ các ô đã điền.", f["note"])
+        note = (f"Chỉ để trường tham khảo: điểm chính thức do {self.issue.receiver} tính lại bằng công cụ từ các ô "
+                "đã điền.")
+        width = L.WIDTHS[L.Col.NOTE] + L.WIDTHS[L.Col.VALUE]
+        ws.set_row(row, max(36, row_height((note, width))))   # a long office name takes more lines
+        ws.merge_range(row, L.Col.NOTE, row, L.Col.VALUE, note, f["note"])
         ws.write_formula(row, L.Col.POINTS, "=" + formula, f["total"], sheet_number(value))

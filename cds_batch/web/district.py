@@ -42,7 +42,7 @@ def _run(r: Round, progress: Progress, jobs: int | None) -> str:
         raise JobFailed(_with_findings(f"Danh sách trường '{r.settings.roster}' chưa dùng được.", found))
     s = r.settings
     options = district_options((r.inbox,), schools, (r.rubric_source,), r.out, round_label=s.label,
-                               office=s.office, jobs=jobs)
+                               office=s.office, jobs=jobs, signer=r.signer)
     return " ".join(run_counts(run_district(options, progress)))
 
 

@@ -60,7 +60,7 @@ def run() -> Response:
     ws = state().workspace
     inputs, out = ws.province_inputs, ws.province_out
     if not inputs.is_dir() or not any(p.is_file() for p in inputs.rglob("*")):
-        flash("Chưa có tệp nào: hãy tải lên kết quả của các Phòng (thư mục kết quả, tệp tong-hop.xlsx hoặc tệp nén).",
+        flash("Chưa có tệp nào: hãy tải lên kết quả của các đơn vị (thư mục kết quả, tệp tong-hop.xlsx hoặc tệp nén).",
               "loi")
         return redirect(url_for("province.page"), 303)
     if not _RUNNING.acquire(blocking=False):

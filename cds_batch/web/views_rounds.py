@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from cds_batch.core.errors import RubricError
 from cds_batch.core.findings import Finding
+from cds_batch.core.office import signer_title
 from cds_batch.pipeline.use_cases import plan_templates, roster_usable
 from cds_batch.reading.roster_file import SPREADSHEET_SUFFIXES, check_roster
 from cds_batch.rubric import builtin_ids, load_rubric
@@ -77,6 +78,7 @@ def create() -> Response:
     """Create a round from the form: its folder, roster, rubric, templates and settings."""
     form, ws = request.form, state().workspace
     label, office, deadline = (clean(form.get(k, "")) for k in ("label", "office", "deadline"))
+    signer = signer_title(office, form.get("signer", ""))   # as typed, else the office's default
     roster, rubric_choice = request.files.get("roster"), form.get("rubric", "")
     rubric_upload = request.files.get("rubric_file")
     with _CREATING:   # one at a time: a double click must not make two rounds of one label
@@ -85,7 +87,7 @@ def create() -> Response:
             return _index(errors, status=400)
         folder = ws.reserve(label)
         try:
-            made = _make_round(folder, label, office, deadline, roster, rubric_choice, rubric_upload)
+            made = _make_round(folder, (label, office, deadline, signer), roster, rubric_choice, rubric_upload)
         except _Unusable as bad:
             shutil.rmtree(folder, ignore_errors=True)
             return _index([str(bad)], bad.findings, status=400)
@@ -117,8 +119,9 @@ def _form_errors(label: str, roster: FileStorage | None, rubric_choice: str,
     return errors
 
 
-def _make_round(folder: Path, label: str, office: str, deadline: str, roster: FileStorage | None,
+def _make_round(folder: Path, texts: tuple[str, str, str, str], roster: FileStorage | None,
                 rubric_choice: str, rubric_upload: FileStorage | None) -> tuple[Round, int]:
+    label, office, deadline, signer = texts
     assert roster is not None and roster.filename
     limit = state().config.max_file
     roster_path = folder / (ROSTER_STEM + Path(roster.filename).suffix.lower())
@@ -146,9 +149,9 @@ def _make_round(folder: Path, label: str, office: str, deadline: str, roster: Fi
         raise _Unusable(f"Bộ chỉ số “{rubric_name}” chưa dùng được; hãy sửa các lỗi dưới đây.", bad.findings) from bad
     r = Round(folder.name, folder, RoundSettings(label, office, deadline, rubric_name,
                                                  rubric_choice == UPLOADED_RUBRIC, roster_path.name,
-                                                 datetime.now().astimezone().isoformat()))
-    written = write_school_templates(plan.rubrics, plan.wanted, r.templates, Issue(label, office, deadline),
-                                     jobs=state().config.jobs)
+                                                 datetime.now().astimezone().isoformat(), signer))
+    issue = Issue(label, office, deadline, any(s.district for s in schools))
+    written = write_school_templates(plan.rubrics, plan.wanted, r.templates, issue, jobs=state().config.jobs)
     return state().workspace.save(folder, r.settings), len(written)
 
 

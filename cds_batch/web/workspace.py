@@ -3,7 +3,7 @@
 In: the workspace folder (`cds-batch serve --data`). Out: `Round`s read from their settings file,
 new round folders, and the paths of everything in a round:
 
-  <data>/<round>/dot.json                 the round's settings (label, office, deadline, rubric, roster)
+  <data>/<round>/dot.json                 the round's settings (label, office, deadline, rubric, roster, signer)
   <data>/<round>/danh-sach-truong.<ext>   the roster as uploaded
   <data>/<round>/bo-chi-so.<ext>          an uploaded rubric (a built-in one is named by its id)
   <data>/<round>/phieu/                   the templates      (cds-batch template --out)
@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cds_batch.core.atomic import safe_stem, write_text_atomic
+from cds_batch.core.office import signer_title
 from cds_batch.core.text import ascii_slug, fold
 
 SETTINGS, ROSTER_STEM, RUBRIC_STEM = "dot.json", "danh-sach-truong", "bo-chi-so"
@@ -43,6 +44,7 @@ class RoundSettings:
     rubric_is_file: bool
     roster: str            # the roster's file name in the round folder
     created: str           # ISO time, to list the newest round first
+    signer: str = ""       # the annex's signer title (`office.signer_title`); a round made before has none
 
     @classmethod
     def from_json(cls, data: object) -> RoundSettings:
@@ -57,7 +59,7 @@ class RoundSettings:
             return value
 
         return cls(text("label"), text("office"), text("deadline"), text("rubric"), bool(data.get("rubric_is_file")),
-                   text("roster"), text("created"))
+                   text("roster"), text("created"), text("signer") if "signer" in data else "")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,12 @@ class Round:
         """The `cds-batch run` arguments of this round's run, as the page runs it."""
         s = self.settings
         return ["run", str(self.inbox), "--roster", str(self.roster_path), "--rubric", self.rubric_source,
-                "--round", s.label, "--office", s.office, "--out", str(self.out)]
+                "--round", s.label, "--office", s.office, "--signer-title", self.signer, "--out", str(self.out)]
+
+    @property
+    def signer(self) -> str:
+        """The title over the annex's signature: as the round stored it, else the office's default."""
+        return signer_title(self.settings.office, self.settings.signer)
 
 
 class Workspace:

@@ -25,7 +25,7 @@ from cds_batch.reports.page import PAGE_FILE
 from cds_batch.reports.recognition_list import RECOGNITION_FILE, SHEET as ANNEX
 from cds_batch.reports.review_tables import SHEET_RECOGNITION
 from tests.pipeline.test_run_review import REVIEWER, rows, run
-from tests.review_helpers import header_row
+from tests.review_helpers import OFFICE, header_row
 
 GROUP_2 = ["2.1", "2.2", *(f"2.3.{n}" for n in range(1, 9)), "2.4.1", "2.4.2", "2.4.3"]   # 79904 left them blank
 ERRING = {"79904": GROUP_2, "79707": ["1.2a", "2.3a"]}
@@ -185,7 +185,7 @@ def test_the_feedback_of_a_changed_and_recognised_school_lists_the_changes_and_c
     _, _, out, _ = runs
     cells = feedback_text(out, "79802")
     flat = [c for r in cells for c in r if c]
-    assert "KẾT QUẢ ĐÁNH GIÁ NGOÀI CỦA PHÒNG GDĐT" in flat and "YÊU CẦU BỔ SUNG" not in " ".join(map(str, flat))
+    assert f"KẾT QUẢ ĐÁNH GIÁ NGOÀI CỦA {OFFICE.upper()}" in flat and "YÊU CẦU BỔ SUNG" not in " ".join(map(str, flat))
     info = {r[0]: r[3] for r in cells if r[0] and r[3]}
     level = schools(out)["79802"]["recognition"]["recognised_level"]
     assert (info["Kết luận"], info["Mức được công nhận"], info["Người đánh giá"]) \

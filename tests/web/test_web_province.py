@@ -68,7 +68,7 @@ def test_a_file_that_is_no_summary_is_a_finding_on_the_page(client, district_out
     client.post("/tinh/chay")
     page = client.get("/tinh").get_data(as_text=True)
     unused = page.split('id="tep-khong-dung-tinh"')[1].split("</section>")[0]   # listed apart, with its reason
-    assert "la.xlsx" in unused and "không phải bảng tổng hợp của Phòng GDĐT" in unused
+    assert "la.xlsx" in unused and "không phải bảng tổng hợp của một đơn vị" in unused
 
 
 def test_the_inputs_can_be_cleared(client, district_out, tmp_path):

@@ -7,12 +7,17 @@ import io
 import json
 import zipfile
 
+import openpyxl
 import pytest
 
 from cds_batch.cli import main
 from cds_batch.rubric import export_rubric, load_rubric
+from cds_batch.web import district as web_district
+from cds_batch.web.workspace import Round, RoundSettings, Workspace
 
-from tests.web_helpers import OFFICE, ROSTER, ROUND, client_with_token, create_round, make_app, small_roster
+from tests.web_helpers import (
+    INBOX, OFFICE, ROSTER, ROUND, client_with_token, create_round, make_app, small_roster, upload_inbox, wait_done
+)
 
 
 @pytest.fixture
@@ -144,3 +149,47 @@ def test_an_internal_error_shows_a_message_and_the_log_not_a_traceback(client, t
     assert "Traceback" not in text and "lỗi cài sẵn" not in text
     log = (tmp_path / "ws" / "cds-batch-loi.log").read_text(encoding="utf-8")
     assert "RuntimeError: lỗi cài sẵn để thử" in log and str(tmp_path / "ws" / "cds-batch-loi.log") in text
+
+
+COMMUNE = "UBND xã Hải Thịnh"
+
+
+def test_the_round_form_stores_the_signer_title_and_the_run_uses_it(client, tmp_path, monkeypatch):
+    """Issue 23: the form asks the office and the annex's signer; blank, the office's default is stored.
+    The round's command line and the page's own run carry it; a commune's templates ask no Quận/Huyện."""
+    roster = tmp_path / "ds-xa.csv"
+    roster.write_text("Mã trường,Tên trường,Cấp học,Xã/Phường\n79801,Trường Tiểu học Lê Văn Tám,Tiểu học,"
+                      "Xã Hải Thịnh\n79802,Trường Tiểu học Nguyễn Văn Hưởng,Tiểu học,Xã Hải Thịnh\n", encoding="utf-8")
+    assert create_round(client, label="Đợt xã", roster=roster, office=COMMUNE).status_code == 303
+    assert create_round(client, label="Đợt xã 2", roster=roster, office=COMMUNE,
+                        signer="kt. chủ tịch / phó chủ tịch").status_code == 303
+    ws = Workspace(tmp_path / "ws")
+    default, typed = ws.with_label("Đợt xã"), ws.with_label("Đợt xã 2")
+    assert default is not None and typed is not None
+    stored = json.loads((default.folder / "dot.json").read_text(encoding="utf-8"))
+    assert stored["office"] == COMMUNE and stored["signer"] == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
+    assert typed.settings.signer == "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    command = typed.command()
+    assert command[command.index("--signer-title") + 1] == "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    assert "người ký phụ lục công nhận: TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" in client.get(
+        f"/dot/{default.slug}").get_data(as_text=True)
+    info = [c.value for row in openpyxl.load_workbook(next(default.templates.glob("79801_*")))["Thông tin chung"]
+            .iter_rows() for c in row]
+    assert "Xã/Phường" in info and "Quận/Huyện" not in info
+
+    seen = []
+    real = web_district.run_district
+    monkeypatch.setattr(web_district, "run_district", lambda options, progress: seen.append(options)
+                        or real(options, progress))
+    assert upload_inbox(client, typed.slug, INBOX / "email 20-10").status_code == 303
+    client.post(f"/dot/{typed.slug}/chay")
+    assert wait_done(client.application, typed.slug).state == "done"
+    assert [(o.office, o.signer) for o in seen] == [(COMMUNE, "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH")]
+
+
+def test_a_round_saved_before_the_signer_existed_signs_by_its_office(tmp_path):
+    old = {"label": "Đợt 1", "office": "Sở GDĐT Ninh Bình", "deadline": "", "rubric": "qd4725-phothong",
+           "rubric_is_file": False, "roster": "ds.csv", "created": "2025-10-01T08:00:00+07:00",
+           "format": "cds_batch.round/1"}
+    settings = RoundSettings.from_json(old)
+    assert settings.signer == "" and Round("Dot-1", tmp_path, settings).signer == "GIÁM ĐỐC"
