@@ -32,6 +32,11 @@ COLOURS: dict[Word, tuple[str, str]] = {
 # The headers of the columns that name a school, in every table listing schools (the form's words).
 ROW_NO, SCHOOL_CODE, SCHOOL_NAME = layout.ROW_NO, layout.SCHOOL_CODE, layout.SCHOOL_NAME
 
+# The column naming a school's management unit ("đơn vị quản lý": `rubric.roster.with_units`), in the
+# tables that list schools when a round spans several units; and the unit of a school the roster assigns to
+# none when the round's office is not named either.
+UNIT, UNNAMED_OFFICE = "Đơn vị quản lý", "Đơn vị tổ chức đợt đánh giá"
+
 # A condition criterion's value, as the school's form writes it.
 MET, NOT_MET = CONDITION_YES, CONDITION_NO
 # A condition row's "maximum": spelt out in the review workbook (whose points rule tests it is not a
