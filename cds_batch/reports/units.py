@@ -24,7 +24,7 @@ from cds_batch.rubric.model import Rubric
 
 RANK = Column("Hạng", 6, Look.INT)
 UNIT_NAME = Column("Đơn vị", 26, Look.WRAP)
-LEVEL_OF_EDUCATION = Column("Cấp học", 14, Look.WRAP)
+LEVEL_OF_EDUCATION = Column("Cấp học", 17, Look.WRAP)
 COUNTS = ("Số trường", "Đã nộp", "Hợp lệ", "Cần sửa", "Chưa nộp")
 UNRATED = Column("Chưa xếp mức", 8, Look.INT)
 AVERAGE = Column("Điểm TB (% tối đa)", 11, Look.SCORE)
