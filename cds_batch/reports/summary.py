@@ -6,10 +6,10 @@ Out: one .xlsx, written atomically: "Tổng hợp" (a row per school), "Theo đ�
 và cấp học" (only when the schools span several management units: `units`), "Thống kê" (schools per
 level by cấp học, with charts), "Chi tiết tiêu chí" (points per criterion, per rubric), "Cần sửa" (every
 error and warning), "Tệp không dùng được" (every received file that could not be used), "Chưa
-nộp" (grouped by unit when there are several), "Thay đổi so với đợt trước" (only with changes), "Công nhận" and "Điều chỉnh đánh giá
-ngoài" (only with an external review: `report_review_tables`), "Sổ nhận file" (the ledger), plus
-the hidden results sheet the province roll-up reads. Every sheet prints on A4
-one page wide. Byte-identical for the same inputs.
+nộp" (grouped by unit when there are several), "Thay đổi so với đợt trước" (only with changes),
+"Công nhận" and "Điều chỉnh đánh giá ngoài" (only with an external review: `report_review_tables`),
+"Sổ nhận file" (the ledger), plus the hidden results sheet the province roll-up reads. Every sheet
+prints on A4 one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
 

@@ -141,4 +141,3 @@ def unit_level_table(district: District, rubrics: Sequence[Rubric], office: str)
     every = (TOTAL, ALL_LEVELS, *combined(list(counts.values())).cells(groups, levels))
     return UnitTable(Table((UNIT_NAME, LEVEL_OF_EDUCATION, *count_columns(groups, levels)), rows),
                      (*totals, every) if len(order) > 1 else totals)
-

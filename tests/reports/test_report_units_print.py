@@ -26,6 +26,8 @@ from cds_batch.rubric.roster import SchoolInfo
 from tests.builders.office import soffice_convert
 from tests.district_fixtures import NATIONAL, ROUND, answered, at, entry
 
+pytestmark = pytest.mark.slow
+
 OFFICE = "Sở GDĐT Ninh Bình"
 SCHOOLS, UNITS = 3000, 120
 FIRST = ("Hải", "Nghĩa", "Quỳnh", "Yên", "Kim", "Gia", "Hoa", "Trường", "Thanh", "Phú", "Đông", "Nam")
