@@ -6,7 +6,8 @@ Out: the colour pair of each (the usual Excel "good / bad / neutral" fills), in 
 conditional formats are written; the headers every school table opens with; the condition words
 and the two ways a condition row's maximum is written; the Vietnamese words for what became of a
 received file, what kind of file it is, and where its received time comes from (the ledger, the
-summary, the feedback files, the command line and the web page all show these).
+summary, the feedback files, the command line and the web page all show these); the header naming a
+school's management unit.
 """
 from __future__ import annotations
 
