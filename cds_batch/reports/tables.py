@@ -115,7 +115,7 @@ def unit_order(unit: str) -> tuple[str, str]:
 
 # --- "Tổng hợp" ---------------------------------------------------------------------------------
 
-UNIT_COLUMN = Column(UNIT, 16, Look.WRAP)
+UNIT_COLUMN = Column(UNIT, 14, Look.WRAP)   # narrow: Tổng hợp prints one page wide, already ~8 pt
 
 
 def overview(district: District, rubrics: Sequence[Rubric], office: str = "") -> Table:
