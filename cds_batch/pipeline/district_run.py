@@ -150,7 +150,7 @@ def _run_staged(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[
             else []
         write_summary(district, opts.rubrics, stage.place(opts.out / SUMMARY), office=opts.office,
                       round_label=opts.round_label, changes=changes, recognition=recognition)
-        header, rows = overview_table(district, opts.rubrics)
+        header, rows = overview_table(district, opts.rubrics, opts.office)
         write_csv(stage.place(opts.out / SUMMARY_CSV), header, rows)
         # Made here, not held through the writing: every school's object is about 1.8 KB (80 MB at 45,000).
         write_json(stage.place(opts.out / RESULTS), results(district, opts.office, recognition))

@@ -30,6 +30,7 @@ from cds_batch.reports.contract import (
 from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
 from cds_batch.reports.standing import records_standing
 from cds_batch.reports.tables import Column, Look, Table, TableCell, entries_table
+from cds_batch.reports.units import PROVINCE_UNIT_COLUMNS
 from cds_batch.rubric.model import Rubric
 
 TOP = 2   # the header row of every table: under the title (row 0) and its note (row 1)
@@ -79,11 +80,8 @@ def _number(value: Fraction | int | None) -> TableCell:
     return float(value) if isinstance(value, Fraction) else value
 
 
-LEVELS = [f"{g} M{n}" for g in ("Nhóm 1", "Nhóm 2", "Chung") for n in (1, 2, 3)]
-UNIT_COLUMNS = (Column("Hạng", 6, Look.INT), Column("Đơn vị", 24, Look.WRAP),
-                *(Column(h, 8, Look.INT) for h in ("Số trường", "Đã nộp", "Hợp lệ", "Cần sửa", "Chưa nộp")),
-                *(Column(h, 8, Look.INT) for h in LEVELS), Column("Chưa xếp mức", 8, Look.INT),
-                Column("Điểm TB (% tối đa)", 11, Look.SCORE), Column("Ghi chú", 11, Look.WRAP))
+# The district summary's per-unit columns (shared: counted alike), and why a unit has none of its own results.
+UNIT_COLUMNS = (*PROVINCE_UNIT_COLUMNS, Column("Ghi chú", 11, Look.WRAP))
 AVERAGE_COLUMN = len(UNIT_COLUMNS) - 2
 NOT_REPORTED = "Chưa gửi kết quả"
 UNIT_NOTE = ("Hạng theo điểm trung bình của các trường đã chấm (trung bình % điểm tối đa của hai nhóm); mức của "

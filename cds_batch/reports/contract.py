@@ -32,6 +32,7 @@ PROVINCE_SUMMARY = "tong-hop-tinh.xlsx"
 
 # --- Sheets of the summary workbook, in their order ----------------------------------------------
 SHEET_OVERVIEW, SHEET_STATS, SHEET_CRITERIA = "Tổng hợp", "Thống kê", "Chi tiết tiêu chí"
+SHEET_UNITS, SHEET_UNIT_LEVELS = "Theo đơn vị", "Theo đơn vị và cấp học"   # only when the roster spans units
 SHEET_FIX, SHEET_UNUSABLE = "Cần sửa", "Tệp không dùng được"
 SHEET_MISSING, SHEET_CHANGES = "Chưa nộp", "Thay đổi so với đợt trước"
 SHEET_RECOGNITION, SHEET_DIFFERENCES = "Công nhận", "Điều chỉnh đánh giá ngoài"   # only with --review
@@ -41,7 +42,7 @@ PAYLOAD_SHEET = "_cds_ket_qua"   # hidden: the payload format tag, then the resu
 FEEDBACK_SHEET = "Phản hồi"
 RECOGNITION_SHEET = "Danh sách công nhận"
 # --- ... of the province summary workbook, in their order ----------------------------------------
-PROVINCE_SHEET_DISTRICTS, PROVINCE_SHEET_RECOGNITION = "Theo đơn vị", "Công nhận"
+PROVINCE_SHEET_DISTRICTS, PROVINCE_SHEET_RECOGNITION = SHEET_UNITS, "Công nhận"
 PROVINCE_SHEET_CRITERIA, PROVINCE_SHEET_SCHOOLS, PROVINCE_SHEET_FINDINGS = "Tiêu chí", "Các trường", "Cần xem"
 
 

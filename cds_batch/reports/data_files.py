@@ -20,7 +20,7 @@ from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, LedgerRow, SchoolRow
 from cds_batch.district.recognition import Recognition
 from cds_batch.reports.labels import KIND_LABELS, TIME_SOURCE_LABELS
-from cds_batch.reports.tables import fate_label
+from cds_batch.reports.tables import fate_label, school_unit
 from cds_batch.checking.score import SchoolResult
 
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
@@ -40,7 +40,7 @@ def school_object(row: SchoolRow, office: str = "", recognition: Recognition | N
         "commune": row.info.commune,
         "district": row.info.district,
         "office": office,
-        "unit": row.info.unit or office,
+        "unit": school_unit(row.info, office),
         "rubric_id": used.rubric_id if used is not None else row.info.rubric,
         "status": row.status.value,
         "provisional": row.provisional,

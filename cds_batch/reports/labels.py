@@ -6,7 +6,8 @@ Out: the colour pair of each (the usual Excel "good / bad / neutral" fills), in 
 conditional formats are written; the headers every school table opens with; the condition words
 and the two ways a condition row's maximum is written; the Vietnamese words for what became of a
 received file, what kind of file it is, and where its received time comes from (the ledger, the
-summary, the feedback files, the command line and the web page all show these).
+summary, the feedback files, the command line and the web page all show these); the header naming a
+school's management unit.
 """
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ COLOURS: dict[Word, tuple[str, str]] = {
 
 # The headers of the columns that name a school, in every table listing schools (the form's words).
 ROW_NO, SCHOOL_CODE, SCHOOL_NAME = layout.ROW_NO, layout.SCHOOL_CODE, layout.SCHOOL_NAME
+
+# The column naming a school's management unit ("đơn vị quản lý": `rubric.roster.with_units`), in the
+# tables that list schools when a round spans several units; and the unit of a school the roster assigns to
+# none when the round's office is not named either.
+UNIT, UNNAMED_OFFICE = "Đơn vị quản lý", "Đơn vị tổ chức đợt đánh giá"
 
 # A condition criterion's value, as the school's form writes it.
 MET, NOT_MET = CONDITION_YES, CONDITION_NO

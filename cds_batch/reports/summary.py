@@ -2,13 +2,14 @@
 
 In: the consolidated `District`, the run's rubrics, the office and round, and (from the second
 round on) the changes since the earlier run.
-Out: one .xlsx, written atomically: "Tổng hợp" (a row per school), "Thống kê" (schools per level
-by cấp học, with charts), "Chi tiết tiêu chí" (points per criterion, per rubric), "Cần sửa" (every
+Out: one .xlsx, written atomically: "Tổng hợp" (a row per school), "Theo đơn vị" and "Theo đơn vị
+và cấp học" (only when the schools span several management units: `units`), "Thống kê" (schools per
+level by cấp học, with charts), "Chi tiết tiêu chí" (points per criterion, per rubric), "Cần sửa" (every
 error and warning), "Tệp không dùng được" (every received file that could not be used), "Chưa
-nộp", "Thay đổi so với đợt trước" (only with changes), "Công nhận" and "Điều chỉnh đánh giá
-ngoài" (only with an external review: `report_review_tables`), "Sổ nhận file" (the ledger), plus
-the hidden results sheet the province roll-up reads. Every sheet prints on A4
-one page wide. Byte-identical for the same inputs.
+nộp" (grouped by unit when there are several), "Thay đổi so với đợt trước" (only with changes),
+"Công nhận" and "Điều chỉnh đánh giá ngoài" (only with an external review: `report_review_tables`),
+"Sổ nhận file" (the ledger), plus the hidden results sheet the province roll-up reads. Every sheet
+prints on A4 one page wide. Byte-identical for the same inputs.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from cds_batch.core.atomic import atomic_path
 from cds_batch.district.consolidate import District, Status
 from cds_batch.reports.contract import (
     PAYLOAD_SHEET, SHEET_CHANGES, SHEET_CRITERIA, SHEET_DIFFERENCES, SHEET_FIX, SHEET_LEDGER, SHEET_MISSING,
-    SHEET_OVERVIEW, SHEET_RECOGNITION, SHEET_STATS, SHEET_UNUSABLE, payload_cells
+    SHEET_OVERVIEW, SHEET_RECOGNITION, SHEET_STATS, SHEET_UNIT_LEVELS, SHEET_UNITS, SHEET_UNUSABLE, payload_cells
 )
 from cds_batch.reports.data_files import school_object
 from cds_batch.reports.labels import SCHOOL_CODE, SCHOOL_NAME
@@ -33,9 +34,10 @@ from cds_batch.reports.review_tables import differences_table, recognition_table
 from cds_batch.reports.summary_sheets import write_criteria, write_stats
 from cds_batch.reports.standing import district_standing
 from cds_batch.reports.tables import (
-    PROVISIONAL_NOTE, Look, Table, change_table, fix_table, ledger_table, missing_table, overview, overview_table,
-    unusable_table
+    PROVISIONAL_NOTE, Look, Table, TableCell, change_table, fix_table, ledger_table, missing_table, overview,
+    overview_table, spans_units, unit_label, unusable_table
 )
+from cds_batch.reports.units import unit_level_table, unit_table
 from cds_batch.reports.rounds import Change
 from cds_batch.rubric.model import Rubric
 
@@ -54,6 +56,9 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
     with atomic_path(target) as tmp, Book(tmp, title=title, office=office, round_label=round_label, big=True,
                                           comments="Tạo bằng cds_batch từ các phiếu tự đánh giá đã nhận.") as book:
         _write_overview(book, district, rubrics, office, round_label)
+        by_unit = spans_units(district, office)
+        if by_unit:
+            _unit_sheets(book, district, rubrics, office)
         write_stats(book, book.sheet(SHEET_STATS, landscape=False), district, rubrics)
         write_criteria(book, book.sheet(SHEET_CRITERIA, landscape=True), district, rubrics)
         fixes = fix_table(district)
@@ -69,9 +74,11 @@ def write_summary(district: District, rubrics: Sequence[Rubric], target: Path, *
             "chối vì giới hạn an toàn. Hãy xem lý do và đề nghị trường gửi lại. Tệp cũ đã có tệp mới hơn thay và tệp "
             f"trùng không ở đây; mọi tệp đều có trong trang '{SHEET_LEDGER}'."),
             empty="Không có tệp nào không dùng được.")
-        missing = missing_table(district)
-        _table_sheet(book, SHEET_MISSING, missing, landscape=False, title="DANH SÁCH TRƯỜNG CHƯA NỘP",
-                     note=f"{len(missing.rows)} trường trong danh sách chưa có tệp nào được nhận.",
+        missing = missing_table(district, office)
+        grouped = (" Xếp theo đơn vị quản lý: mỗi đơn vị một khối liền nhau, để gửi từng đơn vị danh sách trường "
+                   "của mình (lọc cột 'Đơn vị quản lý' để in riêng một đơn vị).") if by_unit else ""
+        _table_sheet(book, SHEET_MISSING, missing, landscape=by_unit, title="DANH SÁCH TRƯỜNG CHƯA NỘP",
+                     note=f"{len(missing.rows)} trường trong danh sách chưa có tệp nào được nhận.{grouped}",
                      empty="Tất cả các trường trong danh sách đã nộp.")
         if changes is not None:
             _table_sheet(book, SHEET_CHANGES, change_table(changes), landscape=False,
@@ -124,12 +131,37 @@ def payload_rows(district: District, office: str, recognition: Recognition | Non
     return payload_cells(school_object(row, office, recognition) for row in district.schools)
 
 
-def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title: str, note: str, empty: str) -> None:
+def _table_sheet(book: Book, name: str, table: Table, *, landscape: bool, title: str, note: str, empty: str,
+                 totals: Sequence[Sequence[TableCell]] = ()) -> None:
+    """A sheet with its title, a note, then the table; `totals` are rows under it, grey, outside the filter."""
     ws = book.sheet(name, landscape=landscape)
     last, width = len(table.columns) - 1, sum(c.width for c in table.columns)
     book.line(ws, 0, title, last, "title", width)
     book.line(ws, 1, note, last, "note", width)
-    book.table(ws, 3, table, empty=empty)
+    end = book.table(ws, 3, table, empty=empty)
+    for row, cells in enumerate(totals, start=end):
+        book.write_row(ws, row, table.columns, cells, total=True)
+
+
+# --- By management unit ---------------------------------------------------------------------------
+
+def _unit_sheets(book: Book, district: District, rubrics: Sequence[Rubric], office: str) -> None:
+    """"Theo đơn vị" and "Theo đơn vị và cấp học" (only for a round whose schools span several units)."""
+    units, levels = unit_table(district, rubrics, office), unit_level_table(district, rubrics, office)
+    _table_sheet(book, SHEET_UNITS, units.table, landscape=True, totals=units.totals,
+                 title="TỔNG HỢP THEO ĐƠN VỊ QUẢN LÝ", note=(
+                     f"{len(units.table.rows)} đơn vị. Hạng theo điểm trung bình của các trường đã chấm (trung bình "
+                     "% điểm tối đa của các nhóm); mức của trường Cần sửa là mức tạm tính. M1, M2, M3: số trường ở "
+                     "mức 1, 2, 3 của từng nhóm và mức chung; 'Chưa xếp mức': tệp đã nộp nhưng chưa chấm được. "
+                     "Trường mà danh sách không ghi đơn vị quản lý, và trường ngoài danh sách, tính vào "
+                     f"{unit_label(office)}. Trường chưa nộp của từng đơn vị ở trang '{SHEET_MISSING}'; số trường "
+                     f"theo đơn vị và cấp học ở trang '{SHEET_UNIT_LEVELS}'."),
+                 empty="")
+    _table_sheet(book, SHEET_UNIT_LEVELS, levels.table, landscape=True, totals=levels.totals,
+                 title="TỔNG HỢP THEO ĐƠN VỊ QUẢN LÝ VÀ CẤP HỌC", note=(
+                     "Mỗi dòng: các trường của một đơn vị ở một cấp học, đếm như trang "
+                     f"'{SHEET_UNITS}'. Các dòng cuối: tổng của từng cấp học trên mọi đơn vị."),
+                 empty="")
 
 
 # --- "Tổng hợp" ---------------------------------------------------------------------------------
@@ -141,7 +173,7 @@ def _maxima(rubrics: Sequence[Rubric]) -> str:
 
 def _write_overview(book: Book, district: District, rubrics: Sequence[Rubric], office: str, round_label: str) -> None:
     ws = book.sheet(SHEET_OVERVIEW, landscape=True)
-    table = overview(district, rubrics)
+    table = overview(district, rubrics, office)
     last, width = len(table.columns) - 1, sum(c.width for c in table.columns)
     counts = district.counts()
     listed = sum(counts[s] for s in (Status.VALID, Status.NEEDS_FIX, Status.MISSING))

@@ -19,9 +19,11 @@ from cds_batch.intake.containers import local_time
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.reports.rounds import Change
 from cds_batch.reports.labels import (
-    CARRIED, FATE_LABELS, KIND_LABELS, ROW_NO, SCHOOL_CODE, SCHOOL_NAME, TIME_SOURCE_LABELS
+    CARRIED, FATE_LABELS, KIND_LABELS, ROW_NO, SCHOOL_CODE, SCHOOL_NAME, TIME_SOURCE_LABELS, UNIT, UNNAMED_OFFICE
 )
+from cds_batch.core.text import fold
 from cds_batch.rubric.model import Rubric
+from cds_batch.rubric.roster import SchoolInfo
 
 TableCell = Union[str, int, float, datetime, None]
 
@@ -86,14 +88,47 @@ def note(row: SchoolRow) -> str:
     return PROVISIONAL_NOTE if row.provisional else ""
 
 
+# --- Management units ----------------------------------------------------------------------------
+
+def school_unit(info: SchoolInfo, office: str) -> str:
+    """The school's management unit: its roster's (`rubric.roster.with_units`), else the office running the
+    round (a school of its own, or one not in the roster). results.json's `unit` holds the same."""
+    return info.unit or office
+
+
+def unit_label(unit: str) -> str:
+    """The words a table shows for a unit: its name, or `UNNAMED_OFFICE` when the round's office is unnamed."""
+    return unit or UNNAMED_OFFICE
+
+
+def spans_units(district: District, office: str) -> bool:
+    """Whether the round's schools belong to more than one management unit (the office's own schools, in a
+    roster that names units for the others, are one more): the summary then has its tables by unit and its
+    school lists a unit column. A roster of one unit keeps the layout of a round before units existed."""
+    return len({school_unit(row.info, office) for row in district.schools}) > 1
+
+
+def unit_order(unit: str) -> tuple[str, str]:
+    """Sort key of units by name as a reader looks them up (ignoring case and diacritics)."""
+    return fold(unit_label(unit)), unit
+
+
 # --- "Tổng hợp" ---------------------------------------------------------------------------------
 
-def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
-    """One row per school in `district.schools` order: identity, scores and levels, status, file."""
+UNIT_COLUMN = Column(UNIT, 14, Look.WRAP)   # narrow: Tổng hợp prints one page wide, already ~8 pt
+
+
+def overview(district: District, rubrics: Sequence[Rubric], office: str = "") -> Table:
+    """One row per school in `district.schools` order: identity, scores and levels, status, file.
+
+    :param office: the office running the round; when the schools span several units (`spans_units`),
+        a column after "Xã/Phường" names each school's unit.
+    """
     ids = group_ids(rubrics)
+    by_unit = spans_units(district, office)
     columns = [Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 10, Look.CODE), Column(SCHOOL_NAME, 25, Look.WRAP),
                Column("Cấp học", 12, Look.WRAP), Column("Xã/Phường", 13, Look.WRAP),
-               Column("Bộ chỉ số", 12, Look.WRAP)]
+               *((UNIT_COLUMN,) if by_unit else ()), Column("Bộ chỉ số", 12, Look.WRAP)]
     for gid in ids:
         columns += [Column(f"Điểm nhóm {gid}", 8, Look.SCORE), Column(f"Mức nhóm {gid}", 7, Look.LEVEL)]
     columns += [Column("Mức chung", 7, Look.LEVEL), Column("Trạng thái", 12, Look.STATUS),
@@ -108,7 +143,8 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
         for gid in ids:
             g = next((g for g in result.groups if g.id == gid), None) if result is not None else None
             scores += [sheet_number(g.score), g.level] if g is not None else [None, None]
-        rows.append((n, info.code, info.name, info.level, info.commune, s.rubric_id if s else None, *scores,
+        unit = (unit_label(school_unit(info, office)),) if by_unit else ()
+        rows.append((n, info.code, info.name, info.level, info.commune, *unit, s.rubric_id if s else None, *scores,
                      result.overall_level if result is not None else None, row.status.label, note(row) or None,
                      s.errors if s else None, s.warnings if s else None,
                      s.entry.source if s else None, local_time(s.entry.received_at) if s else None,
@@ -116,13 +152,14 @@ def overview(district: District, rubrics: Sequence[Rubric]) -> Table:
     return Table(tuple(columns), tuple(rows))
 
 
-def overview_table(district: District, rubrics: Sequence[Rubric]) -> tuple[list[str], list[list[object]]]:
+def overview_table(district: District, rubrics: Sequence[Rubric],
+                   office: str = "") -> tuple[list[str], list[list[object]]]:
     """The header and the body rows of the "Tổng hợp" sheet (no title or total rows), e.g. for a CSV.
 
     The same rows the sheet is written from: scores are int or float, levels int, cells without
     a value None; only the received time, a date cell on the sheet, is given as 'dd/mm/yyyy hh:mm'.
     """
-    table = overview(district, rubrics)
+    table = overview(district, rubrics, office)
     return table.header, [[f"{v:%d/%m/%Y %H:%M}" if isinstance(v, datetime) else v for v in r] for r in table.rows]
 
 
@@ -166,13 +203,25 @@ def fix_table(district: District) -> Table:
 
 # --- "Chưa nộp", "Thay đổi so với đợt trước", "Sổ nhận file" -------------------------------------
 
-def missing_table(district: District) -> Table:
-    """The roster schools with nothing received, with what the office needs to chase them."""
-    columns = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 10, Look.CODE), Column(SCHOOL_NAME, 32, Look.WRAP),
-               Column("Cấp học", 14, Look.WRAP), Column("Xã/Phường", 20, Look.WRAP), Column("Email", 28, Look.WRAP))
+MISSING_COLUMNS = (Column(ROW_NO, 5, Look.INT), Column(SCHOOL_CODE, 10, Look.CODE),
+                   Column(SCHOOL_NAME, 32, Look.WRAP), Column("Cấp học", 14, Look.WRAP),
+                   Column("Xã/Phường", 20, Look.WRAP), Column("Email", 28, Look.WRAP))
+
+
+def missing_table(district: District, office: str = "") -> Table:
+    """The roster schools with nothing received, with what the office needs to chase them.
+
+    When the schools span several units (`spans_units`), grouped by unit (units by name, schools in
+    roster order), with the unit named in a second column: each unit's list is one block to send it.
+    """
     missing = [r.info for r in district.schools if r.used is None]
-    return Table(columns, tuple((n, i.code, i.name, i.level, i.commune, i.email)
-                                for n, i in enumerate(missing, start=1)))
+    if not spans_units(district, office):
+        return Table(MISSING_COLUMNS, tuple((n, i.code, i.name, i.level, i.commune, i.email)
+                                            for n, i in enumerate(missing, start=1)))
+    columns = (MISSING_COLUMNS[0], Column(UNIT, 22, Look.WRAP), *MISSING_COLUMNS[1:])
+    grouped = sorted(missing, key=lambda i: unit_order(school_unit(i, office)))   # stable: roster order within
+    return Table(columns, tuple((n, unit_label(school_unit(i, office)), i.code, i.name, i.level, i.commune, i.email)
+                                for n, i in enumerate(grouped, start=1)))
 
 
 def change_table(changes: Sequence[Change]) -> Table:

@@ -20,10 +20,11 @@ from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import UNUSABLE
 from cds_batch.reports.contract import (
     FEEDBACK, PAGE_FILE, RECOGNITION_FILE, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_findings, read_ledger,
-    read_results,
+    read_results, unit_of,
 )
 from cds_batch.reports.findings_file import fix_cells
 from cds_batch.reports.labels import FATE_LABELS
+from cds_batch.reports.tables import unit_label, unit_order
 from cds_batch.pipeline.review_outputs import OUR_NAMES as REVIEW_NAMES
 
 DOWNLOADABLE = (SUMMARY, SUMMARY_CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
@@ -51,6 +52,7 @@ class SchoolLine:
     errors: int
     warnings: int
     source: str
+    unit: str = ""                # its management unit, as the summary names it
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,18 @@ class RunView:
     unusable: list[dict[str, str]]                # ledger entries that could not be used
     downloads: list[str] = field(default_factory=list)
     feedback_files: int = 0
+    units: list[str] = field(default_factory=list)   # by name; only when the schools span several units
+
+    @property
+    def by_unit(self) -> bool:
+        return bool(self.units)
 
     @property
     def missing(self) -> list[SchoolLine]:
-        return [s for s in self.schools if s.status == Status.MISSING.value]
+        """The schools not submitted; grouped by unit (in `units` order) when there are several, as the summary."""
+        missing = [s for s in self.schools if s.status == Status.MISSING.value]
+        rank = {u: n for n, u in enumerate(self.units)}
+        return sorted(missing, key=lambda s: rank.get(s.unit, 0)) if self.units else missing
 
 
 def has_results(out: Path) -> bool:
@@ -110,9 +120,11 @@ def load_view(out: Path) -> RunView:
         (fixes[line.code] if line.code in known else loose).append(line)
     written = datetime.fromtimestamp((out / RESULTS).stat().st_mtime)
     feedback = sorted((out / FEEDBACK).glob("*.xlsx")) if (out / FEEDBACK).is_dir() else []
+    units = sorted({unit_of(s) for s in data}, key=unit_order)   # the summary's rule (`tables.spans_units`)
     return RunView(written, schools, sorted({gid for s in schools for gid in s.groups}),
                    {status.value: counts[status.value] for status in Status}, dict(fixes), loose,
-                   _unusable(out), downloads(out), len(feedback))
+                   _unusable(out), downloads(out), len(feedback),
+                   [unit_label(u) for u in units] if len(units) > 1 else [])
 
 
 def downloads(out: Path) -> list[str]:
@@ -149,7 +161,7 @@ def _line(s: SchoolRecord) -> SchoolLine:
                       str(s.get("level_of_education") or ""), str(s.get("commune") or ""),
                       str(s.get("rubric_id") or ""), status, label, bool(s.get("provisional")), groups,
                       overall if isinstance(overall, int) else None, int(s.get("errors") or 0),
-                      int(s.get("warnings") or 0), str(s.get("source") or ""))
+                      int(s.get("warnings") or 0), str(s.get("source") or ""), unit_label(unit_of(s)))
 
 
 def _unusable(out: Path) -> list[dict[str, str]]:

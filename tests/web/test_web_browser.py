@@ -228,6 +228,45 @@ def test_files_chosen_one_by_one_keep_their_own_times_through_the_run(server, pa
     assert entry["time_source_label"] == "theo thời gian sửa tệp"
 
 
+def test_the_result_table_filters_by_unit_when_the_roster_spans_several(server, page, tmp_path):
+    """Issue 23 (3): a roster without Quận/Huyện groups its schools by commune; the result page then has a
+    labelled unit select, reached with the keyboard after the level filter, that shows one unit's rows."""
+    url, data = server
+    base = url.split("/?")[0]
+    lines = ROSTER.read_text(encoding="utf-8-sig").splitlines()
+    drop = lines[0].split(",").index("Quận/Huyện")
+    roster = tmp_path / "ds-theo-xa.csv"
+    roster.write_text("\n".join(",".join(c for n, c in enumerate(line.split(",")) if n != drop) for line in lines),
+                      encoding="utf-8")
+    page.goto(url)
+    page.fill("input[name=label]", "Thử đơn vị")
+    page.fill("input[name=office]", OFFICE)
+    page.check("input[name=rubric][value=qd4725-phothong]")
+    page.set_input_files("input[name=roster]", str(roster))
+    page.click("text=Tạo đợt và các phiếu")
+    page.wait_for_url(f"{base}/dot/Thu-don-vi")
+    page.set_input_files("input[name=folder]", str(INBOX))
+    page.click("text=Tải lên hộp thư")
+    page.wait_for_selector("text=Đã nhận 22 tệp.")
+    page.click("#chay")
+    page.wait_for_url(f"{base}/dot/Thu-don-vi/ket-qua")
+    page.wait_for_selector("#bang-truong", timeout=300_000)
+    results = json.loads((data / "Thu-don-vi" / "ket-qua" / "results.json").read_text(encoding="utf-8"))
+    units = sorted({s["unit"] for s in results})
+    assert len(units) == 10
+    page.focus("#loc-muc")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "loc-don-vi"
+    chosen = units[3]
+    page.get_by_label("Đơn vị quản lý").select_option(chosen)
+    mine = [r for r in expected_rows(results) if next(s for s in results if s["school_code"] == r[0])["unit"] == chosen]
+    assert table_rows(page) == mine and len(mine) == 3
+    assert page.inner_text("#dem-hang") == "Đang hiện 3/30 trường"
+    shot(page, "ket-qua-don-vi.png")
+    page.select_option("#loc-don-vi", "")
+    assert len(table_rows(page)) == 30
+
+
 def test_a_browser_without_the_token_is_refused_in_vietnamese(server, page):
     url, _ = server
     context = page.context.browser.new_context(viewport={"width": 1366, "height": 768})

@@ -93,28 +93,31 @@
     setTimeout(poll, 500);
   }
 
-  // --- The summary table: sort by a column, filter by status, level and text ---
+  // --- The summary table: sort by a column, filter by status, level, unit (when there are several) and text ---
   var table = document.getElementById("bang-truong");
   if (table) {
     var body = table.tBodies[0], rows = Array.from(body.rows);
     var status = document.getElementById("loc-trang-thai"), level = document.getElementById("loc-muc");
     var search = document.getElementById("loc-chu"), count = document.getElementById("dem-hang");
+    var unit = document.getElementById("loc-don-vi");   // only when the schools span several units
     var fold = function (s) {
       return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
     };
     var filter = function () {
       var wantStatus = status.value, wantLevel = level.value, words = fold(search.value.trim());
+      var wantUnit = unit ? unit.value : "";
       var shown = 0;
       rows.forEach(function (row) {
         var ok = (!wantStatus || row.dataset.status === wantStatus) &&
           (!wantLevel || row.dataset.level === wantLevel) &&
+          (!wantUnit || row.dataset.unit === wantUnit) &&
           (!words || fold(row.cells[1].textContent + " " + row.cells[2].textContent).indexOf(words) >= 0);
         row.hidden = !ok;
         if (ok) { shown += 1; }
       });
       count.textContent = "Đang hiện " + shown + "/" + rows.length + " trường";
     };
-    [status, level].forEach(function (el) { el.addEventListener("change", filter); });
+    [status, level, unit].forEach(function (el) { if (el) { el.addEventListener("change", filter); } });
     search.addEventListener("input", filter);
     filter();
 
