@@ -152,8 +152,8 @@ def generate(out: Path, n: int, seed: int = 1, jobs: int | None = None, writer: 
     files += place_late(late, out, seed)
     shutil.rmtree(out / "_staging")
     phases.end("packaging")
-    plan = {"schools_count": n, "seed": seed, "round": ROUND, "office": OFFICE, "jobs": jobs, "lo_share": lo_share, "units": units,
-            "templates": templates, "libreoffice_batches": batches, "generated_in_s": phases.total,
+    plan = {"schools_count": n, "seed": seed, "round": ROUND, "office": OFFICE, "jobs": jobs, "lo_share": lo_share,
+            "units": units, "templates": templates, "libreoffice_batches": batches, "generated_in_s": phases.total,
             "phases_s": phases.seconds,
             "counts": {"files": tally(f["kind"] for f in files), "roles": tally(r.kind for r in roles),
                        "workbooks": len(copies), "status": tally(r.status for r in roles)},
