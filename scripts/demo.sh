@@ -33,4 +33,4 @@ phuong-nam-giang|UBND phường Nam Giang
 xa-yen-thuong|UBND xã Yên Thượng
 so-gddt|Sở GDĐT Lam Hồng
 UNITS
-$cds province output/tinh-lam-hong/don-vi/* --title "Sở GDĐT Lam Hồng — $round" --out output/tinh-lam-hong/tong-hop-so
+$cds province output/tinh-lam-hong/don-vi/* --roster $tinh/danh-sach-truong.csv --title "Sở GDĐT Lam Hồng — $round" --out output/tinh-lam-hong/tong-hop-so
