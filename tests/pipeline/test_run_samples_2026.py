@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMUNE, PROVINCE = "samples/xa-hai-thinh", "samples/tinh-lam-hong"
 
 
-def plan_of(sample: str) -> dict:
-    return json.loads((ROOT / sample / "inbox-plan.json").read_text(encoding="utf-8"))
+def plan_of(sample: str) -> dict[str, Any]:
+    plan: dict[str, Any] = json.loads((ROOT / sample / "inbox-plan.json").read_text(encoding="utf-8"))
+    return plan
 
 
 def cds_batch(*args: str) -> subprocess.CompletedProcess[str]:
@@ -39,7 +41,7 @@ def run(sample: str, inboxes: list[str], roster: str, office: str, out: Path) ->
                      "--round", plan_of(sample)["round"], "--office", office, "--out", str(out))
 
 
-def expected_statuses(plan: dict) -> dict[str, str]:
+def expected_statuses(plan: dict[str, Any]) -> dict[str, str]:
     return {**plan["expected_status"], **{code: "missing" for code in plan["missing"]}}
 
 
@@ -112,7 +114,8 @@ def test_the_commune_roster_names_no_district_and_is_one_unit(commune):
 # --- the province ---------------------------------------------------------------------------------------
 
 def units() -> list[dict[str, str]]:
-    return plan_of(PROVINCE)["units"]
+    found: list[dict[str, str]] = plan_of(PROVINCE)["units"]
+    return found
 
 
 def test_the_province_direct_run_gives_every_school_its_status_and_its_unit(tmp_path):
@@ -134,15 +137,15 @@ def test_the_province_rolled_up_from_its_units_runs_gives_the_same_statuses_and_
     for u in units():
         done = run(PROVINCE, [u["inbox"]], u["roster"], u["office"], tmp_path / "don-vi" / u["folder"])
         assert done.returncode in (0, 1), done.stdout + done.stderr
-        check_results_of_unit = json.loads((tmp_path / "don-vi" / u["folder"] / "results.json").read_text("utf-8"))
-        assert {s["unit"] for s in check_results_of_unit} == {u["office"]}
+        own = json.loads((tmp_path / "don-vi" / u["folder"] / "results.json").read_text("utf-8"))
+        assert {s["unit"] for s in own} == {u["office"]}
     done = cds_batch("province", *[str(tmp_path / "don-vi" / u["folder"]) for u in units()],
                      "--out", str(tmp_path / "so"))
     assert done.returncode == 0, done.stdout + done.stderr
     rolled = json.loads((tmp_path / "so" / "results.json").read_text(encoding="utf-8"))
     straight = json.loads((direct / "results.json").read_text(encoding="utf-8"))
 
-    def key(schools: list[dict]) -> dict[str, tuple]:
+    def key(schools: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
         return {s["school_code"]: (s["status"], s["overall_level"], s["unit"],
                                    [(g["id"], g["score"], g["level"]) for g in s["groups"]]) for s in schools}
     assert key(rolled) == key(straight)
