@@ -230,7 +230,8 @@ def table(r: dict[str, Any]) -> str:
     if "first_run" in r:
         rows.insert(1, ("`cds-batch run` end to end (first run)", r["first_run"], c["workbooks"]))
         rows.append(("second run: inbox + late/ into the same --out", r["second_run"], c["workbooks_second"]))
-    lines = [f"Corpus: {c['schools']} schools, {c['workbooks']} workbooks ({c['formats']}), "
+    units = f" over {c['units']} units (the roster's Đơn vị quản lý)" if c.get("units") else ""
+    lines = [f"Corpus: {c['schools']} schools{units}, {c['workbooks']} workbooks ({c['formats']}), "
              f"{c['entries']} files and members; jobs: {r['jobs'] or 'default'}.", "",
              "| step | wall time | workbooks/s | peak RSS, largest process | peak RSS, process tree |",
              "| --- | ---: | ---: | ---: | ---: |"]
@@ -254,7 +255,8 @@ def corpus_facts(plan: dict[str, Any], entries: Sequence[Entry], todo: Sequence[
     for e in todo:
         formats[e.kind.value] = formats.get(e.kind.value, 0) + 1
     late_n = sum(1 for p in late.rglob("*") if p.is_file())
-    return {"schools": plan["schools_count"], "workbooks": len(todo), "entries": len(entries),
+    return {"schools": plan["schools_count"], "units": plan.get("units", 0), "workbooks": len(todo),
+            "entries": len(entries),
             "formats": ", ".join(f"{k} {v}" for k, v in sorted(formats.items())),
             "workbooks_second": len(todo) + late_n, "generated_in_s": plan["generated_in_s"]}
 

@@ -1,6 +1,23 @@
-"""Build samples/inbox/: the inbox of a district round (Quận 7, "Đợt 1 năm 2025") with the mess of real rounds.
+"""Build the bundled samples: a district round of 2025 and the two samples of the 2026–2027 round.
 
-Usage: python scripts/make_samples.py [--keep-libreoffice]
+Usage: python scripts/make_samples.py [--sample quan-7|xa-hai-thinh|tinh-lam-hong ...] [--keep-libreoffice]
+
+Without --sample every sample is built. One function per sample:
+
+- quan-7 (`district_sample`): samples/inbox/ and samples/inbox-plan.json, a district round before the
+  July 2025 reform (Phòng GDĐT Quận 7, described below);
+- xa-hai-thinh (`commune_sample`): samples/xa-hai-thinh/, a commune's round (UBND xã Hải Thịnh, 10
+  schools: mầm non, tiểu học, THCS) — roster without Quận/Huyện, an inbox of saved mails (.eml), a
+  cluster's zip, a resubmission, a scanned .pdf, a workbook cut short, a school that sends nothing;
+- tinh-lam-hong (`province_sample`): samples/tinh-lam-hong/, a merged province's round (Sở GDĐT Lam
+  Hồng): four communes' inboxes and rosters, the Sở's own THPT/GDTX schools, and the Sở's roster with
+  "Đơn vị quản lý".
+Both 2026 samples are written out in tests/builders/sample_rounds_2026.py and built by
+tests/builders/sample_inbox_2026.py; every name in them is made up, and each sample's inbox-plan.json
+says what each file holds and the status each school should get. They need no LibreOffice, and two
+builds give byte-identical files.
+
+The district sample of 2025:
 
 Every workbook is made the way a school makes it: the office's own template (`cds_batch.templates.writer`)
 with answers typed into its named cells (openpyxl stands in for the person). Answers come from a
@@ -67,16 +84,51 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from a checkout without installing
 from tests.builders.sample_inbox import PLAN, build, summary  # noqa: E402
 from tests.builders.sample_round import LO_FILE  # noqa: E402
+from tests.builders import sample_inbox_2026 as s2026  # noqa: E402
+from tests.builders.sample_rounds_2026 import hai_thinh, lam_hong  # noqa: E402
+
+
+def write_plan(path: Path, plan: dict[str, object]) -> None:
+    path.write_text(json.dumps(plan, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def district_sample(keep_libreoffice: bool) -> None:
+    """samples/inbox/: Phòng GDĐT Quận 7, Đợt 1 năm 2025 (a round before July 2025)."""
+    plan = build(keep_libreoffice)
+    write_plan(PLAN, plan)
+    summary(plan)
+
+
+def commune_sample() -> None:
+    """samples/xa-hai-thinh/: UBND xã Hải Thịnh, năm học 2026-2027."""
+    sample = hai_thinh()
+    plan = s2026.build(sample)
+    write_plan(s2026.SAMPLES / sample.folder / s2026.PLAN, plan)
+    summary(plan)
+
+
+def province_sample() -> None:
+    """samples/tinh-lam-hong/: Sở GDĐT Lam Hồng, its four communes and its own schools, năm học 2026-2027."""
+    sample = lam_hong()
+    plan = s2026.build(sample)
+    write_plan(s2026.SAMPLES / sample.folder / s2026.PLAN, plan)
+    summary(plan)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sample", action="append", choices=("quan-7", "xa-hai-thinh", "tinh-lam-hong"),
+                        help="build only this sample (repeatable; default: all)")
     parser.add_argument("--keep-libreoffice", action="store_true",
-                        help=f"keep the existing {LO_FILE} instead of converting it again")
+                        help=f"quan-7: keep the existing {LO_FILE} instead of converting it again")
     args = parser.parse_args()
-    plan = build(args.keep_libreoffice)
-    PLAN.write_text(json.dumps(plan, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    summary(plan)
+    wanted = args.sample or ["quan-7", "xa-hai-thinh", "tinh-lam-hong"]
+    if "quan-7" in wanted:
+        district_sample(args.keep_libreoffice)
+    if "xa-hai-thinh" in wanted:
+        commune_sample()
+    if "tinh-lam-hong" in wanted:
+        province_sample()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ from cds_batch.templates.text import Issue
 from . import stencil
 from .archives import stamp
 from .corpus_files import Folder, package, place_late
-from .corpus_plan import DEADLINE, LO_FORMATS, OFFICE, ROUND, Copy, Role, make_schools, plan_roles, write_roster
+from .corpus_plan import (DEADLINE, LO_FORMATS, OFFICE, ROUND, Copy, Role, make_schools, plan_roles, with_corpus_units,
+                          write_roster)
 from .office import soffice_batch
 
 LO_BATCH = 250          # files per soffice start
@@ -126,15 +127,20 @@ def tally(items: Iterable[str]) -> dict[str, int]:
 
 
 def generate(out: Path, n: int, seed: int = 1, jobs: int | None = None, writer: bool = False,
-             lo_share: float = 0.02) -> dict[str, Any]:
-    """Write the whole corpus into `out` (which must not hold one yet); return the plan."""
+             lo_share: float = 0.02, units: int = 0) -> dict[str, Any]:
+    """Write the whole corpus into `out` (which must not hold one yet); return the plan.
+
+    :param units: with 2 or more, the roster names each school's management unit ("Đơn vị quản lý") among
+        that many (`with_corpus_units`), drawn apart from everything else: the inbox is the same as without.
+    """
     if (out / "plan.json").exists() or (out / "inbox").exists():
         raise FileExistsError(f"{out} already holds a corpus; remove it first")
     jobs = jobs or os.cpu_count() or 1
     phases = Phases()
     schools = make_schools(n, random.Random(f"{seed}:names"))
     (out / "_staging").mkdir(parents=True)
-    write_roster(out / "roster.csv", schools)
+    write_roster(out / "roster.csv",
+                 with_corpus_units(schools, units, random.Random(f"{seed}:units")) if units else schools)
     roles, late = plan_roles(schools, seed, lo_share)
     phases.end("plan")
     copies = [c for r in roles for c in r.copies]
@@ -147,7 +153,7 @@ def generate(out: Path, n: int, seed: int = 1, jobs: int | None = None, writer: 
     shutil.rmtree(out / "_staging")
     phases.end("packaging")
     plan = {"schools_count": n, "seed": seed, "round": ROUND, "office": OFFICE, "jobs": jobs, "lo_share": lo_share,
-            "templates": templates, "libreoffice_batches": batches, "generated_in_s": phases.total,
+            "units": units, "templates": templates, "libreoffice_batches": batches, "generated_in_s": phases.total,
             "phases_s": phases.seconds,
             "counts": {"files": tally(f["kind"] for f in files), "roles": tally(r.kind for r in roles),
                        "workbooks": len(copies), "status": tally(r.status for r in roles)},

@@ -1,7 +1,8 @@
 """Builders: the benchmark corpus's roster and plan — who the schools are, and who sends what.
 
 In: a number of schools and a seed. Out: the schools (`SchoolInfo`, Vietnamese names, levels in
-realistic shares, the preschool rubric for preschools) and each school's `Role`: missing, late, one
+realistic shares, the preschool rubric for preschools), with `with_corpus_units` each school's management
+unit as a merged province's roster gives it (issue 23), and each school's `Role`: missing, late, one
 loose file, renamed, in a cluster's zip, mailed, sent twice, or broken, with the `Copy` of every
 workbook it sends (answer profile, format, when saved) and the status the run should give it.
 Every draw is seeded: the same number and seed give the same plan.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
@@ -25,6 +26,9 @@ ROUND, OFFICE, DEADLINE = "Đợt 1 năm 2025", "Sở GDĐT Thành phố Hồ Ch
 VN = timezone(timedelta(hours=7))            # Vietnam, UTC+7 all year
 ROSTER_HEADER = ("Mã trường", "Tên trường", "Cấp học", "Xã/Phường", "Quận/Huyện", "Tỉnh/Thành phố", "Email",
                  "Bộ chỉ số")
+# A roster after July 2025: no district; the school's commune and its management unit.
+UNIT_ROSTER_HEADER = ("Mã trường", "Tên trường", "Cấp học", "Xã/Phường", "Tỉnh/Thành phố", "Email", "Đơn vị quản lý",
+                      "Bộ chỉ số")
 LEVELS = (("Mầm non", "Trường Mầm non", "MN", 34), ("Tiểu học", "Trường Tiểu học", "TH", 33),
           ("THCS", "Trường THCS", "THCS", 23), ("THPT", "Trường THPT", "THPT", 10))
 PEOPLE = ("Lê Lợi", "Nguyễn Du", "Trần Hưng Đạo", "Lý Thường Kiệt", "Võ Thị Sáu", "Nguyễn Thị Minh Khai",
@@ -39,6 +43,14 @@ WARDS = ("Tân Phong", "Tân Hưng", "Tân Kiểng", "Bình Thuận", "Phú Mỹ
 DISTRICTS = ("Quận 1", "Quận 3", "Quận 7", "Quận 8", "Quận 10", "Quận Bình Thạnh", "Quận Gò Vấp", "Quận Tân Bình",
              "Quận Bình Tân", "Thành phố Thủ Đức", "Huyện Bình Chánh", "Huyện Củ Chi", "Huyện Nhà Bè")
 PROVINCE = "Thành phố Hồ Chí Minh"
+# Units besides the communes: the Sở (its THPT schools), a special zone, a university's practice schools.
+SO_UNIT = "Sở GDĐT Thành phố Hồ Chí Minh"
+OTHER_UNITS = (SO_UNIT, "UBND đặc khu Côn Đảo", "Trường Đại học Sư phạm Thành phố Hồ Chí Minh")
+# Commune names are drawn from these two halves (15 × 12 = 180 names, enough for a province).
+PLACE_FIRST = ("An", "Bình", "Tân", "Phú", "Long", "Hòa", "Thạnh", "Phước", "Hiệp", "Đông", "Tây", "Vĩnh",
+               "Xuân", "Thới", "Mỹ")
+PLACE_SECOND = ("Lợi", "Hưng", "Thành", "Lộc", "Thuận", "Khánh", "Định", "Điền", "Nhựt", "Trung", "Sơn", "Quới")
+MAX_UNITS = len(OTHER_UNITS) + len(PLACE_FIRST) * len(PLACE_SECOND)
 # Shares of the schools (of the corpus) per kind; each kind gets at least its minimum, even at tiny N.
 # LibreOffice formats: `lo_share` (default 2 % each of .xls, .ods, .xlsx).
 SHARES = {"missing": (0.03, 2), "broken": (0.01, 3), "resubmitted": (0.01, 1), "zip": (0.05, 2),
@@ -71,6 +83,39 @@ def make_schools(n: int, rng: random.Random) -> list[SchoolInfo]:
     return schools
 
 
+def with_corpus_units(schools: Sequence[SchoolInfo], units: int, rng: random.Random) -> list[SchoolInfo]:
+    """The schools spread over `units` management units as a merged province's roster has them: the THPT
+    schools under the Sở; from 4 units on, a few schools under a special zone and three under a
+    university; every other school under one of the remaining units, the communes ("UBND xã …" or "UBND
+    phường …"), of uneven sizes (each at least one school). The school's commune is its unit's, and the
+    district is gone (abolished in July 2025)."""
+    if units < 2:
+        raise ValueError("units must be at least 2 (the Sở and one commune)")
+    others = OTHER_UNITS if units >= 4 else OTHER_UNITS[:1]
+    names = rng.sample([f"{a} {b}" for a in PLACE_FIRST for b in PLACE_SECOND if a != b], units - len(others))
+    communes = [("Phường " if rng.random() < 0.6 else "Xã ") + name for name in names]
+    weights = [rng.lognormvariate(0, 0.6) for _ in communes]   # a few large wards, many small communes
+    order = rng.sample(list(schools), len(schools))
+    placed: dict[str, tuple[str, str]] = {}   # code → (unit, commune)
+    rest = []
+    for s in order:
+        if s.level == "THPT":
+            placed[s.code] = (SO_UNIT, s.commune)
+        else:
+            rest.append(s)
+    if len(others) > 1:
+        zone, university = others[1], others[2]
+        for s in rest[:max(1, len(schools) // 400)]:
+            placed[s.code] = (zone, "Đặc khu Côn Đảo")
+        for s in [s for s in rest if s.level != "Mầm non"][-3:]:
+            placed[s.code] = (university, s.commune)
+        rest = [s for s in rest if s.code not in placed]
+    for i, s in enumerate(rest):
+        c = i if i < len(communes) else rng.choices(range(len(communes)), weights)[0]
+        placed[s.code] = ("UBND " + communes[c][0].lower() + communes[c][1:], communes[c])
+    return [replace(s, unit=placed[s.code][0], commune=placed[s.code][1], district="") for s in schools]
+
+
 def abbreviated(name: str) -> str:
     """'Trường Tiểu học Lê Lợi' → 'TH Lê Lợi', as people shorten school names."""
     for _, prefix, short, _ in LEVELS:
@@ -83,6 +128,10 @@ def write_roster(path: Path, schools: Sequence[SchoolInfo]) -> Path:
     """The roster as the office keeps it: a CSV with Vietnamese headers, in UTF-8 with a BOM (as Excel saves)."""
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f)
+        if any(s.unit for s in schools):
+            out.writerow(UNIT_ROSTER_HEADER)
+            out.writerows([s.code, s.name, s.level, s.commune, s.province, s.email, s.unit, s.rubric] for s in schools)
+            return path
         out.writerow(ROSTER_HEADER)
         for s in schools:
             out.writerow([s.code, s.name, s.level, s.commune, s.district, s.province, s.email, s.rubric])
