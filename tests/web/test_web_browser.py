@@ -93,6 +93,16 @@ def expected_rows(results: list[dict]) -> list[tuple[str, str, str]]:
             for s in results]
 
 
+def start_round(page, base: str, label: str, roster: Path, slug: str) -> None:
+    """Fill the home page's form (the national rubric, the test's office) and wait for the round's page."""
+    page.fill("input[name=label]", label)
+    page.fill("input[name=office]", OFFICE)
+    page.check("input[name=rubric][value=qd4725-phothong]")
+    page.set_input_files("input[name=roster]", str(roster))
+    page.click("text=Tạo đợt và các phiếu")
+    page.wait_for_url(f"{base}/dot/{slug}")
+
+
 def test_a_district_round_from_the_roster_to_the_summary_workbook(server, page, tmp_path):
     url, data = server
     base = url.split("/?")[0]
@@ -102,12 +112,7 @@ def test_a_district_round_from_the_roster_to_the_summary_workbook(server, page, 
     shot(page, "trang-chu.png")
 
     # 1. Start the round: roster, rubric, round label and office.
-    page.fill("input[name=label]", ROUND)
-    page.fill("input[name=office]", OFFICE)
-    page.check("input[name=rubric][value=qd4725-phothong]")
-    page.set_input_files("input[name=roster]", str(ROSTER))
-    page.click("text=Tạo đợt và các phiếu")
-    page.wait_for_url(f"{base}/dot/{SLUG}")
+    start_round(page, base, ROUND, ROSTER, SLUG)
     assert "Đã tạo đợt “Đợt 1 năm 2025” và 32 phiếu" in page.inner_text("main")
 
     templates = download(page, "#tai-phieu", tmp_path / "phieu.zip")
@@ -205,12 +210,7 @@ def test_files_chosen_one_by_one_keep_their_own_times_through_the_run(server, pa
     url, data = server
     base = url.split("/?")[0]
     page.goto(url)   # the start-up address: the token, also when this test runs alone
-    page.fill("input[name=label]", "Thử thời gian")
-    page.fill("input[name=office]", OFFICE)
-    page.check("input[name=rubric][value=qd4725-phothong]")
-    page.set_input_files("input[name=roster]", str(ROSTER))
-    page.click("text=Tạo đợt và các phiếu")
-    page.wait_for_url(f"{base}/dot/Thu-thoi-gian")
+    start_round(page, base, "Thử thời gian", ROSTER, "Thu-thoi-gian")
     sent = tmp_path / "BC CDS TH Le Van Tam.xlsx"
     sent.write_bytes((INBOX / "email 20-10" / sent.name).read_bytes())
     mailed = datetime(2025, 10, 21, 8, 15, tzinfo=timezone(timedelta(hours=7)))
@@ -239,12 +239,7 @@ def test_the_result_table_filters_by_unit_when_the_roster_spans_several(server, 
     roster.write_text("\n".join(",".join(c for n, c in enumerate(line.split(",")) if n != drop) for line in lines),
                       encoding="utf-8")
     page.goto(url)
-    page.fill("input[name=label]", "Thử đơn vị")
-    page.fill("input[name=office]", OFFICE)
-    page.check("input[name=rubric][value=qd4725-phothong]")
-    page.set_input_files("input[name=roster]", str(roster))
-    page.click("text=Tạo đợt và các phiếu")
-    page.wait_for_url(f"{base}/dot/Thu-don-vi")
+    start_round(page, base, "Thử đơn vị", roster, "Thu-don-vi")
     page.set_input_files("input[name=folder]", str(INBOX))
     page.click("text=Tải lên hộp thư")
     page.wait_for_selector("text=Đã nhận 22 tệp.")
