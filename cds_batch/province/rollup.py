@@ -39,6 +39,7 @@ from cds_batch.intake.containers import local_time
 from cds_batch.intake.discover import Fate
 from cds_batch.reports.contract import SchoolRecord, unit_of
 from cds_batch.reports.data_files import school_object
+from cds_batch.reports.units import UnitCounts
 from cds_batch.rubric.roster import SchoolInfo
 
 
@@ -307,25 +308,19 @@ def _scored(s: SchoolRecord) -> bool:
 
 
 def _stats(name: str, schools: list[SchoolRecord], reported: bool = True) -> UnitStats:
-    levels: dict[str, dict[int, int]] = {k: {0: 0, 1: 0, 2: 0, 3: 0} for k in ("g1", "g2", "overall")}
-    percents: list[Fraction] = []
+    """A unit's figures, counted by the district summary's rule (`reports.units.UnitCounts`) from its records."""
+    c = UnitCounts()
     for s in schools:
-        if s.get("status") == "missing":
-            continue
-        if not _scored(s):
-            levels["overall"][0] += 1
-            continue
-        for g in s["groups"]:
-            if f"g{g['id']}" in levels:
-                levels[f"g{g['id']}"][int(g["level"])] += 1
-        levels["overall"][int(s.get("overall_level") or 0)] += 1
-        parts = [Fraction(str(g["score"])) * 100 / Fraction(str(g["max"])) for g in s["groups"] if g["max"]]
-        if parts:
-            percents.append(sum(parts, Fraction(0)) / len(parts))
-    status = [s.get("status") for s in schools]
-    return UnitStats(name, len(schools), len(schools) - status.count("missing"), status.count("valid"),
-                     status.count("needs_fix"), status.count("missing"), levels,
-                     sum(percents, Fraction(0)) / len(percents) if percents else None,
+        status = s.get("status")
+        groups = [(int(g["id"]), int(g["level"]), Fraction(str(g["score"])), Fraction(str(g["max"])))
+                  for g in s.get("groups") or []]
+        c.count(Status(status) if status in Status._value2member_map_ else None, groups, s.get("overall_level"))
+    submitted = c.schools - c.by_status[Status.MISSING]
+    levels = {f"g{gid}": {0: 0, **{n: c.levels[gid, n] for n in (1, 2, 3)}} for gid in (1, 2)}
+    at_level = {n: c.levels[None, n] for n in (1, 2, 3)}
+    levels["overall"] = {0: submitted - sum(at_level.values()), **at_level}   # 0: submitted, not at a level
+    return UnitStats(name, c.schools, submitted, c.by_status[Status.VALID],
+                     c.by_status[Status.NEEDS_FIX], c.by_status[Status.MISSING], levels, c.average,
                      recognition=_recognition(schools), reported=reported)
 
 

@@ -57,18 +57,27 @@ class UnitCounts:
     percents: list[Fraction] = field(default_factory=list)   # per scored school: its mean group percentage
 
     def add(self, row: SchoolRow) -> None:
-        self.schools += 1
-        self.by_status[row.status] += 1
-        if row.status is Status.MISSING:
-            return
+        """Count a school of the run."""
         result = row.used.result if row.used is not None else None
-        if result is None or not result.groups:
+        self.count(row.status, [(g.id, g.level, g.score, g.max) for g in result.groups] if result is not None else [],
+                   result.overall_level if result is not None else None)
+
+    def count(self, status: Status | None, groups: Sequence[tuple[int, int, Fraction, Fraction]],
+              overall: int | None) -> None:
+        """Count a school by its status (None: one this code does not know), its groups' (id, level, score,
+        maximum) and its overall level: the one counting rule of the run's and the province's units."""
+        self.schools += 1
+        if status is not None:
+            self.by_status[status] += 1
+        if status is Status.MISSING:
+            return
+        if status is None or not groups:
             self.unrated += 1
             return
-        for g in result.groups:
-            self.levels[g.id, g.level] += 1
-        self.levels[None, result.overall_level] += 1
-        parts = [g.score * 100 / g.max for g in result.groups if g.max]
+        for gid, level, _, _ in groups:
+            self.levels[gid, level] += 1
+        self.levels[None, overall or 0] += 1
+        parts = [score * 100 / top for _, _, score, top in groups if top]
         if parts:
             self.percents.append(sum(parts, Fraction(0)) / len(parts))
 
