@@ -3,8 +3,8 @@
 In: a path to bytes on disk (an input file or a member already copied to the private folder).
 Out: `sniff()` gives its `FileKind` and, when it cannot be a submission, why (by the signatures and
 marker parts of `core.file_format`, which reading tells workbooks by too); the openers
-yield the members of a zip, rar or 7z as `Member` records whose bytes stream in chunks (mail
-lives in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
+yield the members of a zip (and, through libarchive, of a rar) as `Member` records whose bytes
+stream in chunks (7z and rar without libarchive live in `archives`, mail in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
 Problems come back as the string values of `discover.Fate` ("unreadable", "rejected",
 "not_a_workbook") so that this module does not import its caller.
 """
@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import Callable, Iterable, Iterator
 
 import olefile  # type: ignore[import-untyped]
@@ -275,13 +276,22 @@ def _zip_time(stamp: tuple[int, int, int, int, int, int]) -> datetime | None:
         return None
 
 
-def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
-    """Members of a .rar or .7z through libarchive (the system library, bound by libarchive-c)."""
-    ext = f".{kind.value}"
+def load_libarchive() -> ModuleType | None:
+    """libarchive-c bound to the system's libarchive, or None where that library is missing (Windows, a
+    bare Linux): the one place that loads it, so tests can take it away."""
     try:
         import libarchive  # type: ignore[import-untyped]
-    except Exception as exc:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
-        raise ContainerError(reason(Code.L215, ext=ext)) from exc
+    except Exception:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
+        return None
+    return libarchive
+
+
+def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
+    """Members of a .rar (or .7z) through libarchive; `archives.rar_members` calls it when it loads."""
+    ext = f".{kind.value}"
+    libarchive = load_libarchive()
+    if libarchive is None:
+        raise ContainerError(reason(Code.L215, ext=ext))
     with path.open("rb") as f:
         magic = f.read(8)
     # One format only: with "all", a zip stored inside a rar wins the bid and we list the wrong thing.
@@ -307,7 +317,7 @@ def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
 
 
 def archive_reason(ext: str, exc: Exception) -> Reason:
-    """What libarchive's English error means for the office, in Vietnamese."""
+    """What an archive reader's English error (libarchive, py7zr, 7-Zip, bsdtar) means for the office, in Vietnamese."""
     raw = getattr(exc, "msg", None) or "không rõ lỗi"
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if re.search(r"encrypt|passphrase|password", text, re.IGNORECASE):

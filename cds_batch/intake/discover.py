@@ -24,8 +24,9 @@ from typing import Callable, Iterator, Sequence
 from cds_batch.core.commit import scratch_folder
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.core.library_text import explain
+from cds_batch.intake.archives import OverBudget, rar_members, seven_zip_members
 from cds_batch.intake.containers import (
-    WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, libarchive_members, nfc, sniff, zip_members
+    WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, nfc, sniff, zip_members
 )
 from cds_batch.intake.mail import eml_members, mail_meta, mbox_members, msg_members
 
@@ -120,8 +121,7 @@ def discover(paths: Sequence[Path], workdir: Path, limits: Limits = Limits(), sk
 
 _OPENERS: dict[FileKind, Callable[[Path], Iterator[Member]]] = {
     FileKind.ZIP: zip_members,
-    FileKind.RAR: lambda p: libarchive_members(p, FileKind.RAR),
-    FileKind.SEVEN_Z: lambda p: libarchive_members(p, FileKind.SEVEN_Z),
+    FileKind.RAR: rar_members,
     FileKind.EML: eml_members,
     FileKind.MBOX: mbox_members,
     FileKind.MSG: msg_members,
@@ -199,9 +199,12 @@ class _Run:
     def open(self, found: _Found, kind: FileKind) -> None:
         index, members_before = len(self.entries), self.members
         self.add(found, kind, Fate.CONTAINER)
-        count, expanded, broken = 0, 0, None
+        count, expanded, broken, fate = 0, 0, None, Fate.UNREADABLE
+        # A .7z is extracted whole first (py7zr): at most what the run may still expand.
+        members = (seven_zip_members(found.disk, self.limits.max_total_bytes - self.total)
+                   if kind is FileKind.SEVEN_Z else _OPENERS[kind](found.disk))
         try:
-            for member in _OPENERS[kind](found.disk):
+            for member in members:
                 count += 1
                 self.members += 1
                 if self.members > self.limits.max_members:
@@ -216,10 +219,12 @@ class _Run:
             return
         except ContainerError as exc:
             broken = exc.reason
+        except OverBudget:
+            broken, fate = reason(Code.L109, limit=_amount(self.limits.max_total_bytes)), Fate.REJECTED
         except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure becomes an entry
             broken = reason(Code.L105, kind=kind.value, detail=explain(exc))
         said = broken or reason(Code.L106, count=count)
-        self.entries[index] = replace(self.entries[index], fate=Fate.UNREADABLE if broken else Fate.CONTAINER,
+        self.entries[index] = replace(self.entries[index], fate=fate if broken else Fate.CONTAINER,
                                       reason=said.text, reason_code=said.code)
 
     def member(self, container: _Found, member: Member, expanded_before: int, flat: bool) -> int:

@@ -159,7 +159,8 @@ def seven_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
 def stored_rar(members: list[tuple[str, bytes]]) -> bytes:
     """A RAR 4 archive whose members are *stored* (method 0x30), laid out from the public technote.
 
-    No RAR compressor is involved: stored members are only headers around the raw bytes.
+    No RAR compressor is involved: stored members are only headers around the raw bytes. A name that is
+    not ASCII is stored as UTF-8 with the "unicode name" flag (0x200) and no NUL, as RAR 4 allows.
     """
     def block(head_type: int, flags: int, rest: bytes, add: bytes = b"") -> bytes:
         body = struct.pack("<BHH", head_type, flags, 7 + len(rest)) + rest
@@ -168,9 +169,10 @@ def stored_rar(members: list[tuple[str, bytes]]) -> bytes:
     out = b"Rar!\x1a\x07\x00" + block(0x73, 0, b"\0" * 6)
     dos_time = (14 << 11) | (30 << 5) | ((2024 - 1980) << 25) | (3 << 21) | (5 << 16)
     for name, data in members:
-        encoded = name.encode("ascii")
+        encoded = name.encode("utf-8")
+        flags = 0x8000 | (0x200 if not name.isascii() else 0)
         # packed size, size, host OS (Windows), CRC-32, DOS time, version 2.0, method "store", name size, attributes
         rest = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data), dos_time, 20, 0x30,
                            len(encoded), 0x20)
-        out += block(0x74, 0x8000, rest + encoded, data)
+        out += block(0x74, flags, rest + encoded, data)
     return out + block(0x7B, 0x4000, b"")
