@@ -5,7 +5,6 @@ Every fixture is built in the test from `tests.builders`; assertions are on (sou
 from __future__ import annotations
 
 import hashlib
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,11 +13,12 @@ import pytest
 from cds_batch.core.findings import Code
 from cds_batch.intake.discover import Entry, Fate, Limits, TimeSource, discover, private_workdir
 from tests.builders.archives import (
-    bomb_bytes, docx_bytes, flag_encrypted, nested_zip, seven_zip, slip_zip_bytes, stored_rar, symlink_zip,
+    SEVEN_ZIP_TIME, bomb_bytes, docx_bytes, flag_encrypted, nested_zip, seven_zip, slip_zip_bytes, stored_rar, symlink_zip,
     xlsx_bytes, zip_bytes
 )
 from tests.builders.cfb import encrypted_package, outlook_msg, write_cfb
 from tests.builders.mail import eml_bytes, mbox_bytes
+from tests.intake.conftest import hide_libarchive
 
 WB = xlsx_bytes
 DATE = "Tue, 05 Mar 2024 08:00:00 +0700"
@@ -43,8 +43,9 @@ def hashes(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A district inbox with one of everything; the test runs from tmp_path so sources are short."""
+def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rar_reader: str) -> Path:
+    """A district inbox with one of everything, read with and without libarchive (`conftest.rar_reader`);
+    the test runs from tmp_path so sources are short."""
     monkeypatch.chdir(tmp_path)
     root = Path("inbox")
     msg_one = eml_bytes([("Báo cáo.xlsx", WB("mbox 1"))], "ht1@example.vn", DATE)
@@ -65,7 +66,7 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "hop.mbox": mbox_bytes([msg_one, msg_two]),
         "outlook.msg": outlook_msg([("Báo cáo Outlook.xlsx", WB("msg")), ("ảnh.png", b"\x89PNG....")],
                                    "ht3@example.vn", DATE),
-        "nen.rar": stored_rar([("truong c/bao cao.xlsx", WB("rar"))]),
+        "nen.rar": stored_rar([("trường c/bao cao.xlsx", WB("rar"))]),
     })
     seven_zip(root / "nen.7z", [("Trường D/Báo cáo.xlsx", WB("7z"))])
     return root
@@ -90,7 +91,7 @@ def test_every_file_and_member_is_one_entry(inbox: Path, tmp_path: Path) -> None
         ("inbox/nen.7z", "7z", "container"),
         ("inbox/nen.7z!Trường D/Báo cáo.xlsx", "xlsx", None),
         ("inbox/nen.rar", "rar", "container"),
-        ("inbox/nen.rar!truong c/bao cao.xlsx", "xlsx", None),
+        ("inbox/nen.rar!trường c/bao cao.xlsx", "xlsx", None),
         ("inbox/outlook.msg", "msg", "container"),
         ("inbox/outlook.msg!Báo cáo Outlook.xlsx", "xlsx", None),
         ("inbox/outlook.msg!ảnh.png", "other", "not_a_workbook"),
@@ -144,8 +145,10 @@ def test_received_time_and_sender(inbox: Path) -> None:
     assert member.received_at.utcoffset() == timedelta(hours=7)
     outlook = found["inbox/outlook.msg!Báo cáo Outlook.xlsx"]
     assert (outlook.time_source, outlook.sender) == (TimeSource.MAIL_DATE, "ht3@example.vn")
-    rar = found["inbox/nen.rar!truong c/bao cao.xlsx"]  # RAR 4 keeps DOS local time, like zip
+    rar = found["inbox/nen.rar!trường c/bao cao.xlsx"]  # RAR 4 keeps DOS local time, like zip
     assert (rar.received_at, rar.time_source) == (datetime(2024, 3, 5, 14, 30, tzinfo=vn), TimeSource.ARCHIVE_MEMBER)
+    seven = found["inbox/nen.7z!Trường D/Báo cáo.xlsx"]  # 7z keeps UTC; the builder dated it in this PC's time
+    assert (seven.received_at, seven.time_source) == (SEVEN_ZIP_TIME, TimeSource.ARCHIVE_MEMBER)
     plain = found["inbox/Trường A/bao cao.xlsx"]
     assert plain.time_source is TimeSource.FILE_MTIME and plain.received_at.tzinfo is not None
     assert plain.parent == "" and member.parent == "inbox/ma_cu.zip"
@@ -189,7 +192,7 @@ def test_single_file_paths_and_missing_path(inbox: Path) -> None:
     ("khong phai thu.eml", b"Xin chao\n", [("khong phai thu.eml", "eml", "unreadable")]),
 ])
 def test_hostile_and_broken_containers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, data: bytes,
-                                       expected: list[tuple[str, str, str | None]]) -> None:
+                                       expected: list[tuple[str, str, str | None]], rar_reader: str) -> None:
     monkeypatch.chdir(tmp_path)
     Path(name).write_bytes(data)
     with private_workdir() as work:
@@ -198,7 +201,7 @@ def test_hostile_and_broken_containers(tmp_path: Path, monkeypatch: pytest.Monke
     assert all(e.reason and e.reason_code is not None and e.reason_code.name.startswith("L") for e in entries)
 
 
-def test_limit_reasons_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limit_reasons_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rar_reader: str) -> None:
     monkeypatch.chdir(tmp_path)
     write(Path("."), {"bom.zip": bomb_bytes(), "sau.zip": nested_zip(4, WB()),
                       "hong.rar": b"Rar!\x1a\x07\x00" + b"\x00" * 40})
@@ -276,12 +279,16 @@ def test_symlinked_folder_is_listed_not_followed(tmp_path: Path, monkeypatch: py
     assert rows(entries) == [("inbox/loi tat", "other", "rejected")]
 
 
-def test_rar_and_7z_without_libarchive_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rar_with_no_reader_on_the_pc_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     seven_zip(Path("nen.7z"), [("a.xlsx", WB())])
     Path("nen.rar").write_bytes(stored_rar([("a.xlsx", WB())]))
-    monkeypatch.setitem(sys.modules, "libarchive", None)  # as on a PC without the C library
+    hide_libarchive(monkeypatch)
+    monkeypatch.setenv("PATH", str(tmp_path / "khong-co-chuong-trinh"))   # no 7-Zip, no tar
     with private_workdir() as work:
         entries = discover([Path("nen.7z"), Path("nen.rar")], work)
-    assert rows(entries) == [("nen.7z", "7z", "unreadable"), ("nen.rar", "rar", "unreadable")]
-    assert entries[0].reason.startswith("Không đọc được tệp .7z trên máy này: thiếu thư viện libarchive")
+    assert rows(entries) == [("nen.7z", "7z", "container"), ("nen.7z!a.xlsx", "xlsx", None),
+                             ("nen.rar", "rar", "unreadable")]
+    assert entries[2].reason_code is Code.L215
+    assert entries[2].reason == ("Máy này chưa đọc được tệp .rar: hãy cài 7-Zip (7-zip.org) rồi chạy lại, hoặc giải "
+                                 "nén tệp và để các tệp Excel bên trong vào thư mục hộp thư")
