@@ -318,7 +318,7 @@ def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:
 
 def archive_reason(ext: str, exc: Exception) -> Reason:
     """What an archive reader's English error (libarchive, py7zr, 7-Zip, bsdtar) means for the office, in Vietnamese."""
-    raw = getattr(exc, "msg", None) or "không rõ lỗi"
+    raw = getattr(exc, "msg", None) or str(exc)
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if re.search(r"encrypt|passphrase|password", text, re.IGNORECASE):
         return reason(Code.L216, ext=ext)

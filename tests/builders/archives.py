@@ -152,17 +152,13 @@ def symlink_zip(target: str) -> bytes:
 SEVEN_ZIP_TIME = datetime.fromtimestamp(time.mktime((2024, 3, 6, 9, 0, 0, 0, 0, -1)), timezone.utc)
 
 
-def seven_zip(path: Path, members: list[tuple[str, bytes]], links: Iterable[tuple[str, str]] = ()) -> None:
-    """A 7z written by libarchive (a writer other than py7zr, which reads it); `links`: (name, target)
-    symbolic links after the members."""
+def seven_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
+    """A 7z written by libarchive (a writer other than py7zr, which reads it)."""
     import libarchive  # type: ignore[import-untyped]
 
     with libarchive.file_writer(str(path), "7zip") as archive:
         for name, data in members:
             archive.add_file_from_memory(name, len(data), data, mtime=SEVEN_ZIP_TIME.timestamp())
-        for name, target in links:
-            archive.add_file_from_memory(name, 0, b"", filetype=0o120000, permission=0o777,
-                                         linkpath=target, mtime=SEVEN_ZIP_TIME.timestamp())
 
 
 def stored_rar(members: list[tuple[str, bytes]]) -> bytes:
