@@ -7,17 +7,18 @@ cd "$(dirname "$0")/.."
 # gnumeric (ssconvert) and npm (SheetJS, ExcelJS) save workbooks as programs other than LibreOffice do.
 # fonts-liberation2: Liberation Serif has the metrics of Times New Roman, the font of our workbooks on
 # an office PC; without it LibreOffice prints with the wider DejaVu Serif and the A4 print tests fail.
+# libarchive-tools (bsdtar) and 7zip: the programs that read .rar where libarchive's library is missing.
 if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
    || ! ldconfig -p 2>/dev/null | grep -q "libarchive.so.13" || ! /usr/bin/python3 -c "import uno" 2>/dev/null \
    || ! command -v node >/dev/null 2>&1 || ! command -v chromium-headless-shell >/dev/null 2>&1 \
-   || ! command -v ssconvert >/dev/null 2>&1 \
+   || ! command -v ssconvert >/dev/null 2>&1 || ! command -v bsdtar >/dev/null 2>&1 || ! command -v 7zz >/dev/null 2>&1 \
    || ! fc-list 2>/dev/null | grep -q "Liberation Serif"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core fonts-liberation2 libarchive13 nodejs gnumeric chromium-headless-shell >/dev/null
+      libreoffice-calc-nogui python3-uno poppler-utils fonts-dejavu-core fonts-liberation2 libarchive13 libarchive-tools 7zip nodejs gnumeric chromium-headless-shell >/dev/null
   else
-    echo "LibreOffice (soffice, python3-uno), Gnumeric (ssconvert), poppler-utils, fonts-liberation2, libarchive13, Node.js (with npm) and chromium-headless-shell are needed; install them and re-run." >&2
+    echo "LibreOffice (soffice, python3-uno), Gnumeric (ssconvert), poppler-utils, fonts-liberation2, libarchive13, libarchive-tools (bsdtar), 7zip, Node.js (with npm) and chromium-headless-shell are needed; install them and re-run." >&2
     exit 3
   fi
 fi

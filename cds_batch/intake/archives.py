@@ -70,7 +70,8 @@ def _seven_zip_extract(path: Path, budget: int, folder: Path) -> list[Member]:
         raise
     except Exception as exc:  # noqa: BLE001 - hostile input: any py7zr failure is a damaged archive
         raise ContainerError(archive_reason(".7z", exc)) from exc
-    members, seen = [], {}
+    members: list[Member] = []
+    seen: dict[str, int] = {}
     for entry in entries:
         label = nfc(entry.filename).replace("\\", "/")
         stamp = entry.lastwritetime
@@ -264,7 +265,12 @@ def _bsdtar(program: str, path: Path) -> Iterator[Member]:
                                    creationflags=_NO_WINDOW)
         threading.Thread(target=_feed, args=(path, process.stdin), daemon=True).start()
         stopped = threading.Event()
-        watchdog = threading.Timer(PROGRAM_SECONDS, lambda: (stopped.set(), process.kill()))
+
+        def stop() -> None:
+            stopped.set()
+            process.kill()
+
+        watchdog = threading.Timer(PROGRAM_SECONDS, stop)
         watchdog.start()
         assert process.stdout is not None
         try:

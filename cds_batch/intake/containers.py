@@ -4,7 +4,8 @@ In: a path to bytes on disk (an input file or a member already copied to the pri
 Out: `sniff()` gives its `FileKind` and, when it cannot be a submission, why (by the signatures and
 marker parts of `core.file_format`, which reading tells workbooks by too); the openers
 yield the members of a zip (and, through libarchive, of a rar) as `Member` records whose bytes
-stream in chunks (7z and rar without libarchive live in `archives`, mail in `mail`). Nothing here writes to disk; `discover` applies the limits and does the copying.
+stream in chunks (7z, and rar without libarchive, live in `archives`; mail in `mail`). Nothing here
+writes to disk; `discover` applies the limits and does the copying.
 Problems come back as the string values of `discover.Fate` ("unreadable", "rejected",
 "not_a_workbook") so that this module does not import its caller.
 """
@@ -283,7 +284,8 @@ def load_libarchive() -> ModuleType | None:
         import libarchive  # type: ignore[import-untyped]
     except Exception:  # noqa: BLE001 - a missing C library shows as OSError, AttributeError or TypeError
         return None
-    return libarchive
+    loaded: ModuleType = libarchive
+    return loaded
 
 
 def libarchive_members(path: Path, kind: FileKind) -> Iterator[Member]:

@@ -62,7 +62,8 @@ def test_rar_through_bsdtar_keeps_the_size_limits(tmp_path: Path, monkeypatch: p
         entries = discover([Path("nen.rar")], work, Limits(max_file_bytes=6000, max_ratio=10**6))
         assert not any(work.rglob("lon.xlsx"))
     assert [(e.source, e.fate and e.fate.value, e.reason_code) for e in entries] == [
-        ("nen.rar", "container", Code.L106), ("nen.rar!lon.xlsx", "rejected", Code.L108), ("nen.rar!nho.xlsx", None, None)]
+        ("nen.rar", "container", Code.L106), ("nen.rar!lon.xlsx", "rejected", Code.L108),
+        ("nen.rar!nho.xlsx", None, None)]
 
 
 def test_gnu_tar_is_not_taken_for_bsdtar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,8 @@ import pytest
 from cds_batch.core.findings import Code
 from cds_batch.intake.discover import Entry, Fate, Limits, TimeSource, discover, private_workdir
 from tests.builders.archives import (
-    SEVEN_ZIP_TIME, bomb_bytes, docx_bytes, flag_encrypted, nested_zip, seven_zip, slip_zip_bytes, stored_rar, symlink_zip,
-    xlsx_bytes, zip_bytes
+    SEVEN_ZIP_TIME, bomb_bytes, docx_bytes, flag_encrypted, nested_zip, seven_zip, slip_zip_bytes, stored_rar,
+    symlink_zip, xlsx_bytes, zip_bytes
 )
 from tests.builders.cfb import encrypted_package, outlook_msg, write_cfb
 from tests.builders.mail import eml_bytes, mbox_bytes
