@@ -49,7 +49,7 @@ class OverBudget(Exception):
 def seven_zip_members(path: Path, budget: int) -> Iterator[Member]:
     """Members of a .7z through py7zr: extracted once into a private scratch folder (py7zr writes, it
     cannot be read member by member), at most `budget` bytes, then handed on from there."""
-    with scratch_folder("7z") as folder:
+    with scratch_folder("archive") as folder:   # lowercase letters: a killed run's is removed
         yield from _seven_zip_extract(path, budget, folder)
 
 

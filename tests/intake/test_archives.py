@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from cds_batch.core.commit import _OWNED
 from cds_batch.core.findings import Code
 from cds_batch.intake.archives import Program, _CannotOpen, _seven_zip_program, archive_programs
 from cds_batch.intake.discover import Entry, Limits, discover, private_workdir
@@ -148,6 +150,9 @@ def test_7z_made_by_7zip_is_read_by_py7zr(tmp_path: Path, monkeypatch: pytest.Mo
         got = read_all(entries)
     assert got == {f"{archive.name}!{label}": data for label, data in MEMBERS}
     assert {e.received_at for e in entries[1:]} == {datetime(2024, 3, 5, 14, 30).astimezone()}
+    # py7zr's scratch folder is gone, and named so that the next run removes it after a kill (core.commit)
+    scratch = list(Path(tempfile.gettempdir()).glob(f"cds_batch-archive-{os.getpid()}-*"))
+    assert scratch == [] and _OWNED.fullmatch(f"cds_batch-archive-{os.getpid()}-abcd1234")
 
 
 def test_7z_names_out_of_the_folder_are_not_extracted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
