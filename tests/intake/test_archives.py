@@ -13,6 +13,7 @@ import pytest
 
 from cds_batch.core.commit import _OWNED
 from cds_batch.core.findings import Code
+from cds_batch.intake import archives
 from cds_batch.intake.archives import Program, _CannotOpen, _seven_zip_program, archive_programs
 from cds_batch.intake.discover import Entry, Limits, discover, private_workdir
 from tests.builders.archives import SEVEN_ZIP_TIME, seven_zip, stored_rar, xlsx_bytes
@@ -176,3 +177,23 @@ def test_7z_past_the_run_total_is_refused_whole(tmp_path: Path, monkeypatch: pyt
         entries = discover([Path("nen.7z")], work, Limits(max_total_bytes=6000))
     assert [(e.source, e.fate and e.fate.value, e.reason) for e in entries] == [
         ("nen.7z", "rejected", "Vượt giới hạn: tổng dung lượng giải nén quá 6000 byte")]
+
+
+def test_an_archive_program_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that never answers (here a `tar` that says it is bsdtar, then sleeps) is stopped at the
+    time limit and the archive is unreadable, with the reason in Vietnamese."""
+    monkeypatch.chdir(tmp_path)
+    Path("nen.rar").write_bytes(stored_rar(MEMBERS))
+    hide_libarchive(monkeypatch)
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "tar").write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "bsdtar 3.7.2 - libarchive 3.7.2"; '
+                                f'exit 0; }}\nexec {shutil.which("sleep")} 600\n')
+    (folder / "tar").chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+    monkeypatch.setattr(archives, "PROGRAM_SECONDS", 0.5)
+    with private_workdir() as work:
+        entries = discover([Path("nen.rar")], work)
+    assert [(e.source, e.fate and e.fate.value, e.reason) for e in entries] == [
+        ("nen.rar", "unreadable", "Không đọc được tệp .rar trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): "
+                                  "chương trình giải nén chưa xong sau 0.5 giây")]
