@@ -197,3 +197,19 @@ def test_an_archive_program_that_hangs_is_stopped(tmp_path: Path, monkeypatch: p
     assert [(e.source, e.fate and e.fate.value, e.reason) for e in entries] == [
         ("nen.rar", "unreadable", "Không đọc được tệp .rar trên máy này (tệp hỏng hoặc định dạng chưa hỗ trợ): "
                                   "chương trình giải nén chưa xong sau 0.5 giây")]
+
+
+@pytest.mark.parametrize("damage", ["cut", "flipped"])
+def test_a_damaged_7z_is_unreadable_with_a_vietnamese_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             damage: str) -> None:
+    whole = seven_zip_made_by_7zip(tmp_path, "nen.7z").read_bytes()
+    middle = len(whole) // 2
+    broken = whole[:middle] if damage == "cut" else whole[:middle] + bytes([whole[middle] ^ 0xFF]) + whole[middle + 1:]
+    monkeypatch.chdir(tmp_path)
+    Path("hong.7z").write_bytes(broken)
+    hide_libarchive(monkeypatch)
+    with private_workdir() as work:
+        entries = discover([Path("hong.7z")], work)
+    assert [(e.source, e.fate and e.fate.value, e.reason_code) for e in entries] == [
+        ("hong.7z", "unreadable", Code.L217)]
+    assert entries[0].reason.startswith("Không đọc được tệp .7z trên máy này (tệp hỏng")
