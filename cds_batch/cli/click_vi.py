@@ -76,7 +76,7 @@ MESSAGES: dict[str, str] = {
     "{value!r} is not a valid boolean.": "'{value}' không phải là giá trị có/không hợp lệ.",
     "{value!r} is not a valid boolean. Recognized values: {states}":
         "'{value}' không phải là giá trị có/không hợp lệ. Các giá trị dùng được: {states}",
-    "{value!r} is not a valid UUID.": "'{value}' không phải là mã UUID hợp lệ.",
+    "{value!r} is not a valid UUID.": "'{value}' không phải là mã định danh hợp lệ.",
     # Paths: "{name}" is click's "file"/"directory" title-cased, left out; `exits` prefixes "Không thể chạy: ".
     "file": "tệp",
     "directory": "thư mục",
@@ -134,7 +134,8 @@ PLURALS: dict[tuple[str, str], tuple[str, str]] = {
     ("Did you mean {possibility}?", "(Possible options: {possibilities})"):
         ("Có phải ý bạn là {possibility}?", "(Có thể là: {possibilities})"),
     ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."):
-        ("Tùy chọn '{name}' cần một giá trị ghi ngay sau nó.", "Tùy chọn '{name}' cần {nargs} giá trị ghi ngay sau nó."),
+        ("Tùy chọn '{name}' cần một giá trị ghi ngay sau nó.",
+         "Tùy chọn '{name}' cần {nargs} giá trị ghi ngay sau nó."),
     ("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given."):
         ("Cần {nargs} giá trị nhưng chỉ có 1.", "Cần {nargs} giá trị nhưng có {len}."),
     ("{value!r} is not {choice}.", "{value!r} is not one of {choices}."):

@@ -38,15 +38,14 @@ from cds_batch.templates.text import Issue
 click_vi.install()   # before any option is declared: click translates some texts (a Path's kind) right then
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-_COMMAND = {"context_settings": _CONTEXT, "options_metavar": click_vi.OPTIONS_METAVAR}
-_GROUP = {**_COMMAND, "subcommand_metavar": click_vi.SUBCOMMAND_METAVAR}
+_OPTIONS, _SUBCOMMAND = click_vi.OPTIONS_METAVAR, click_vi.SUBCOMMAND_METAVAR   # "[OPTIONS]" in Vietnamese
 OFFICE_HELP = ("Đơn vị tổ chức đợt (nhận phiếu, tổng hợp, ký phụ lục), ví dụ 'UBND xã Hải Thịnh' hoặc "
                "'Sở GDĐT Ninh Bình'; để trống thì các văn bản ghi 'đơn vị'.")
 
 
-@click.group(**_GROUP)
+@click.group(context_settings=_CONTEXT, options_metavar=_OPTIONS, subcommand_metavar=_SUBCOMMAND)
 @click.version_option(__version__, "--version", message="cds-batch %(version)s")
-@click.option("--debug", is_flag=True, help="In chi tiết kỹ thuật (traceback) khi có lỗi nội bộ.")
+@click.option("--debug", is_flag=True, help="In chi tiết kỹ thuật (vết lỗi của chương trình) khi có lỗi nội bộ.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Xử lý hàng loạt phiếu tự đánh giá chuyển đổi số (QĐ 4725/QĐ-BGDĐT) của các trường.
@@ -56,7 +55,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-@cli.group(**_GROUP)
+@cli.group(context_settings=_CONTEXT, options_metavar=_OPTIONS, subcommand_metavar=_SUBCOMMAND)
 def rubric() -> None:
     """Bộ chỉ số: liệt kê, kiểm tra, xuất ra để chỉnh sửa.
 
@@ -64,7 +63,7 @@ def rubric() -> None:
     """
 
 
-@rubric.command("list", **_COMMAND)
+@rubric.command("list", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 def rubric_list() -> None:
     """Liệt kê các bộ chỉ số có sẵn trong công cụ.
 
@@ -80,7 +79,7 @@ def rubric_list() -> None:
         click.echo(f"\nLưu ý: {notice}")
 
 
-@rubric.command("check", **_COMMAND)
+@rubric.command("check", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.argument("source", metavar="MÃ|TỆP")
 def rubric_check(source: str) -> None:
     """Kiểm tra một bộ chỉ số (mã có sẵn, tệp .yaml hoặc .xlsx) và báo mọi chỗ không nhất quán.
@@ -104,7 +103,7 @@ def rubric_check(source: str) -> None:
         click.echo(f"Lưu ý: {notice}")
 
 
-@rubric.command("export", **_COMMAND)
+@rubric.command("export", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.argument("source", metavar="MÃ|TỆP")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
               help="Tệp đích: .yaml để sửa bằng tay, .xlsx để sửa bằng Excel.")
@@ -117,14 +116,15 @@ def rubric_export(source: str, out: Path) -> None:
     click.echo(f"Đã ghi {out}.")
 
 
-@cli.command("template", **_COMMAND)
+@cli.command("template", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.option("--rubric", "rubric_source", required=True, metavar="MÃ|TỆP",
               help="Bộ chỉ số (mã có sẵn hoặc tệp .yaml/.xlsx); mặc định cho các trường không ghi cột 'Bộ chỉ số'.")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP",
               help="Danh sách trường (.xlsx, .xls, .ods, .csv): ghi thêm một tệp điền sẵn cho mỗi trường.")
 @click.option("--round", "round_label", default="", metavar="ĐỢT", help="Đợt báo cáo, ví dụ 'Đợt 1 năm 2025'.")
 @click.option("--office", default="", metavar="ĐƠN_VỊ", help=OFFICE_HELP)
-@click.option("--deadline", default="", metavar="NGÀY", help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
+@click.option("--deadline", default="", metavar="NGÀY",
+              help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="SỐ",
               help=f"Số tiến trình ghi song song (mặc định: số lõi; dưới {TEMPLATES_SERIAL_BELOW} tệp thì ghi lần "
                    "lượt trong một tiến trình).")
@@ -155,7 +155,7 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
                + (f" và {len(schools)} tệp điền sẵn cho các trường." if schools else "."))
 
 
-@cli.command("run", **_COMMAND)
+@cli.command("run", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="HỘP_THƯ...")
 @click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP",
               help="Danh sách trường của đơn vị (.xlsx, .xls, .ods, .csv).")
@@ -212,7 +212,7 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     sys.exit(EXIT_NEEDS_FIX if to_fix or report.district.unusable or report.review_findings or withheld else EXIT_OK)
 
 
-@cli.command("province", **_COMMAND)
+@cli.command("province", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="KẾT_QUẢ...")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP",
               help="Danh sách trường của tỉnh (cột Đơn vị quản lý, hoặc Xã/Phường): xếp mỗi trường vào đơn vị quản "
@@ -220,7 +220,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
                    "tỉnh.")
 @click.option("--rubric", "rubric_sources", multiple=True, metavar="MÃ|TỆP",
               help="Bộ chỉ số (lặp lại được); mặc định: mọi bộ chỉ số có sẵn.")
-@click.option("--title", default="Tổng hợp mức độ chuyển đổi số", metavar="TIÊU_ĐỀ", help="Tiêu đề in trên bảng tổng hợp.")
+@click.option("--title", default="Tổng hợp mức độ chuyển đổi số", metavar="TIÊU_ĐỀ",
+              help="Tiêu đề in trên bảng tổng hợp.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
               help="Thư mục ghi kết quả của tỉnh.")
 def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tuple[str, ...], title: str,
@@ -249,7 +250,7 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
     sys.exit(EXIT_NEEDS_FIX if any(f.code is not Code.P111 for f in rolled.findings) else EXIT_OK)
 
 
-@cli.command("serve", **_COMMAND)
+@cli.command("serve", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ĐỊA_CHỈ",
               help="Địa chỉ nghe. Mặc định chỉ máy này mở được trang; một địa chỉ khác (ví dụ 0.0.0.0 cho mạng "
                    "nội bộ của đơn vị) bắt buộc dùng mã truy cập in ra khi khởi động.")
