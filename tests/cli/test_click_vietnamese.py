@@ -41,27 +41,27 @@ def cds(*args: str, locale: str = "as-is") -> subprocess.CompletedProcess[str]:
                           text=True, encoding="utf-8", timeout=120)
 
 
-@lru_cache(maxsize=1)
-def click_message_ids() -> tuple[str, ...]:
-    """Every text click passes to `_(…)` or `ngettext(…)` in its source (both forms of a plural), and the
-    texts it hands to `_` through a variable ("required")."""
-    ids: list[str] = []
+def gettext_calls() -> list[tuple[str, list[str]]]:
+    """Each `_(…)` and `ngettext(…)` call in the installed click's source: the function and its literal texts."""
+    calls = []
     for source in sorted(Path(click.__file__).parent.glob("*.py")):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "ngettext"):
-                literal = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-                ids.extend(literal if node.func.id == "ngettext" else literal[:1])
+                texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                calls.append((node.func.id, texts))
+    return calls
+
+
+@lru_cache(maxsize=1)
+def click_message_ids() -> tuple[str, ...]:
+    """Every text click translates (both forms of a plural), and "required", which click 8.2+ hands to `_`
+    through a variable (`_(extra["required"])`)."""
+    ids = [text for function, texts in gettext_calls() for text in (texts if function == "ngettext" else texts[:1])]
     return tuple(dict.fromkeys(ids + ["required"]))
 
 
 def click_plural_ids() -> list[tuple[str, str]]:
-    pairs = []
-    for source in sorted(Path(click.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "ngettext":
-                one, many = (a.value for a in node.args[:2] if isinstance(a, ast.Constant))
-                pairs.append((one, many))
-    return pairs
+    return [(texts[0], texts[1]) for function, texts in gettext_calls() if function == "ngettext"]
 
 
 @lru_cache(maxsize=1)
