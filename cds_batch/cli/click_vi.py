@@ -2,11 +2,13 @@
 
 click marks every text it shows with `gettext` (`from gettext import gettext as _`, `ngettext`), read
 through gettext's global domain, which picks its language from LANGUAGE/LC_ALL/LANG: an office PC under
-LANG=C or an English Windows would get English back. `install()` therefore hands click's modules a
-translation of their own (`ClickVietnamese`, a `gettext.NullTranslations` over this catalogue) in place of
-the module-level `_` and `ngettext` they imported, whatever the environment says.
+LANG=C or an English Windows would get English back, and forcing it would mean setting LANGUAGE for the
+process and every program it starts (LibreOffice) or a catalogue in gettext's shared default domain.
+`install()` therefore hands click's modules a translation of their own (`ClickVietnamese`, a
+`gettext.NullTranslations` over this catalogue) in place of the module-level `_` and `ngettext` they
+imported, whatever the environment says.
 
-The catalogue holds every message id of click 8.1 to 8.3+ (where an id changed between versions, both);
+The catalogue holds every message id of click 8.1 to 8.5 (where an id changed between versions, both);
 tests/cli/test_click_vietnamese.py extracts the ids from the installed click's source and fails on one
 missing here. A translation may leave out a placeholder of its id (`{name}` of a path, English
 "file"/"directory") but never add one.
@@ -169,14 +171,14 @@ def install() -> None:
 
     Must run before the commands are defined: click translates some texts when an option is declared
     (the version option's help, a Path's "file"/"directory"). Idempotent."""
-    for module in _click_modules():
+    for module in click_modules():
         if getattr(module, "_", None) in (gettext.gettext, TRANSLATION.gettext):
             setattr(module, "_", TRANSLATION.gettext)
         if getattr(module, "ngettext", None) in (gettext.ngettext, TRANSLATION.ngettext):
             setattr(module, "ngettext", TRANSLATION.ngettext)
 
 
-def _click_modules() -> list[ModuleType]:
+def click_modules() -> list[ModuleType]:
     """click and all its submodules, also those it imports only when needed (the progress bar's)."""
     modules = [click]
     for info in pkgutil.iter_modules(click.__path__, "click."):

@@ -124,7 +124,7 @@ def test_a_translation_uses_only_its_ids_placeholders_and_differs_from_the_engli
 
 def test_every_click_module_translating_with_gettext_gets_the_catalogue():
     click_vi.install()
-    for module in click_vi._click_modules():
+    for module in click_vi.click_modules():
         assert getattr(module, "_", None) is not gettext.gettext, module.__name__
         assert getattr(module, "ngettext", None) is not gettext.ngettext, module.__name__
     assert click.exceptions.ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)",
