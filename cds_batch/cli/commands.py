@@ -13,6 +13,7 @@ from typing import Sequence
 import click
 
 from cds_batch import __version__
+from cds_batch.cli import click_vi
 from cds_batch.cli.console import echo_findings, echo_run_summary, progress, steps
 from cds_batch.cli.exits import EXIT_NEEDS_FIX, EXIT_OK
 from cds_batch.core.errors import CdsBatchError
@@ -34,14 +35,17 @@ from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.batch import SERIAL_BELOW as TEMPLATES_SERIAL_BELOW, write_school_templates
 from cds_batch.templates.text import Issue
 
+click_vi.install()   # before any option is declared: click translates some texts (a Path's kind) right then
+
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_OPTIONS, _SUBCOMMAND = click_vi.OPTIONS_METAVAR, click_vi.SUBCOMMAND_METAVAR   # "[OPTIONS]" in Vietnamese
 OFFICE_HELP = ("Đơn vị tổ chức đợt (nhận phiếu, tổng hợp, ký phụ lục), ví dụ 'UBND xã Hải Thịnh' hoặc "
                "'Sở GDĐT Ninh Bình'; để trống thì các văn bản ghi 'đơn vị'.")
 
 
-@click.group(context_settings=_CONTEXT)
+@click.group(context_settings=_CONTEXT, options_metavar=_OPTIONS, subcommand_metavar=_SUBCOMMAND)
 @click.version_option(__version__, "--version", message="cds-batch %(version)s")
-@click.option("--debug", is_flag=True, help="In chi tiết kỹ thuật (traceback) khi có lỗi nội bộ.")
+@click.option("--debug", is_flag=True, help="In chi tiết kỹ thuật (vết lỗi của chương trình) khi có lỗi nội bộ.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Xử lý hàng loạt phiếu tự đánh giá chuyển đổi số (QĐ 4725/QĐ-BGDĐT) của các trường.
@@ -51,7 +55,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-@cli.group(context_settings=_CONTEXT)
+@cli.group(context_settings=_CONTEXT, options_metavar=_OPTIONS, subcommand_metavar=_SUBCOMMAND)
 def rubric() -> None:
     """Bộ chỉ số: liệt kê, kiểm tra, xuất ra để chỉnh sửa.
 
@@ -59,7 +63,7 @@ def rubric() -> None:
     """
 
 
-@rubric.command("list", context_settings=_CONTEXT)
+@rubric.command("list", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 def rubric_list() -> None:
     """Liệt kê các bộ chỉ số có sẵn trong công cụ.
 
@@ -75,7 +79,7 @@ def rubric_list() -> None:
         click.echo(f"\nLưu ý: {notice}")
 
 
-@rubric.command("check", context_settings=_CONTEXT)
+@rubric.command("check", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.argument("source", metavar="MÃ|TỆP")
 def rubric_check(source: str) -> None:
     """Kiểm tra một bộ chỉ số (mã có sẵn, tệp .yaml hoặc .xlsx) và báo mọi chỗ không nhất quán.
@@ -99,9 +103,9 @@ def rubric_check(source: str) -> None:
         click.echo(f"Lưu ý: {notice}")
 
 
-@rubric.command("export", context_settings=_CONTEXT)
+@rubric.command("export", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.argument("source", metavar="MÃ|TỆP")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
               help="Tệp đích: .yaml để sửa bằng tay, .xlsx để sửa bằng Excel.")
 def rubric_export(source: str, out: Path) -> None:
     """Xuất một bộ chỉ số ra tệp YAML hoặc Excel để điều chỉnh cho địa phương.
@@ -112,18 +116,19 @@ def rubric_export(source: str, out: Path) -> None:
     click.echo(f"Đã ghi {out}.")
 
 
-@cli.command("template", context_settings=_CONTEXT)
+@cli.command("template", context_settings=_CONTEXT, options_metavar=_OPTIONS)
 @click.option("--rubric", "rubric_source", required=True, metavar="MÃ|TỆP",
               help="Bộ chỉ số (mã có sẵn hoặc tệp .yaml/.xlsx); mặc định cho các trường không ghi cột 'Bộ chỉ số'.")
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP",
               help="Danh sách trường (.xlsx, .xls, .ods, .csv): ghi thêm một tệp điền sẵn cho mỗi trường.")
-@click.option("--round", "round_label", default="", help="Đợt báo cáo, ví dụ 'Đợt 1 năm 2025'.")
-@click.option("--office", default="", help=OFFICE_HELP)
-@click.option("--deadline", default="", help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
+@click.option("--round", "round_label", default="", metavar="ĐỢT", help="Đợt báo cáo, ví dụ 'Đợt 1 năm 2025'.")
+@click.option("--office", default="", metavar="ĐƠN_VỊ", help=OFFICE_HELP)
+@click.option("--deadline", default="", metavar="NGÀY",
+              help="Hạn gửi, ghi như muốn hiện trong phiếu, ví dụ '30/10/2025'.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="SỐ",
               help=f"Số tiến trình ghi song song (mặc định: số lõi; dưới {TEMPLATES_SERIAL_BELOW} tệp thì ghi lần "
                    "lượt trong một tiến trình).")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
               help="Thư mục ghi các tệp mẫu (tạo mới nếu chưa có).")
 def template(rubric_source: str, roster: Path | None, round_label: str, office: str, deadline: str,
              jobs: int | None, out: Path) -> None:
@@ -150,29 +155,30 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
                + (f" và {len(schools)} tệp điền sẵn cho các trường." if schools else "."))
 
 
-@cli.command("run", context_settings=_CONTEXT)
-@click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@cli.command("run", context_settings=_CONTEXT, options_metavar=_OPTIONS)
+@click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="HỘP_THƯ...")
+@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP",
               help="Danh sách trường của đơn vị (.xlsx, .xls, .ods, .csv).")
 @click.option("--rubric", "rubric_sources", multiple=True, metavar="MÃ|TỆP",
               help="Bộ chỉ số dùng để chấm (lặp lại được); mặc định: mọi bộ chỉ số có sẵn.")
-@click.option("--round", "round_label", default="", help="Đợt đang tổng hợp, ví dụ 'Đợt 1 năm 2025'.")
-@click.option("--office", default="", help=OFFICE_HELP)
-@click.option("--signer-title", "signer", default="", metavar="CHỨC VỤ",
+@click.option("--round", "round_label", default="", metavar="ĐỢT", help="Đợt đang tổng hợp, ví dụ 'Đợt 1 năm 2025'.")
+@click.option("--office", default="", metavar="ĐƠN_VỊ", help=OFFICE_HELP)
+@click.option("--signer-title", "signer", default="", metavar="CHỨC_VỤ",
               help="Chức vụ người ký phụ lục công nhận, ví dụ 'CHỦ TỊCH'; hai dòng cách nhau bằng '/', ví dụ "
                    f"'KT. CHỦ TỊCH / PHÓ CHỦ TỊCH'. Mặc định theo tên đơn vị: UBND… → {COMMITTEE_SIGNER}; "
                    f"Sở… → {DEPARTMENT_SIGNER}; đơn vị khác → {OTHER_SIGNER} (bảng đầy đủ trong README).")
-@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC",
               help="Thư mục kết quả của đợt trước, để báo những gì đã thay đổi.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="SỐ",
               help="Số tiến trình đọc song song (mặc định: số lõi).")
 @click.option("--limit", "limits", multiple=True, metavar="TÊN=SỐ", callback=lambda _c, _p, pairs: _limits(pairs),
               help="Đổi một giới hạn an toàn (lặp lại được), ví dụ --limit file-seconds=120. Các tên: "
                    + ", ".join(limit.name for limit in LIMITS) + " (bảng giới hạn trong README).")
-@click.option("--review", "reviews", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--review", "reviews", multiple=True, metavar="TỆP",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Bảng đánh giá ngoài (danh-gia-ngoai.xlsx) đơn vị đã điền: tính mức được công nhận, ghi danh "
                    "sách công nhận và trang công bố (lặp lại được khi bảng chia nhiều tệp).")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
               help="Thư mục ghi kết quả (tạo mới nếu chưa có).")
 def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], round_label: str, office: str,
         signer: str, previous: Path | None, jobs: int | None, limits: RunLimits, reviews: tuple[Path, ...],
@@ -206,16 +212,17 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
     sys.exit(EXIT_NEEDS_FIX if to_fix or report.district.unusable or report.review_findings or withheld else EXIT_OK)
 
 
-@cli.command("province", context_settings=_CONTEXT)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@cli.command("province", context_settings=_CONTEXT, options_metavar=_OPTIONS)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="KẾT_QUẢ...")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP",
               help="Danh sách trường của tỉnh (cột Đơn vị quản lý, hoặc Xã/Phường): xếp mỗi trường vào đơn vị quản "
                    "lý của trường, liệt kê trường và đơn vị chưa gửi kết quả, và đọc phiếu các trường gửi thẳng lên "
                    "tỉnh.")
 @click.option("--rubric", "rubric_sources", multiple=True, metavar="MÃ|TỆP",
               help="Bộ chỉ số (lặp lại được); mặc định: mọi bộ chỉ số có sẵn.")
-@click.option("--title", default="Tổng hợp mức độ chuyển đổi số", help="Tiêu đề in trên bảng tổng hợp.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--title", default="Tổng hợp mức độ chuyển đổi số", metavar="TIÊU_ĐỀ",
+              help="Tiêu đề in trên bảng tổng hợp.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
               help="Thư mục ghi kết quả của tỉnh.")
 def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tuple[str, ...], title: str,
              out: Path) -> None:
@@ -243,14 +250,14 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
     sys.exit(EXIT_NEEDS_FIX if any(f.code is not Code.P111 for f in rolled.findings) else EXIT_OK)
 
 
-@cli.command("serve", context_settings=_CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True,
+@cli.command("serve", context_settings=_CONTEXT, options_metavar=_OPTIONS)
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ĐỊA_CHỈ",
               help="Địa chỉ nghe. Mặc định chỉ máy này mở được trang; một địa chỉ khác (ví dụ 0.0.0.0 cho mạng "
                    "nội bộ của đơn vị) bắt buộc dùng mã truy cập in ra khi khởi động.")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, metavar="CỔNG",
               help="Cổng; 0 = chọn một cổng còn trống.")
 @click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt.")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="THƯ_MỤC",
               help="Thư mục làm việc: mỗi đợt một thư mục con (mặc định: thư mục cds-batch trong thư mục người dùng).")
 def serve(host: str, port: int, no_browser: bool, data: Path | None) -> None:
     """Mở trang web trên máy này: tạo đợt và phiếu, nhận tệp các trường gửi, tổng hợp, tải kết quả về.

@@ -8,9 +8,7 @@ Out: the message on standard error (an internal error's details in a crash log) 
 """
 from __future__ import annotations
 
-import ast
 import os
-import re
 import signal
 import sys
 import threading
@@ -30,24 +28,28 @@ EXIT_INTERRUPTED = 130
 _COMMITTING = ("run", "province")   # the commands whose outputs are committed together (`core.commit`)
 
 
-# Click's message for a path option or argument that fails `exists=True` ("Path 'x' does not exist.").
-_NO_PATH = re.compile(r"\w+ (.+) (does not exist|is not readable)\.")
-
-
 def usage_failed(usage: click.ClickException) -> NoReturn:
-    """Exit 3 for an input path that is not there (could not run), 2 for any other usage error."""
-    param = usage.param if isinstance(usage, click.BadParameter) else None
-    match = _NO_PATH.fullmatch(usage.message) if param is not None and isinstance(param.type, click.Path) else None
-    if match is None:
-        usage.show()
-        sys.exit(EXIT_USAGE if isinstance(usage, click.UsageError) else EXIT_CANNOT_RUN)
-    try:
-        path = str(ast.literal_eval(match.group(1)))   # click quotes the path with repr()
-    except (ValueError, SyntaxError):
-        path = match.group(1)
-    what = "không tìm thấy" if match.group(2) == "does not exist" else "không đọc được"
-    click.echo(f"Không thể chạy: {what} '{path}'. Hãy kiểm tra lại đường dẫn.", err=True)
-    sys.exit(EXIT_CANNOT_RUN)
+    """Exit 3 for a path that cannot be used as given (not there, not readable, a file where a folder is
+    wanted or the other way round: could not run), 2 for any other usage error. click's texts are
+    Vietnamese (`click_vi`); a missing option is followed by its help line, which says what to give."""
+    refused = _refused_path(usage)
+    if refused is not None:
+        where = f" Đường dẫn này được ghi sau {refused.opts[0]}." if isinstance(refused, click.Option) else ""
+        click.echo(f"Không thể chạy: {usage.message}{where}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    usage.show()
+    if isinstance(usage, click.MissingParameter) and isinstance(usage.param, click.Option) and usage.param.help:
+        record = usage.param.get_help_record(usage.ctx) if usage.ctx is not None else None
+        click.echo(f"{record[0] if record else usage.param.opts[0]}: {usage.param.help}", err=True)
+    sys.exit(EXIT_USAGE if isinstance(usage, click.UsageError) else EXIT_CANNOT_RUN)
+
+
+def _refused_path(usage: click.ClickException) -> click.Parameter | None:
+    """The path option or argument whose value click's Path type refused (one left out is a usage error)."""
+    if isinstance(usage, click.BadParameter) and not isinstance(usage, click.MissingParameter):
+        if usage.param is not None and isinstance(usage.param.type, click.Path):
+            return usage.param
+    return None
 
 
 def internal_error(bug: Exception, args: Sequence[str], *, debug: bool) -> NoReturn:
