@@ -34,6 +34,10 @@ PANDAS_MISSING = ("cds_batch.analysis needs pandas for DataFrames: install the o
                   "(load_results, load_findings) work without it.")
 
 
+# The columns of `to_dataframe` besides the levels that hold whole numbers (or nothing).
+WHOLE_NUMBERS = frozenset({"errors", "warnings", "record_version", "recognition_differences"})
+
+
 @dataclass(frozen=True)
 class GroupScore:
     """One group of criteria of a result: points (exact), maximum, level (1–3) and its name."""
@@ -218,7 +222,7 @@ def to_dataframe(schools: Sequence[SchoolResult] | Sequence[Mapping[str, Any]]) 
     for column in columns:
         if column.endswith(("_score", "_max")) or column.startswith("criterion_"):
             frame[column] = pd.to_numeric(frame[column]).astype("Float64")
-        elif column.endswith(("_level", "errors", "warnings", "_differences", "record_version")):
+        elif column.endswith("_level") or column in WHOLE_NUMBERS:
             frame[column] = frame[column].astype("Int64")
         elif column == "provisional":
             frame[column] = frame[column].astype("boolean")

@@ -166,3 +166,19 @@ def test_to_dataframe_takes_records_or_school_results_alike(fixture_folder):
     from_records, from_schools = to_dataframe(records), to_dataframe(load_results(fixture_folder))
     pd.testing.assert_frame_equal(from_records, from_schools)
     assert from_records.loc[from_records["school_code"] == "79801", "group_1_score"].item() == 91.5
+
+
+def test_a_reviewed_school_carries_its_review_and_recognised_level(tmp_path):
+    records = results(district(), OFFICE)
+    lam = next(r for r in records if r["school_code"] == "79801")
+    lam["recognition"] = {"decision": "recognised", "reviewer": "Nguyễn Thị Hoa", "comment": "",
+                          "groups": lam["groups"], "overall_level": 2, "recognised_level": 2, "differences": 1,
+                          "review_file": "danh-gia-ngoai.xlsx", "resolved_criteria": ["1.2"],
+                          "unresolved_criteria": [], "file_errors": []}
+    write_json(tmp_path / RESULTS, records)
+    school = next(s for s in load_results(tmp_path) if s.code == "79801")
+    assert school.recognised_level == 2 and school.review.decision == "recognised"
+    assert school.review.groups[0].score == Decimal("91.5") and school.review.resolved_criteria == ("1.2",)
+    frame = to_dataframe([school])
+    assert frame["recognition_recognised_level"].item() == 2 and frame["recognition_differences"].dtype == "Int64"
+    assert frame["recognition_resolved_criteria"].item() == "1.2" and frame["recognition_file_errors"].item() == ""

@@ -248,8 +248,10 @@ def _machine_cell(value: object) -> object:
     """As JSON writes a scalar: true/false, numbers as `json.dumps` (the same digits), null as empty."""
     if value is None:
         return ""
-    if isinstance(value, (bool, int, float)):
-        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)   # what json.dumps writes for a finite float: the same shortest digits
     return value
 
 

@@ -51,6 +51,11 @@ def _text(value) -> str:
 def _versions() -> list[dict]:
     """This version's records, and the same as version 1 (no key, no review, no unit) and version 2 (no unit)."""
     now = [dict(r) for r in results(district(), OFFICE)]
+    lam = next(r for r in now if r["school_code"] == "79801")   # as a run with --review writes it
+    lam["recognition"] = {"decision": "recognised", "reviewer": "Nguyễn Thị Hoa", "comment": "Đủ minh chứng; \"tốt\"",
+                          "groups": lam["groups"], "overall_level": 2, "recognised_level": 2, "differences": 1,
+                          "review_file": "danh-gia-ngoai.xlsx", "resolved_criteria": ["1.2", "2.3.1"],
+                          "unresolved_criteria": [], "file_errors": []}
     one = [{k: v for k, v in r.items() if k not in (VERSION_KEY, "recognition", "unit")} for r in now]
     two = [{**{k: v for k, v in r.items() if k != "unit"}, VERSION_KEY: 2} for r in now]
     return [*now, *one, *two]
@@ -82,6 +87,9 @@ def test_results_csv_reads_back_to_the_records_of_results_json_digit_for_digit(t
             assert Decimal(row[f"criterion_{code}"]) == points and row[f"criterion_{code}"] == str(points)
         review = record.get("recognition") or {}
         assert all(row[f"recognition_{k}"] == _text(review.get(k)) for k in RECOGNITION_KEYS)
+    reviewed = next(row for row in rows if row["recognition_decision"])
+    assert reviewed["recognition_resolved_criteria"] == "1.2 2.3.1" and reviewed["recognition_recognised_level"] == "2"
+    assert reviewed["recognition_comment"] == 'Đủ minh chứng; "tốt"' and reviewed["recognition_file_errors"] == ""
     # A missing school: empty cells for every group, level and file, "false" for provisional.
     missing = next(row for row in rows if row["status"] == "missing")
     assert missing["overall_level"] == missing["group_1_score"] == missing["source"] == ""
