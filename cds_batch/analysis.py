@@ -8,7 +8,7 @@ Out: `SchoolResult` records (frozen dataclasses; scores as exact `Decimal`s, the
     from cds_batch.analysis import load_results, load_frames
     schools = load_results("ket-qua")                     # list[SchoolResult]
     valid = [s for s in schools if s.status == "valid"]
-    frames = load_frames("ket-qua")                       # needs: pip install "cds-batch[analysis]"
+    frames = load_frames("ket-qua")                       # needs the extra: pip install -e ".[analysis]"
     frames.schools.groupby("level_of_education")["overall_level"].mean()
 
 Reads only through `reports.contract` (the one reader of the outputs), so it reads what the tool writes.
@@ -29,9 +29,9 @@ from cds_batch.reports.data_files import flat_columns, flat_record
 if TYPE_CHECKING:   # only for the annotations: pandas is an optional extra
     import pandas
 
-PANDAS_MISSING = ("cds_batch.analysis needs pandas for DataFrames: install the optional extra with "
-                  "`pip install \"cds-batch[analysis]\"` (or `pip install \"pandas>=2\"`). The plain records "
-                  "(load_results, load_findings) work without it.")
+PANDAS_MISSING = ("cds_batch.analysis needs pandas for DataFrames: install the optional extra \"analysis\" "
+                  "(`pip install -e \".[analysis]\"` in the cds_batch source folder, or `pip install \"pandas>=2\"`). "
+                  "The plain records (load_results, load_findings) work without it.")
 
 
 # The columns of `to_dataframe` besides the levels that hold whole numbers (or nothing).

@@ -106,7 +106,7 @@ def test_the_plain_api_works_without_pandas_and_the_frames_say_which_extra_to_in
     assert len(load_results(fixture_folder)) == len(district().schools)
     assert load_findings(fixture_folder)
     for call in (lambda: to_dataframe(load_results(fixture_folder)), lambda: load_frames(fixture_folder)):
-        with pytest.raises(ImportError, match=r'pip install "cds-batch\[analysis\]"') as refused:
+        with pytest.raises(ImportError, match=r'pip install -e "\.\[analysis\]"') as refused:
             call()
         assert str(refused.value) == PANDAS_MISSING
 

@@ -8,7 +8,7 @@ Scores are exact fractions inside the tool; JSON gets them as numbers rounded to
 The two CSVs (names in `contract`): tong-hop.csv is the Tổng hợp table for a person opening it in Excel on a
 Windows PC with the Vietnamese regional format (UTF-8 with BOM, ";" between cells, decimal comma, dd/mm/yyyy,
 codes kept as text); results.csv is results.json flattened for scripts (RFC 4180: "," and CRLF, UTF-8 without
-BOM, "." decimals, ISO 8601 times, the records' own keys as the header, values exactly as results.json has them).
+BOM, "." decimals, ISO 8601 times, columns named after the records' keys, values as results.json has them).
 """
 from __future__ import annotations
 
