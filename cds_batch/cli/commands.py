@@ -185,7 +185,8 @@ def run(inbox: tuple[Path, ...], roster: Path, rubric_sources: tuple[str, ...], 
         out: Path) -> None:
     """Tổng hợp một đợt: đọc mọi tệp các trường gửi (thư mục, .zip, .eml, .msg…), kiểm tra, chấm, ghi bảng tổng hợp.
 
-    Ghi vào --out: tong-hop.xlsx, tong-hop.csv, results.json, ledger.json, phan-hoi/<mã trường>_phan-hoi.xlsx
+    Ghi vào --out: tong-hop.xlsx, tong-hop.csv (để mở bằng Excel), results.json, results.csv (cho phần mềm),
+    ledger.json, phan-hoi/<mã trường>_phan-hoi.xlsx
     và danh-gia-ngoai.xlsx (bảng đánh giá ngoài để đơn vị điền). Với --review: thêm danh-sach-cong-nhan.xlsx
     (phụ lục quyết định công nhận) và ket-qua-cong-nhan.html (trang công bố).
     Thoát với mã 0 khi mọi tệp nhận được đều hợp lệ, 1 khi có trường cần sửa, tệp không dùng được, giá trị
@@ -229,9 +230,10 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
     """Tổng hợp cấp tỉnh từ kết quả của các đơn vị (thư mục kết quả hoặc tệp tong-hop.xlsx gửi qua thư).
 
     Mỗi trường được tính một lần, trong đơn vị quản lý của trường. Ghi vào --out: tong-hop-tinh.xlsx (theo
-    đơn vị, xếp hạng, tiêu chí, các trường, sổ nhận tệp), results.json và ledger.json (mọi tệp đã nhận và lý
-    do dùng hay không dùng). Thoát với mã 0 khi mọi tệp đều dùng được (kể cả khi còn đơn vị chưa gửi kết
-    quả), 1 khi có tệp không dùng được, có trường hai đơn vị cùng báo cáo hoặc không tổng hợp được đơn vị nào.
+    đơn vị, xếp hạng, tiêu chí, các trường, sổ nhận tệp), results.json, results.csv (cho phần mềm) và
+    ledger.json (mọi tệp đã nhận và lý do dùng hay không dùng). Thoát với mã 0 khi mọi tệp đều dùng được
+    (kể cả khi còn đơn vị chưa gửi kết quả), 1 khi có tệp không dùng được, có trường hai đơn vị cùng báo cáo
+    hoặc không tổng hợp được đơn vị nào.
 
     \b
     Ví dụ: cds-batch province ket-qua-xa-a/ thu-cac-xa.zip --roster ds-truong-tinh.xlsx --out tong-hop-so

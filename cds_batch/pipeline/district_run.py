@@ -4,8 +4,9 @@ In: `RunOptions` (inbox paths, roster, rubrics, round, office, an earlier run's 
 Out: the output folder, the run's files committed together (`core.commit`: written into a staging
 folder inside it, then moved into place at once, so an interrupted run leaves the previous run's):
   tong-hop.xlsx        the summary workbook leaders read and sign
-  tong-hop.csv         its Tổng hợp sheet, UTF-8 with BOM for Excel
+  tong-hop.csv         its Tổng hợp sheet for Excel on a Vietnamese Windows (";", decimal comma, UTF-8 with BOM)
   results.json         one object per school;  ledger.json  one object per input entry
+  results.csv          results.json flattened for scripts (RFC 4180, "." decimals, ISO times)
   phan-hoi/<mã>_phan-hoi.xlsx   what each school that sent a file must fix (or that it is valid)
   danh-gia-ngoai.xlsx  the evaluators' workbook; with --review also the recognition list and page (`run_review`)
 and a `RunReport` for the command line to summarise. Library code: no printing, no exiting.
@@ -32,14 +33,16 @@ from cds_batch.core.findings import Finding
 from cds_batch.checking.examine import Context, Submission
 from cds_batch.district.limits import RunLimits
 from cds_batch.district.pool import SERIAL_BELOW, Workers, default_jobs, examine_all, worker_pool
-from cds_batch.reports.data_files import ledger, results, write_csv, write_json
+from cds_batch.reports.data_files import ledger, results, write_excel_csv, write_json, write_results_csv
 from cds_batch.reports.contract import (
-    FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_ledger, read_results
+    FEEDBACK, FEEDBACK_SUFFIX, LEDGER, RESULTS, RESULTS_CSV, SUMMARY, SUMMARY_CSV, SchoolRecord, read_ledger,
+    read_results
 )
 from cds_batch.district.recognition import Recognition, Review, recognise
 from cds_batch.reports.feedback import feedback_names, review_note, write_feedback_many
 from cds_batch.reports.findings_file import write_findings
-from cds_batch.reports.summary import overview_table, write_summary
+from cds_batch.reports.summary import write_summary
+from cds_batch.reports.tables import overview
 from cds_batch.review.read import read_reviews
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.reports.rounds import Change, compare
@@ -150,10 +153,12 @@ def _run_staged(opts: RunOptions, ctx: Context, cache: RunCache, previous: list[
             else []
         write_summary(district, opts.rubrics, stage.place(opts.out / SUMMARY), office=opts.office,
                       round_label=opts.round_label, changes=changes, recognition=recognition)
-        header, rows = overview_table(district, opts.rubrics, opts.office)
-        write_csv(stage.place(opts.out / SUMMARY_CSV), header, rows)
+        write_excel_csv(stage.place(opts.out / SUMMARY_CSV), overview(district, opts.rubrics, opts.office))
         # Made here, not held through the writing: every school's object is about 1.8 KB (80 MB at 45,000).
-        write_json(stage.place(opts.out / RESULTS), results(district, opts.office, recognition))
+        records = results(district, opts.office, recognition)
+        write_json(stage.place(opts.out / RESULTS), records)
+        write_results_csv(stage.place(opts.out / RESULTS_CSV), records)
+        del records
         write_json(stage.place(opts.out / LEDGER), ledger(district))
         write_findings(stage.root, district)
         made = write_recognition(recognition, district, stage, office=opts.office, round_label=opts.round_label,

@@ -20,8 +20,8 @@ from cds_batch.core.commit import staged
 from cds_batch.district.consolidate import Status
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.limits import RunLimits
-from cds_batch.reports.contract import LEDGER, PROVINCE_SUMMARY, RESULTS
-from cds_batch.reports.data_files import ledger_records, write_json
+from cds_batch.reports.contract import LEDGER, PROVINCE_SUMMARY, RESULTS, RESULTS_CSV
+from cds_batch.reports.data_files import ledger_records, write_json, write_results_csv
 from cds_batch.province.load import load_reports
 from cds_batch.province.rollup import Province, roll_up
 from cds_batch.province.report import write_province
@@ -82,8 +82,9 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],
                      out: Path, title: str) -> Province:
     """`cds-batch province`: load the offices' results, roll them up by unit, write tong-hop-tinh.xlsx,
-    results.json and ledger.json (every input and what became of it) into `out`, committed together
-    (`core.commit`); the roll-up (its findings, among them every input not used, are for the caller to show).
+    results.json (and results.csv, the same for scripts) and ledger.json (every input and what became of it)
+    into `out`, committed together (`core.commit`); the roll-up (its findings, among them every input not
+    used, are for the caller to show).
 
     :param schools: the province roster, or none: it places school workbooks sent to the province, names
         the unit of every school on it, and lists its schools and units that have not reported.
@@ -94,6 +95,7 @@ def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
     with staged(out) as stage:   # the files appear together, like a district run's
         write_province(rolled, rubrics, stage.place(out / PROVINCE_SUMMARY), title=clean(title))
         write_json(stage.place(out / RESULTS), list(rolled.schools))
+        write_results_csv(stage.place(out / RESULTS_CSV), rolled.schools)
         write_json(stage.place(out / LEDGER), ledger_records(rolled.ledger))
         stage.commit()
     return rolled

@@ -31,8 +31,8 @@ from cds_batch.intake.discover import Entry, Fate, TimeSource, discover, private
 from cds_batch.province.rollup import UNNAMED_UNIT, OfficeReport, roster_unit
 from cds_batch.reading.sheet_rows import UnreadableWorkbook, sheet_rows
 from cds_batch.reports.contract import (
-    FEEDBACK, FINDINGS, LEDGER, PAGE_FILE, PAYLOAD_SHEET, RECOGNITION_FILE, RECORD_VERSION, RESULTS, REVIEW_FILE,
-    SUMMARY, SUMMARY_CSV, RecordVersionError, SchoolRecord, read_results, records_from_payload
+    FEEDBACK, FINDINGS, LEDGER, PAGE_FILE, PAYLOAD_SHEET, RECOGNITION_FILE, RECORD_VERSION, RESULTS, RESULTS_CSV,
+    REVIEW_FILE, SUMMARY, SUMMARY_CSV, RecordVersionError, SchoolRecord, read_results, records_from_payload
 )
 from cds_batch.reports.data_files import results
 from cds_batch.rubric.model import Rubric
@@ -40,7 +40,8 @@ from cds_batch.rubric.roster import SchoolInfo
 
 INBOX_SOURCE = "hộp thư của tỉnh"   # the office and source of the results of school workbooks sent to the province
 # What a district run writes beside its summary: in a zipped result folder these are part of the result used.
-_RUN_OUTPUTS = frozenset({RESULTS, LEDGER, FINDINGS, SUMMARY_CSV, FEEDBACK, RECOGNITION_FILE, PAGE_FILE, CACHE_FILE})
+_RUN_OUTPUTS = frozenset({RESULTS, RESULTS_CSV, LEDGER, FINDINGS, SUMMARY_CSV, FEEDBACK, RECOGNITION_FILE, PAGE_FILE,
+                          CACHE_FILE})
 
 
 def read_payload(path: Path) -> list[SchoolRecord] | None:

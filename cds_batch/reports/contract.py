@@ -18,8 +18,9 @@ from cds_batch.core.findings import Code, render
 
 # --- Files and folders of a district run's output folder ----------------------------------------
 SUMMARY = "tong-hop.xlsx"                # the summary workbook leaders read and sign
-SUMMARY_CSV = "tong-hop.csv"             # its overview sheet, UTF-8 with BOM for Excel
+SUMMARY_CSV = "tong-hop.csv"             # its overview sheet for Excel on a Vietnamese Windows (";", decimal ",")
 RESULTS = "results.json"                 # one `SchoolRecord` per school
+RESULTS_CSV = "results.csv"              # the same records flattened, for scripts (RFC 4180, "," and ".")
 LEDGER = "ledger.json"                   # one object per input entry
 FINDINGS = "findings.json"               # one `FindingRow` per finding and per ledger entry not used
 FEEDBACK = "phan-hoi"                    # folder of the schools' feedback workbooks
@@ -27,7 +28,7 @@ FEEDBACK_SUFFIX = "_phan-hoi.xlsx"       # '<mã trường>_phan-hoi.xlsx'
 REVIEW_FILE = "danh-gia-ngoai.xlsx"      # the evaluators' workbook (split: danh-gia-ngoai-<n>.xlsx)
 RECOGNITION_FILE = "danh-sach-cong-nhan.xlsx"   # with --review: the recognition list to sign
 PAGE_FILE = "ket-qua-cong-nhan.html"     # with --review: the page to publish
-# --- ... and of the province roll-up's (which also writes RESULTS) -------------------------------
+# --- ... and of the province roll-up's (which also writes RESULTS, RESULTS_CSV and LEDGER) ---------
 PROVINCE_SUMMARY = "tong-hop-tinh.xlsx"
 
 # --- Sheets of the summary workbook, in their order ----------------------------------------------

@@ -1,17 +1,25 @@
-"""Machine-readable outputs of a run: results.json, ledger.json and the CSV of the Tổng hợp sheet.
+"""Data outputs of a run: results.json, ledger.json, and its two CSVs, one for Excel and one for scripts.
 
-In: a consolidated `District`.
+In: a consolidated `District` (or the records of results.json).
 Out: plain JSON-ready objects (the schemas are documented in the README) and atomic writers.
 Scores are exact fractions inside the tool; JSON gets them as numbers rounded to 4 decimals
 (integers stay integers), which is what a spreadsheet or a script reading the file expects.
+
+The two CSVs (names in `contract`): tong-hop.csv is the Tổng hợp table for a person opening it in Excel on a
+Windows PC with the Vietnamese regional format (UTF-8 with BOM, ";" between cells, decimal comma, dd/mm/yyyy,
+codes kept as text); results.csv is results.json flattened for scripts (RFC 4180: "," and CRLF, UTF-8 without
+BOM, "." decimals, ISO 8601 times, columns named after the records' keys, values as results.json has them).
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import unicodedata
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from cds_batch.core.numbers import json_number
 from cds_batch.reports import contract
@@ -20,11 +28,18 @@ from cds_batch.core.atomic import atomic_path, encodable, write_text_atomic
 from cds_batch.district.consolidate import District, LedgerRow, SchoolRow
 from cds_batch.district.recognition import Recognition
 from cds_batch.reports.labels import KIND_LABELS, TIME_SOURCE_LABELS
-from cds_batch.reports.tables import fate_label, school_unit
+from cds_batch.reports.tables import Look, Table, fate_label, school_unit
 from cds_batch.checking.score import SchoolResult
 
 # A cell starting with one of these is a formula to Excel, even in a CSV (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The Vietnamese regional format of Windows (vi-VN, as CLDR's "vi"): "," before the decimals and ";" between the
+# items of a list, which is the separator Excel splits a CSV it opens by double-click at. No "sep=;" line: with
+# one, Excel ignores the BOM and reads the file in the ANSI code page, which garbles every Vietnamese letter.
+EXCEL_SEPARATOR, EXCEL_DECIMAL = ";", ","
+EXCEL_DATE = "%d/%m/%Y %H:%M"
+# Longest text an Excel formula may hold as a literal: a longer code is written as plain text.
+FORMULA_TEXT_MAX = 255
 
 
 def school_object(row: SchoolRow, office: str = "", recognition: Recognition | None = None) -> SchoolRecord:
@@ -126,17 +141,118 @@ def write_json(target: Path, data: object) -> None:
         out.write("\n]\n")
 
 
-def write_csv(target: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """UTF-8 with BOM and CRLF, which Excel on a Vietnamese Windows opens with the accents intact.
+def write_excel_csv(target: Path, table: Table) -> None:
+    """`table` as a CSV Excel opens by double-click on a PC with the Vietnamese regional format: UTF-8 with BOM
+    (the accents intact), CRLF, ";" between cells, numbers with a decimal comma, times as dd/mm/yyyy hh:mm,
+    the text NFC; a text that Excel would run as a formula gets a leading apostrophe (`csv_cell`).
 
-    A text that Excel would run as a formula gets a leading apostrophe (see `csv_cell`).
+    A code column's cells (`Look.CODE`: the school code) are written as the formula `="0123"`, so Excel keeps
+    them as the text they are: a plain 0123 would lose its leading zero, 79001234567890123 its last digits.
     """
     buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=EXCEL_SEPARATOR, lineterminator="\r\n")
+    writer.writerow([csv_cell(c.header) for c in table.columns])
+    codes = [c.look is Look.CODE for c in table.columns]
+    for row in table.rows:
+        writer.writerow([excel_code(v) if code else excel_cell(v) for v, code in zip(row, codes)])
+    write_csv_text(target, "\ufeff" + unicodedata.normalize("NFC", buffer.getvalue()))
+
+
+def write_csv_text(target: Path, text: str) -> None:
+    """`text` (its line ends already CRLF) as UTF-8, atomically and byte for byte: a text-mode write
+    would make each CRLF a CR CR LF on Windows."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(encodable(text).encode("utf-8"))
+
+
+def excel_cell(value: object) -> object:
+    """A cell of the Excel CSV: a number with a decimal comma (never an exponent), a time as dd/mm/yyyy hh:mm,
+    a text as `csv_cell` leaves it."""
+    if isinstance(value, bool):   # no table holds one; as Excel would show it, not as 1 or 0
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f").replace(".", EXCEL_DECIMAL)
+    if isinstance(value, datetime):
+        return f"{value:{EXCEL_DATE}}"
+    return csv_cell(value)
+
+
+def excel_code(value: object) -> object:
+    """A code as a formula whose result is the code as text (`="0123"`); none, or one too long for a
+    formula, as `csv_cell` writes it."""
+    if value is None or value == "" or len(str(value)) > FORMULA_TEXT_MAX:
+        return csv_cell(value)
+    return '="' + str(value).replace('"', '""') + '"'
+
+
+# --- results.csv: results.json for scripts --------------------------------------------------------
+# The keys of a record that are one value each, in results.json's order; then come the groups', the
+# review's and the criteria's columns (`flat_columns`).
+FLAT_KEYS = ("school_code", "school_name", "level_of_education", "commune", "district", "office", "unit",
+             "rubric_id", "status", "provisional", "overall_level", "errors", "warnings", "source", "sha256",
+             "received_at", "record_version")
+GROUP_KEYS = ("score", "max", "level", "level_name", "failed_conditions")
+RECOGNITION_KEYS = ("decision", "reviewer", "comment", "overall_level", "recognised_level", "differences",
+                    "review_file", "resolved_criteria", "unresolved_criteria", "file_errors")
+LIST_SEPARATOR = " "   # between the codes of a list in one cell ("2.2 2.3a"): a code holds no space
+
+
+def flat_columns(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The header of results.csv for `records`: `FLAT_KEYS`; `group_<id>_<key>` for every group id (ascending);
+    `recognition_<key>`; `criterion_<code>` for every criterion, in the order the records first name them."""
+    group_ids: set[int] = set()
+    criteria: dict[str, None] = {}
+    for record in records:
+        group_ids.update(int(g["id"]) for g in record.get("groups") or ())
+        criteria.update(dict.fromkeys(record.get("criteria") or {}))
+    return [*FLAT_KEYS, *(f"group_{gid}_{key}" for gid in sorted(group_ids) for key in GROUP_KEYS),
+            *(f"recognition_{key}" for key in RECOGNITION_KEYS), *(f"criterion_{code}" for code in criteria)]
+
+
+def flat_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One record of results.json as one row: a value per column of `flat_columns` it has (a list joined by
+    `LIST_SEPARATOR`); a record before version 3 gets its unit from `contract.unit_of`."""
+    row: dict[str, Any] = {key: record.get(key) for key in FLAT_KEYS}
+    row["unit"] = contract.unit_of(record)  # type: ignore[arg-type]
+    row["record_version"] = record.get(contract.VERSION_KEY, 1)
+    for g in record.get("groups") or ():
+        row.update({f"group_{g['id']}_{key}": _one_value(g[key]) for key in GROUP_KEYS})
+    recognition = record.get("recognition") or {}
+    row.update({f"recognition_{key}": _one_value(recognition.get(key)) for key in RECOGNITION_KEYS})
+    row.update({f"criterion_{code}": points for code, points in (record.get("criteria") or {}).items()})
+    return row
+
+
+def _one_value(value: Any) -> Any:
+    return LIST_SEPARATOR.join(value) if isinstance(value, list) else value
+
+
+def write_results_csv(target: Path, records: Sequence[Mapping[str, Any]]) -> None:
+    """results.csv: `records` (results.json's) flattened, for scripts (RFC 4180, UTF-8 without BOM, CRLF).
+
+    Values are exactly results.json's: a score is the same digits ("." decimals), a time the same ISO text,
+    true/false and an empty cell for null. No text is altered (no apostrophe before '='): this file is data
+    for a program; a person opens tong-hop.csv or the workbook.
+    """
+    columns = flat_columns(records)
+    buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([csv_cell(v) for v in header])
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-    write_text_atomic(target, "\ufeff" + buffer.getvalue())
+    writer.writerow(columns)
+    for record in records:
+        row = flat_record(record)
+        writer.writerow([_machine_cell(row.get(c)) for c in columns])
+    write_csv_text(target, buffer.getvalue())
+
+
+def _machine_cell(value: object) -> object:
+    """As JSON writes a scalar: true/false, numbers as `json.dumps` (the same digits), null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)   # what json.dumps writes for a finite float: the same shortest digits
+    return value
 
 
 def csv_cell(value: object) -> object:

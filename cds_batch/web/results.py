@@ -19,15 +19,16 @@ from cds_batch.core.commit import settle, stale_staging
 from cds_batch.district.consolidate import Status
 from cds_batch.intake.discover import UNUSABLE
 from cds_batch.reports.contract import (
-    FEEDBACK, PAGE_FILE, RECOGNITION_FILE, RESULTS, SUMMARY, SUMMARY_CSV, SchoolRecord, read_findings, read_ledger,
-    read_results, unit_of,
+    FEEDBACK, PAGE_FILE, RECOGNITION_FILE, RESULTS, RESULTS_CSV, SUMMARY, SUMMARY_CSV, SchoolRecord, read_findings,
+    read_ledger, read_results, unit_of,
 )
 from cds_batch.reports.findings_file import fix_cells
 from cds_batch.reports.labels import FATE_LABELS
 from cds_batch.reports.tables import unit_label, unit_order
 from cds_batch.pipeline.review_outputs import OUR_NAMES as REVIEW_NAMES
 
-DOWNLOADABLE = (SUMMARY, SUMMARY_CSV, RECOGNITION_FILE, PAGE_FILE)   # besides the review workbooks and the feedback zip
+# Besides the review workbooks and the feedback zip; the CSV for Excel, then results.json's for scripts.
+DOWNLOADABLE = (SUMMARY, SUMMARY_CSV, RESULTS_CSV, RECOGNITION_FILE, PAGE_FILE)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def load_view(out: Path) -> RunView:
 
 
 def downloads(out: Path) -> list[str]:
-    """The files of `out` the page offers, in a fixed order: the summary, its CSV, the review
+    """The files of `out` the page offers, in a fixed order: the summary, its two CSVs, the review
     workbook(s), the recognition list and page when a run with --review wrote them."""
     names = [n for n in DOWNLOADABLE if (out / n).is_file()]
     names += sorted(p.name for p in out.glob("*.xlsx") if REVIEW_NAMES.fullmatch(p.name))

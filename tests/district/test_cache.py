@@ -17,7 +17,7 @@ from cds_batch.rubric import builtin_ids, load_rubric
 from cds_batch.pipeline.district_run import RunOptions, RunReport, default_rubrics, run_district
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUTS = ("tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json")
+OUTPUTS = ("tong-hop.xlsx", "tong-hop.csv", "results.json", "results.csv", "ledger.json")
 
 
 @pytest.fixture(scope="module")

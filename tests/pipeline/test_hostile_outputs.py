@@ -30,7 +30,8 @@ from cds_batch.cli import commands
 from cds_batch.core.atomic import STAGING_PREFIX, atomic_path, distinct_names, encodable, remove_leftovers, safe_stem
 from cds_batch.core.commit import settle
 from cds_batch.pipeline.failures import LOG_NAME
-from cds_batch.reports.data_files import csv_cell, write_csv
+from cds_batch.reports.data_files import csv_cell, excel_code, write_excel_csv
+from cds_batch.reports.tables import Column, Look, Table
 from cds_batch.reports.book import Book, header_text, small
 from cds_batch.reports.feedback import SUFFIX, feedback_filename, feedback_names
 from cds_batch.rubric.roster import SchoolInfo
@@ -87,11 +88,26 @@ def test_a_csv_cell_that_excel_would_run_gets_an_apostrophe_and_numbers_stay_num
 
 
 def test_the_csv_header_and_rows_are_neutralised(tmp_path):
-    write_csv(tmp_path / "t.csv", ["=Mã", "Tên"], [[MINUS, HYPERLINK], [-7, 1.5]])
+    table = Table((Column("=Mã", 1), Column("Tên", 1), Column("Mã trường", 1, Look.CODE)),
+                  ((MINUS, HYPERLINK, HYPERLINK), (-7, 1.5, '"; =1+1')))
+    write_excel_csv(tmp_path / "t.csv", table)
     raw = (tmp_path / "t.csv").read_bytes()
     assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows == [["'=Mã", "Tên"], ["'-2+3", "'" + HYPERLINK], ["-7", "1.5"]]
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    # A code is a formula whose whole body is one text literal: Excel shows the text, runs nothing.
+    assert rows == [["'=Mã", "Tên", "Mã trường"], ["'-2+3", "'" + HYPERLINK, '="' + HYPERLINK.replace('"', '""') + '"'],
+                    ["-7", "1,5", '="""; =1+1"']]
+
+
+def _text_literal(cell: str) -> bool:
+    """Whether `cell` is the formula `="…"` of one text literal (quotes inside doubled), as `excel_code` writes."""
+    return re.fullmatch(r'="(?:[^"]|"")*"', cell) is not None
+
+
+@pytest.mark.parametrize("code", [MINUS, HYPERLINK, COMMAND, '"', '"")&HYPERLINK("x', "0123"])
+def test_a_code_cell_is_one_text_literal_whatever_the_code_holds(code):
+    cell = excel_code(code)
+    assert _text_literal(cell) and cell[2:-1].replace('""', '"') == code
 
 
 # --- 2. Workbooks: every text from a school is a string cell ------------------------------------------
@@ -132,11 +148,13 @@ def test_school_texts_reach_every_output_as_text_never_as_formulas(inbox, capsys
     for text in (COMMAND, AT, PLUS):
         assert any(text in t for t in feedback), text
 
-    rows = list(csv.reader(io.StringIO((inbox.out / "tong-hop.csv").read_text(encoding="utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO((inbox.out / "tong-hop.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
     cells = [c for r in rows for c in r]
-    for text in (MINUS, HYPERLINK, AT, PLUS):
+    codes = [r[1] for r in rows[1:]]   # "Mã trường": each the formula of one text literal (`excel_code`)
+    assert all(_text_literal(c) for c in codes) and '="' + MINUS + '"' in codes
+    for text in (HYPERLINK, AT, PLUS):
         assert "'" + text in cells and text not in cells, text
-    assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r") for c in cells)
+    assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r") for c in cells if c not in codes)
     check_inputs_safe(inbox, before, err)
 
 
@@ -269,7 +287,7 @@ def test_two_roster_schools_whose_names_collide_get_two_templates(tmp_path):
 
 # --- 4. A run killed at any moment leaves each output old or new -----------------------------------
 
-OUTPUT_NAMES = ("tong-hop.xlsx", "tong-hop.csv", "results.json", "ledger.json")
+OUTPUT_NAMES = ("tong-hop.xlsx", "tong-hop.csv", "results.json", "results.csv", "ledger.json")
 
 
 def _outputs(out: Path) -> dict[str, bytes]:

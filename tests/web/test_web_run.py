@@ -180,6 +180,11 @@ def test_the_outputs_download_under_names_that_say_the_round(sample_run):
     assert "Tổng hợp" in openpyxl.load_workbook(io.BytesIO(summary.data), read_only=True).sheetnames
     review = client.get(f"/dot/{SLUG}/tai-ve/ket-qua/danh-gia-ngoai.xlsx")
     assert review.status_code == 200
+    page = client.get(f"/dot/{SLUG}/ket-qua").get_data(as_text=True)
+    for name in ("tong-hop.csv", "results.csv"):   # the CSV for Excel and the one for scripts, both offered
+        got = client.get(f"/dot/{SLUG}/tai-ve/ket-qua/{name}")
+        assert got.status_code == 200 and got.data == (folder / "ket-qua" / name).read_bytes(), name
+        assert f'data-file="{name}"' in page, name
     feedback = zipfile.ZipFile(io.BytesIO(client.get(f"/dot/{SLUG}/tai-ve/phan-hoi.zip").data)).namelist()
     assert feedback == sorted(p.name for p in (folder / "ket-qua" / "phan-hoi").iterdir()) and len(feedback) == 24
     for name in ("results.json", "ledger.json", ".cds-cache.sqlite", "..%2Fdot.json", "phan-hoi"):
