@@ -36,8 +36,8 @@ WHO = (
     ("E1", "Đọc phiếu của trường", "Thường do phiếu không đúng mẫu hoặc đã bị chép sang tệp khác: đơn vị "
                                    "kiểm tra kết quả đọc được; khi cần, gửi lại cho trường phiếu mẫu của "
                                    "đợt để trường điền thẳng vào đó."),
-    ("L1", "Tệp nhận được: tệp nén, thư, giới hạn an toàn", "Đơn vị xin trường gửi lại phiếu (tệp .xlsx, hoặc "
-                                                           "nén .zip không mật khẩu)."),
+    ("L1", "Tệp nhận được: tệp nén, thư, giới hạn an toàn",
+     "Đơn vị xin trường gửi lại phiếu (tệp .xlsx, hoặc nén .zip không mật khẩu)."),
     ("L2", "Tệp nhận được: loại tệp", "Đơn vị xin trường gửi lại đúng phiếu Excel (.xlsx), không đặt mật khẩu."),
     ("L3", "Chọn tệp nào của trường", "Công cụ dùng tệp gửi sau cùng của trường (trừ khi tệp đó còn lỗi mà "
                                       "tệp trước hợp lệ); thường không cần làm gì."),
@@ -97,7 +97,8 @@ PAGE = """<!doctype html>
 <style>
 body {{ font: 16px/1.55 "Segoe UI", Arial, sans-serif; color: #1d2330; max-width: 62rem; margin: 0 auto;
   padding: 1.5rem; }}
-h1, h2, h3 {{ line-height: 1.25; }} h2 {{ border-bottom: 1px solid #d5dae3; padding-bottom: .25rem; margin-top: 2.2rem; }}
+h1, h2, h3 {{ line-height: 1.25; }}
+h2 {{ border-bottom: 1px solid #d5dae3; padding-bottom: .25rem; margin-top: 2.2rem; }}
 code, pre {{ font-family: Consolas, "Courier New", monospace; background: #f2f4f8; }}
 code {{ padding: 0 .2rem; }} pre {{ padding: .75rem; overflow-x: auto; white-space: pre-wrap; }}
 table {{ border-collapse: collapse; margin: 1rem 0; }} th, td {{ border: 1px solid #d5dae3; padding: .3rem .5rem;

@@ -129,7 +129,7 @@ class Gate:
         Jobs.start = start   # type: ignore[method-assign]
 
 
-def capture(out: Path = IMG) -> list[Path]:
+def capture(out: Path) -> list[Path]:
     """Drive a round through the page and save the screenshots into `out`; their paths."""
     from playwright.sync_api import sync_playwright
 
@@ -150,21 +150,24 @@ def capture(out: Path = IMG) -> list[Path]:
             browser = pw.chromium.launch(executable_path=chromium(), args=ARGS)
             context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", device_scale_factor=1,
                                           timezone_id="Asia/Ho_Chi_Minh", reduced_motion="reduce")
-            context.set_default_timeout(120_000)
+            context.set_default_timeout(30_000)   # a step of the page; the run has its own wait
             page = context.new_page()
 
             def shot(name: str) -> None:
                 assert name in SHOTS, name
-                page.evaluate("() => { document.activeElement && document.activeElement.blur(); return document.fonts.ready; }")
+                page.mouse.move(VIEWPORT["width"] - 1, VIEWPORT["height"] - 1)   # no hover on what was clicked
+                page.evaluate("() => { if (document.activeElement) document.activeElement.blur();"
+                              " return document.fonts.ready; }")
                 path = out / name
                 page.screenshot(path=str(path), animations="disabled", caret="hide")
                 saved.append(path)
+                print(f"taken: {name}", flush=True)   # the last one printed tells where a failure was
 
             # 1. Home: the office opens the address the window printed.
             page.goto(served.url)
             page.wait_for_url(base + "/")
-            page.evaluate("(path) => { const c = document.querySelector('.thu-muc code'); if (c) c.textContent = path; }",
-                          WINDOWS_DATA)
+            page.evaluate("(path) => { const c = document.querySelector('.thu-muc code');"
+                          " if (c) c.textContent = path; }", WINDOWS_DATA)
             shot("01-trang-chu.png")
 
             # 2. The round form, filled.
@@ -175,7 +178,7 @@ def capture(out: Path = IMG) -> list[Path]:
             page.check("input[name=rubric][value=qd4725-phothong]")
             page.set_input_files("input[name=roster]", str(SAMPLE / "danh-sach-truong.csv"))
             shot("02-tao-dot.png")
-            page.click("button[type=submit].chinh")
+            page.click("text=Tạo đợt và các phiếu")
             page.wait_for_selector("#hop-thu")
             round_url = page.url
             shot("03-trang-dot.png")
@@ -238,12 +241,20 @@ def write_manifest(shots: list[Path], path: Path = MANIFEST) -> None:
 
 
 def main() -> None:
-    shots = capture()
-    missing = sorted(set(SHOTS) - {p.name for p in shots})
-    if missing:
-        sys.exit("not taken: " + ", ".join(missing))
-    write_manifest(shots)
-    for p in shots:
+    """Take every screenshot into a scratch folder; only when all are taken, replace docs/img/ and its manifest
+    (a failure half-way leaves the guide's pictures and manifest as they were)."""
+    with tempfile.TemporaryDirectory(prefix="cds-anh-moi-") as scratch:
+        shots = capture(Path(scratch))
+        missing = sorted(set(SHOTS) - {p.name for p in shots})
+        if missing:
+            sys.exit("not taken: " + ", ".join(missing))
+        IMG.mkdir(parents=True, exist_ok=True)
+        for old in IMG.glob("*.png"):
+            if old.name not in SHOTS:
+                old.unlink()
+        placed = [Path(shutil.copyfile(p, IMG / p.name)) for p in shots]
+    write_manifest(placed)
+    for p in placed:
         print(f"{p.relative_to(ROOT)}  {p.stat().st_size // 1024} KB")
 
 
