@@ -71,8 +71,9 @@ def test_a_run_in_progress_survives_a_refresh_and_refuses_a_second_run_and_uploa
             assert 'id="tien-do"' in page and "Đang đọc, kiểm tra và chấm: 2/4 bảng tính" in page
         again = client.post(f"/dot/{SLUG}/chay")
         assert again.status_code == 409 and "Đợt này đang được tổng hợp" in again.get_data(as_text=True)
+        assert f'id="buoc-tiep" href="/dot/{SLUG}/ket-qua">Xem tiến độ tổng hợp</a>' in again.get_data(as_text=True)
         upload = _put(client, "b.xlsx")
-        assert upload.status_code == 409
+        assert upload.status_code == 409 and f'href="/dot/{SLUG}/ket-qua"' in upload.get_data(as_text=True)
         assert "đang được tổng hợp" in client.get(f"/dot/{SLUG}").get_data(as_text=True)
     finally:
         release.set()
