@@ -75,8 +75,8 @@ def refusal(access: Access) -> Response | None:
                            "khác trong mạng nội bộ, người chạy cds-batch hãy khởi động bằng lệnh "
                            "cds-batch serve --host 0.0.0.0 rồi đưa bạn đường dẫn có mã truy cập.")
         if _host_name(request.host).lower() not in _LOCAL_NAMES:
-            return _refuse(access, "Địa chỉ trang không đúng: hãy mở trang bằng đường dẫn cds-batch in ra khi khởi động "
-                           "(bắt đầu bằng http://127.0.0.1).")
+            return _refuse(access, "Địa chỉ trang không đúng: hãy mở trang bằng đường dẫn cds-batch in ra khi khởi "
+                           "động (bắt đầu bằng http://127.0.0.1).")
     if request.method not in ("GET", "HEAD", "OPTIONS") and _cross_site():
         return _refuse(access, "Yêu cầu này đến từ một trang web khác nên bị từ chối.")
     given = request.args.get(TOKEN_PARAM)
@@ -123,7 +123,7 @@ def _host_name(host: str) -> str:
 
 def _refuse(access: Access, message: str) -> Response:
     """The 403 page: why, and how to open the page (its own address would only be refused again)."""
-    example = f"http://127.0.0.1:{access.port}/?{TOKEN_PARAM}=…" if not access.lan else f"http://…:{access.port}/?{TOKEN_PARAM}=…"
+    example = f"http://{'…' if access.lan else '127.0.0.1'}:{access.port}/?{TOKEN_PARAM}=…"
     body = render_template("loi.html", title="Không được phép", message=message, status=403, printed_as=PRINTED_AS,
                            example=example, lan=access.lan)
     return Response(body, status=403, mimetype="text/html")

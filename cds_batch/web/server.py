@@ -3,13 +3,13 @@
 In: the workspace folder, the address and port to listen on (port 0: a free one, read back after
 binding; none given: the port the workspace's last server used, `address`). Out: a `Served` with the
 URL to print and to open (it carries the access token once), and `run()` serving until Ctrl+C.
+waitress is a pure-Python production server (no compiler, works the same on Windows).
 
 The address stays the same from one start to the next (the port and the token are kept in the
 workspace, `address`), so an office can bookmark the page. A port given with --port is used or the
 start fails (PortBusy); the kept port, when another program holds it, gives way to a free one for this
 start only, and the console says so. The listening socket is made here, not by waitress: waitress
-sets SO_REUSEADDR, which on Windows lets a second server take a port the first still listens on. waitress is a pure-Python production server (no compiler, works the
-same on Windows).
+sets SO_REUSEADDR, which on Windows lets a second server take a port the first still listens on.
 
 What a request costs before the token is checked: waitress reads each request body in full (to a
 temporary file when large) before the application, and so the token check, sees the request; it

@@ -20,8 +20,7 @@ from cds_batch.web.server import make_server
 from cds_batch.web.state import state
 
 from tests.web.test_web_browser import ARGS, chromium
-from tests.web_helpers import ROOT, client_with_token, create_round, folder_parts, small_roster, upload_inbox, \
-    wait_done
+from tests.web_helpers import ROOT, create_round, folder_parts, small_roster, upload_inbox, wait_done
 
 pytestmark = pytest.mark.slow
 

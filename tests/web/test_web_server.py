@@ -173,9 +173,10 @@ def test_a_kept_port_another_program_holds_gives_way_to_a_free_one_for_this_star
         proc, moved, lines = start_serve(tmp_path / "ws")
         try:
             assert port_of(moved) != kept and moved.split("?")[1] == url.split("?")[1]   # the same token
+            now = port_of(moved)
             assert lines[0] == (f"Cổng {kept} mà trang dùng lần trước đang bị một chương trình khác giữ (có thể là "
-                                f"cds-batch đang chạy trong một cửa sổ khác). Lần này trang mở ở cổng "
-                                f"{port_of(moved)}; trang đã đánh dấu theo cổng {kept} sẽ mở lại được khi cổng đó rảnh.")
+                                f"cds-batch đang chạy trong một cửa sổ khác). Lần này trang mở ở cổng {now}; "
+                                f"trang đã đánh dấu theo cổng {kept} sẽ mở lại được khi cổng đó rảnh.")
             assert opener().open(moved, timeout=30).status == 200
         finally:
             stop(proc)

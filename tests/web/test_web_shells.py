@@ -117,8 +117,8 @@ def pasted_into_powershell(line: str) -> list[str]:
     tokens = powershell_tokens(line)
     kinds = [kind for kind, _ in tokens]
     assert kinds == ["word", "word", "string", "word", "string", "word", "word"], tokens
-    assert [tokens[n][1] for n in (0, 1, 3, 5, 6)] == ["Start-Process", "-FilePath", "-ArgumentList", "-NoNewWindow",
-                                                      "-Wait"]
+    words = [tokens[n][1] for n in (0, 1, 3, 5, 6)]
+    assert words == ["Start-Process", "-FilePath", "-ArgumentList", "-NoNewWindow", "-Wait"]
     return [tokens[2][1], *crt_argv(tokens[4][1] + " ")]   # Windows PowerShell 5.1 adds a space at the end
 
 
