@@ -258,7 +258,8 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
 def serve(host: str, port: int | None, new_token: bool, no_browser: bool, data: Path | None) -> None:
     """Mở trang web trên máy này: tạo đợt và phiếu, nhận tệp các trường gửi, tổng hợp, tải kết quả về.
 
-    Dữ liệu nằm trong thư mục --data trên máy này, không gửi đi đâu. Dừng bằng Ctrl+C.
+    Dữ liệu nằm trong thư mục --data trên máy này, không gửi đi đâu. Dừng bằng Ctrl+C. Địa chỉ trang (cổng và
+    mã truy cập) được giữ trong thư mục đó, nên trang đã đánh dấu vẫn mở được sau khi khởi động lại.
 
     \b
     Ví dụ: cds-batch serve --data D:\\CDS
