@@ -32,6 +32,7 @@ def axe_violations(page) -> list[str]:
     """axe-core's violations on the page as it is now, one line each: impact, rule, help, where."""
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `npm ci` in tests/builders/js (scripts/test.sh does).")
+    assert page.get_attribute("html", "lang") == "vi"   # screen readers read the page in Vietnamese
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
@@ -139,6 +140,8 @@ def test_the_403_page(site, browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
     other = context.new_page()
     assert other.goto(base(site) + "/").status == 403
+    assert other.locator("a").count() == 0   # every page would refuse this browser again
+    assert "Trang web của cds-batch: http://127.0.0.1:" in other.inner_text("#cach-mo")
     assert axe_violations(other) == []
     context.close()
 
@@ -154,6 +157,8 @@ def test_the_409_page(site, page):
         page.click("#chay")
     assert page.title().startswith("Đang tổng hợp")
     assert axe_violations(page) == []
+    page.click("#buoc-tiep")   # to the round's progress
+    page.wait_for_selector("#tien-do #chu-tien-do")
 
 
 def test_the_500_page(site, page):
