@@ -23,6 +23,7 @@ sizes in the browser before sending, so an office sees the Vietnamese message in
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,10 +145,10 @@ def _listen(host: str, port: int) -> socket.socket:
     family, kind, proto, _, where = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     try:
-        exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)   # Windows only
-        if exclusive is not None:
-            sock.setsockopt(socket.SOL_SOCKET, exclusive, 1)
-        else:   # elsewhere it only lets a restart take back a port its last run left in TIME_WAIT
+        # Elsewhere SO_REUSEADDR only lets a restart take back a port its last run left in TIME_WAIT; on
+        # Windows it would let two servers share a port, and nothing is needed for TIME_WAIT there.
+        # (SO_EXCLUSIVEADDRUSE is not used: it keeps a restart off the port while old connections linger.)
+        if os.name != "nt":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
