@@ -256,23 +256,31 @@ def province(inputs: tuple[Path, ...], roster: Path | None, rubric_sources: tupl
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ĐỊA_CHỈ",
               help="Địa chỉ nghe. Mặc định chỉ máy này mở được trang; một địa chỉ khác (ví dụ 0.0.0.0 cho mạng "
                    "nội bộ của đơn vị) bắt buộc dùng mã truy cập in ra khi khởi động.")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, metavar="CỔNG",
-              help="Cổng; 0 = chọn một cổng còn trống.")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, metavar="CỔNG",
+              help="Cổng; 0 = một cổng còn trống. Cổng được nhớ trong thư mục làm việc: không ghi --port thì dùng "
+                   "lại cổng lần trước, nên trang đã đánh dấu (bookmark) vẫn mở được.")
+@click.option("--new-token", is_flag=True,
+              help="Tạo mã truy cập mới: mọi đường dẫn đã đưa và trang đã đánh dấu trước đó không mở được nữa.")
 @click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt.")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="THƯ_MỤC",
               help="Thư mục làm việc: mỗi đợt một thư mục con (mặc định: thư mục cds-batch trong thư mục người dùng).")
-def serve(host: str, port: int, no_browser: bool, data: Path | None) -> None:
+def serve(host: str, port: int | None, new_token: bool, no_browser: bool, data: Path | None) -> None:
     """Mở trang web trên máy này: tạo đợt và phiếu, nhận tệp các trường gửi, tổng hợp, tải kết quả về.
 
-    Dữ liệu nằm trong thư mục --data trên máy này, không gửi đi đâu. Dừng bằng Ctrl+C.
+    Dữ liệu nằm trong thư mục --data trên máy này, không gửi đi đâu. Dừng bằng Ctrl+C. Địa chỉ trang (cổng và
+    mã truy cập) được giữ trong thư mục đó, nên trang đã đánh dấu vẫn mở được sau khi khởi động lại.
 
     \b
     Ví dụ: cds-batch serve --data D:\\CDS
     """
-    from cds_batch.web.server import default_data, make_server  # Flask and waitress load only for this command
+    # Flask and waitress load only for this command
+    from cds_batch.web.guard import PRINTED_AS
+    from cds_batch.web.server import default_data, make_server
 
-    served = make_server(data or default_data(), host=host, port=port)
-    click.echo(f"Trang web của cds-batch: {served.url}")
+    served = make_server(data or default_data(), host=host, port=port, fresh_token=new_token)
+    if served.moved_note:
+        click.echo(served.moved_note)
+    click.echo(f"{PRINTED_AS} {served.url}")
     if served.lan_note:
         click.echo(served.lan_note)
     click.echo(f"Thư mục làm việc: {served.data}. Giữ cửa sổ này mở trong khi dùng trang; nhấn Ctrl+C để dừng.")

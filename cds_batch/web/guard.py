@@ -7,7 +7,9 @@ Out: nothing when the request may go on; a 403 page in Vietnamese otherwise. Thr
      is a Host header other than 127.0.0.1, localhost or [::1] (a page on another site whose name was
      pointed at 127.0.0.1 — DNS rebinding — would send its own name).
   2. Always, a token: the start-up URL carries it once (?token=…); the page then keeps it in an
-     HttpOnly, SameSite=Strict cookie named after the port, and takes it out of the address bar. On the
+     HttpOnly, SameSite=Strict cookie named after the port, and takes it out of the address bar. The
+     token and the port are kept from one start to the next (`address`), and so is the cookie (for
+     COOKIE_DAYS), so a bookmark of the page keeps working. On the
      LAN this keeps out everyone who was not given the URL. On this machine it keeps out other web pages
      the user has open: the browser would send their form posts to 127.0.0.1 (cross-site requests need
      no permission to be sent), but never with a SameSite=Strict cookie.
@@ -24,6 +26,8 @@ from flask import Flask, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 TOKEN_PARAM = "token"
+PRINTED_AS = "Trang web của cds-batch:"   # what `cds-batch serve` prints before the address; the 403 page quotes it
+COOKIE_DAYS = 400                          # the longest browsers keep a cookie
 _LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -67,12 +71,14 @@ def refusal(access: Access) -> Response | None:
     """The response refusing this request, or None when it may go on."""
     if not access.lan:
         if not is_loopback(request.remote_addr or ""):
-            return _refuse("Trang này chỉ mở được trên chính máy đang chạy cds-batch.")
+            return _refuse(access, "Trang này chỉ mở được trên chính máy đang chạy cds-batch. Nếu cần mở từ máy "
+                           "khác trong mạng nội bộ, người chạy cds-batch hãy khởi động bằng lệnh "
+                           "cds-batch serve --host 0.0.0.0 rồi đưa bạn đường dẫn có mã truy cập.")
         if _host_name(request.host).lower() not in _LOCAL_NAMES:
-            return _refuse("Địa chỉ trang không đúng: hãy mở trang bằng đường dẫn cds-batch in ra khi khởi động "
-                           "(bắt đầu bằng http://127.0.0.1).")
+            return _refuse(access, "Địa chỉ trang không đúng: hãy mở trang bằng đường dẫn cds-batch in ra khi khởi "
+                           "động (bắt đầu bằng http://127.0.0.1).")
     if request.method not in ("GET", "HEAD", "OPTIONS") and _cross_site():
-        return _refuse("Yêu cầu này đến từ một trang web khác nên bị từ chối.")
+        return _refuse(access, "Yêu cầu này đến từ một trang web khác nên bị từ chối.")
     given = request.args.get(TOKEN_PARAM)
     if given is not None and same_token(given, access.token) and request.method == "GET":
         return _remember(access)
@@ -80,8 +86,8 @@ def refusal(access: Access) -> Response | None:
         return None   # the style sheet and script hold nothing private; the refusal page needs them
     held = request.cookies.get(access.cookie, "")
     if not held or not same_token(held, access.token):
-        return _refuse("Cần mã truy cập: hãy mở trang bằng đường dẫn đầy đủ (có ?token=…) mà cửa sổ cds-batch "
-                       "in ra khi khởi động.")
+        return _refuse(access, "Cần mã truy cập: trình duyệt này chưa có mã truy cập của cds-batch (hoặc có mã "
+                       "cũ, trước khi tạo mã mới).")
     return None
 
 
@@ -96,7 +102,8 @@ def _remember(access: Access) -> Response:
     rest = [(k, v) for k, vs in request.args.lists() if k != TOKEN_PARAM for v in vs]
     target = request.path + ("?" + urlencode(rest) if rest else "")
     response = redirect(target, code=303)
-    response.set_cookie(access.cookie, access.token, httponly=True, samesite="Strict", secure=False, path="/")
+    response.set_cookie(access.cookie, access.token, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="Strict",
+                        secure=False, path="/")
     return response
 
 
@@ -114,6 +121,9 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _refuse(message: str) -> Response:
-    body = render_template("loi.html", title="Không được phép", message=message, status=403)
+def _refuse(access: Access, message: str) -> Response:
+    """The 403 page: why, and how to open the page (its own address would only be refused again)."""
+    example = f"http://{'…' if access.lan else '127.0.0.1'}:{access.port}/?{TOKEN_PARAM}=…"
+    body = render_template("loi.html", title="Không được phép", message=message, status=403, printed_as=PRINTED_AS,
+                           example=example, lan=access.lan)
     return Response(body, status=403, mimetype="text/html")

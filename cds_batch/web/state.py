@@ -53,6 +53,8 @@ def state() -> WebState:
     return found
 
 
-def error_page(message: str, status: int, title: str = "Không thực hiện được") -> Response:
-    return Response(render_template("loi.html", title=title, message=message, status=status), status=status,
-                    mimetype="text/html")
+def error_page(message: str, status: int, title: str = "Không thực hiện được",
+               next_step: tuple[str, str] | None = None) -> Response:
+    """The page saying what went wrong; `next_step` (address, text): where to go from there, besides home."""
+    return Response(render_template("loi.html", title=title, message=message, status=status, next_step=next_step),
+                    status=status, mimetype="text/html")

@@ -108,7 +108,8 @@ def download() -> Response:
 
 
 def _busy() -> Response:
-    return error_page("Đang tổng hợp hoặc tải tệp cấp tỉnh; hãy chờ xong rồi thử lại.", 409, "Đang tổng hợp")
+    return error_page("Đang tổng hợp hoặc tải tệp cấp tỉnh; hãy chờ xong rồi thử lại.", 409, "Đang tổng hợp",
+                      (url_for("province.page"), "Về trang tổng hợp cấp tỉnh"))
 
 
 def _records(out: Path) -> list[SchoolRecord]:

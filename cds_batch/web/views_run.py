@@ -35,7 +35,7 @@ def upload(slug: str) -> Response:
         with state().jobs.receiving(r.slug):
             done = receive(r.inbox, state().config.max_file)
     except Busy:
-        return error_page(_BUSY, 409, "Đang tổng hợp")
+        return _busy(r)
     tell(done)
     return redirect(url_for("rounds.round_page", slug=r.slug), 303)
 
@@ -48,10 +48,10 @@ def start(slug: str) -> Response:
     try:
         state().jobs.start(r.slug, lambda progress: run_round(r, progress, jobs))
     except Busy:
-        return error_page(_BUSY, 409, "Đang tổng hợp")
+        return _busy(r)
     except Uploading:
         return error_page("Đang tải tệp lên hộp thư của đợt này; hãy chờ tải lên xong rồi bấm “Tổng hợp đợt này”.",
-                          409, "Đang tải lên")
+                          409, "Đang tải lên", (url_for("rounds.round_page", slug=r.slug), "Về trang của đợt"))
     return redirect(url_for("runs.result", slug=r.slug), 303)
 
 
@@ -80,6 +80,11 @@ def result(slug: str) -> str:
     scored = {s.rubric_id for s in view.schools if s.overall_level is not None} if view is not None else set()
     return render_template("ket-qua.html", r=r, job=_job(r), view=view, problem=problem,
                            standing=round_standing(r, scored))
+
+
+def _busy(r: Round) -> Response:
+    """The 409 page of a round being run, with the way to its progress (the result page shows it)."""
+    return error_page(_BUSY, 409, "Đang tổng hợp", (url_for("runs.result", slug=r.slug), "Xem tiến độ tổng hợp"))
 
 
 def _job(r: Round) -> JobState | None:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
-import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cds_batch.core.atomic import safe_stem, write_text_atomic
 from cds_batch.core.office import signer_title
 from cds_batch.core.text import ascii_slug, fold
+from cds_batch.web.shells import posix_line, powershell_line
 
 SETTINGS, ROSTER_STEM, RUBRIC_STEM = "dot.json", "danh-sach-truong", "bo-chi-so"
 TEMPLATES, INBOX, OUT, DOWNLOADS = "phieu", "hop-thu", "ket-qua", "tai-ve"
@@ -94,10 +94,12 @@ class Round:
         return self.folder / DOWNLOADS
 
     def command_lines(self) -> tuple[str, str]:
-        """The run as typed in a terminal: for bash/zsh (macOS, Linux), for cmd.exe (Windows). Quoted
-        here, not in a template: a label may hold '"' or '$(…)', which must stay text."""
-        args = ["cds-batch", *self.command()]
-        return shlex.join(args), subprocess.list2cmdline(args)
+        """The run as typed in a terminal: for bash/zsh (macOS, Linux), for Windows PowerShell (`shells`:
+        why not cmd.exe). Quoted here, not in a template: a label may hold '"', '&', '%' or '$(…)', which
+        must stay text. On Windows the program is the Python running this server (`-m cds_batch`): it is
+        there whether or not cds-batch was put on the PATH."""
+        return (posix_line("cds-batch", self.command()),
+                powershell_line(sys.executable or "python", ["-m", "cds_batch", *self.command()]))
 
     def command(self) -> list[str]:
         """The `cds-batch run` arguments of this round's run, as the page runs it."""

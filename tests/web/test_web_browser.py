@@ -273,7 +273,7 @@ def test_a_browser_without_the_token_is_refused_in_vietnamese(server, page):
 
 
 def test_a_page_left_open_across_a_restart_stops_asking_and_says_what_to_do(server, page):
-    """After a restart the token is new: the status request gets the 403 page, which is not JSON."""
+    """After a restart with a new token (--new-token): the status request gets the 403 page, which is not JSON."""
     url, _ = server
     base = url.split("/?")[0]
     asked: list[str] = []

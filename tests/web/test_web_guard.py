@@ -22,7 +22,19 @@ def test_the_start_up_url_sets_a_strict_cookie_and_drops_the_token_from_the_addr
     cookie = opened.headers["Set-Cookie"]
     assert cookie.startswith(f"cds_batch_{PORT}={TOKEN};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Max-Age=34560000" in cookie   # 400 days: kept when the browser closes, so a bookmark keeps working
     assert client.get("/tinh").status_code == 200
+
+
+def test_the_refusal_says_how_to_open_the_page_and_links_nowhere(app):
+    """Every page refuses this browser until it opens the printed address, so the 403 page's only help is
+    the way to that address: the line `cds-batch serve` prints, with this server's port."""
+    refused = app.test_client().get("/")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert f"Trang web của cds-batch: http://127.0.0.1:{PORT}/?token=…" in page
+    assert "kể cả mã truy cập" in page and "cds-batch serve" in page
+    assert "<a " not in page   # neither "Về trang chủ" nor the header's links: all would be refused again
 
 
 @pytest.mark.parametrize("query", ["", "?token=sai"])

@@ -90,4 +90,5 @@ def test_inputs_are_neither_added_nor_removed_while_the_roll_up_reads_them(clien
         refused = client.post(path, data={"files": [(io.BytesIO(b"x"), "moi.xlsx")]},
                               content_type="multipart/form-data")
     assert refused.status_code == 409 and "Đang tổng hợp" in refused.get_data(as_text=True)
+    assert 'href="/tinh">Về trang tổng hợp cấp tỉnh</a>' in refused.get_data(as_text=True)
     assert [p.name for p in kept.parent.iterdir()] == ["tong-hop.xlsx"]

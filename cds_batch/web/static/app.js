@@ -81,7 +81,8 @@
         .catch(function (problem) {
           if (problem && problem.stop) {
             text.textContent = problem.stop === 403
-              ? "cds-batch đã được khởi động lại nên trang này không còn dùng được: hãy mở lại trang bằng đường dẫn " +
+              ? "cds-batch đã được khởi động lại với mã truy cập khác nên trang này không còn dùng được: hãy mở lại " +
+                "trang bằng đường dẫn " +
                 "(có ?token=…) mà cửa sổ cds-batch in ra khi khởi động."
               : "cds-batch không trả lời được tiến độ (mã " + problem.stop + "); hãy tải lại trang.";
             return;
