@@ -81,7 +81,7 @@ def main() -> None:
 
 def build(out: Path) -> tuple[Path, dict[str, dict[str, str]]]:
     """Write the zip into `out`; return it and, per Python version, the packages pip resolved."""
-    load_tools()
+    sys.path.insert(0, str(install_tools()))
     version = project_version()
     with tempfile.TemporaryDirectory(prefix="cds-batch-windows-") as temporary:
         stage = Path(temporary)
@@ -101,12 +101,12 @@ def build(out: Path) -> tuple[Path, dict[str, dict[str, str]]]:
     return bundle, resolved
 
 
-def load_tools() -> None:
-    """Make the build-time libraries importable, installing them under .cache/ the first time."""
+def install_tools() -> Path:
+    """The folder of the build-time libraries, installed there the first time."""
     if not (TOOLS / "markdown").is_dir() or not (TOOLS / "packaging").is_dir():
         pip("install", "--quiet", "--disable-pip-version-check", "--upgrade", "--target", str(TOOLS),
             *TOOL_REQUIREMENTS)
-    sys.path.insert(0, str(TOOLS))
+    return TOOLS
 
 
 def project_version() -> str:

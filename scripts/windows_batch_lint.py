@@ -166,7 +166,7 @@ def _variables(lines: list[str]) -> list[str]:
                 problems.append(f"line {n}: %{name}% is never set")
             quoted = code[:match.start()].count('"') % 2 == 1
             if not quoted and name not in UNQUOTED_OK:
-                problems.append(f"line {n}: %{token.rstrip('%')}% outside double quotes")
+                problems.append(f"line {n}: %{token} outside double quotes")
     return problems
 
 
