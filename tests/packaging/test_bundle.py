@@ -46,6 +46,15 @@ def built(tmp_path_factory):
     return zips[0], done.stdout, guide.read_text(encoding="utf-8")
 
 
+def test_two_builds_of_the_same_tree_give_the_same_zip(built):
+    bundle, _, _ = built
+    again = bundle.parent.parent / "dist-again"
+    done = subprocess.run([sys.executable, "scripts/build_windows_bundle.py", "--out", str(again)],
+                          cwd=bundle.parent.parent, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (again / bundle.name).read_bytes() == bundle.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def contents(built):
     """The zip's files by their path inside its one folder."""
