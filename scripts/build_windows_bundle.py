@@ -218,7 +218,8 @@ def render_guide(source: Path, dest: Path) -> list[Path]:
     import markdown
 
     body = markdown.markdown(source.read_text(encoding="utf-8"),
-                             extensions=["tables", "fenced_code", "toc", "sane_lists"])
+                             extensions=["tables", "fenced_code", "toc", "sane_lists"],
+                             extension_configs={"toc": {"slugify": github_anchor}})
     title = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
     dest.mkdir(parents=True)
     written = [dest / GUIDE_PAGE]
@@ -236,6 +237,12 @@ def render_guide(source: Path, dest: Path) -> list[Path]:
                        body=body)
     (dest / GUIDE_PAGE).write_text(page, encoding="utf-8")
     return written
+
+
+def github_anchor(heading: str, separator: str) -> str:
+    """A heading's anchor as GitHub makes it, so the guide's links work both there and in the bundle:
+    lower case, Vietnamese letters kept, punctuation dropped, each space a hyphen."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", separator)
 
 
 PAGE = """<!DOCTYPE html>

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -17,7 +18,14 @@ from tests.packaging.scripts import build
 ROOT = Path(__file__).resolve().parents[2]
 # What the build reads; everything else of the tree is left out, as a clean clone would not need it.
 TREE = ("setup.cfg", "pyproject.toml", "README.md", "LICENSE", "cds_batch", "scripts", "packaging", "docs")
-FAKE_GUIDE = "# Hướng dẫn sử dụng cds-batch\n\nMở trang:\n\n![Trang kết quả](img/trang.png)\n"
+FAKE_GUIDE = """# Hướng dẫn sử dụng cds-batch
+
+Xem [Khi có lỗi](#2-khi-có-lỗi).
+
+## 2. Khi có lỗi
+
+![Trang kết quả](img/trang.png)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +121,10 @@ def test_the_guide_is_rendered_with_the_images_it_shows(built, contents):
     for image in shown:
         assert f'src="{image}"' in page
         assert f"{build.GUIDE_DIR}/{image}" in contents, image
+    # the guide's links to its own headings (GitHub's anchors) work in the bundle too
+    anchors = set(re.findall(r' id="([^"]+)"', page))
+    links = {unquote(link) for link in re.findall(r'href="#([^"]+)"', page)}
+    assert links and links <= anchors, links - anchors
 
 
 @pytest.mark.parametrize("reference", ["img/khong-co.png", "../README.md"])
