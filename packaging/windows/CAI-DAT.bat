@@ -122,8 +122,8 @@ goto failed
 
 :not_extracted
 echo Không thấy thư mục "wheels" bên cạnh CAI-DAT.bat.
-echo Tệp .zip chưa được giải nén đầy đủ. Hãy nháy chuột phải vào tệp .zip, chọn
-echo "Giải nén tất cả" (Extract All), rồi chạy CAI-DAT.bat trong thư mục vừa giải nén.
+echo Tệp .zip chưa được giải nén đầy đủ. Hãy nháy chuột phải vào tệp .zip, chọn "Extract All"
+echo ("Trích xuất tất cả" hoặc "Giải nén tất cả"), rồi chạy CAI-DAT.bat trong thư mục vừa giải nén.
 goto failed
 
 :no_python

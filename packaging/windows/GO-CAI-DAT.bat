@@ -43,7 +43,7 @@ echo.
 if not exist "%DATA%" goto done
 echo Thư mục dữ liệu (mọi đợt tổng hợp: phiếu đã nhận, kết quả, sổ nhận tệp):
 echo "%DATA%"
-echo Nên GIỮ LẠI thư mục này (hoặc chép sang nơi khác để lưu) trước khi xóa.
+echo Nên GIỮ LẠI thư mục này. Nếu muốn xóa, hãy chép nó sang nơi khác để lưu trước.
 choice /c CK /n /m "Xóa luôn thư mục dữ liệu này? Nhấn C (có, xóa hẳn) hoặc K (không, giữ lại): "
 if errorlevel 2 goto data_kept
 rmdir /s /q "%DATA%" >nul 2>&1
