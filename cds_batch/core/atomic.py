@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from cds_batch.core.windows import OutputInUse, held_open
+
 # mkstemp's names: the prefix given below, 8 characters of its alphabet, the suffix.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 # Windows refuses these as a file name, with any extension ("CON.xlsx", "com1.tar.gz").
@@ -33,7 +35,10 @@ STAGING_PREFIX = ".cds-run-"
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; rename it onto `target` on success."""
+    """Yield a temporary path in the target's folder; rename it onto `target` on success.
+
+    :raises OutputInUse: another program holds `target` open (Excel on Windows); it is left as it was.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -42,7 +47,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are shared like any saved file
         fsync_file(tmp)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as refused:   # Windows: the file is open in Excel
+            if held_open(refused):
+                raise OutputInUse(target, kept="tệp đó vẫn giữ nội dung cũ") from refused
+            raise
         if not any(part.startswith(STAGING_PREFIX) for part in target.parent.parts):
             fsync_folder(target.parent)
     finally:
