@@ -2,10 +2,11 @@
 
 In: findings, the run's report, a count of steps.
 Out: lines on standard output (findings, the run's summary, the external review's outcome) and
-progress bars on standard error when it is a terminal.
+progress bars on standard error when it is a terminal, always in UTF-8 (`use_utf8`).
 """
 from __future__ import annotations
 
+import atexit
 import sys
 from collections import Counter
 from contextlib import contextmanager
@@ -15,11 +16,51 @@ from typing import Any, Callable, Iterator, Sequence
 import click
 
 from cds_batch.core.findings import Finding
+from cds_batch.core.windows import is_windows
 from cds_batch.district.recognition import decision_label
 from cds_batch.pipeline.district_run import Progress, RunReport
 from cds_batch.reports.contract import FEEDBACK, SHEET_UNUSABLE, SUMMARY
 from cds_batch.reports.tables import unusable_table
 from cds_batch.pipeline.use_cases import run_counts
+
+
+UTF8_CODE_PAGE = 65001
+
+
+def use_utf8() -> None:
+    """Vietnamese whatever the console's code page: standard output and error write UTF-8 (a character
+    nothing can encode becomes '?', never an exception), and a Windows console is switched to the UTF-8
+    code page while the command runs (cp437 or cp1252 would show 'Tá»‡p' for 'Tệp'; redirected, Vietnamese
+    Windows encodes as cp1258, which cannot encode 'ờ'). Called once, before anything is printed."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):   # a stream that cannot change any more: keep it as it is
+                pass
+    if is_windows() and any(_is_console(s) for s in (sys.stdout, sys.stderr)):
+        try:
+            kernel32 = _kernel32()
+            before = kernel32.GetConsoleOutputCP()
+            if before and before != UTF8_CODE_PAGE and kernel32.SetConsoleOutputCP(UTF8_CODE_PAGE):
+                atexit.register(kernel32.SetConsoleOutputCP, before)   # the window goes on as the user had it
+        except (AttributeError, OSError):   # no console API: the streams' UTF-8 is what there is
+            pass
+
+
+def _is_console(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except (ValueError, OSError):
+        return False
+
+
+def _kernel32() -> Any:
+    import ctypes
+
+    return getattr(ctypes, "windll").kernel32   # Windows only; tests replace this function
 
 
 def echo_findings(findings: Sequence[Finding]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
 from cds_batch.core.commit import scratch_folder
+from cds_batch.core.windows import MAX_PATH, extended
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.core.library_text import explain
 from cds_batch.intake.containers import (
@@ -297,6 +298,7 @@ def _walk(path: Path, skip: Path | None = None) -> Iterator[tuple[Path, str, boo
     and starts at the input's own name when absolute, so reports do not depend on where the inbox
     sits on this machine."""
     root = path.as_posix() if not path.is_absolute() else (path.name or path.as_posix())
+    path = extended(path, room=MAX_PATH)   # Windows: files however deep under the inbox open (`core.windows`)
     if not path.is_dir():
         yield path, nfc(root), False
         return
