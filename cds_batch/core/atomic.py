@@ -23,8 +23,9 @@ from cds_batch.core.windows import OutputInUse, held_open
 
 # mkstemp's names: the prefix given below, 8 characters of its alphabet, the suffix.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
-# Windows refuses these as a file name, with any extension ("CON.xlsx", "com1.tar.gz").
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
+# Windows refuses these as a file name, with any extension ("CON.xlsx", "com1.tar.gz"), and with spaces
+# before the extension ("NUL .txt").
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$) *(\..*)?", re.IGNORECASE)
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NAME_MAX = 120   # characters of a file name: room for Windows' 260-character paths under a deep folder

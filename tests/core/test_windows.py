@@ -171,3 +171,35 @@ def test_the_room_decides_where_the_extended_form_starts(monkeypatch):
     folder = "C:\\" + "x" * 40
     assert str(extended(Path(folder), room=MAX_PATH - len(folder) - 1)) == folder
     assert str(extended(Path(folder), room=MAX_PATH - len(folder))) == "\\\\?\\" + folder
+
+
+# --- Names ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stem", ["CON", "con.xlsx", "Nul .txt", "COM¹", "lpt9", "CONIN$", "conout$.log", "AUX.tar.gz"])
+def test_a_device_name_with_any_extension_is_never_a_file_name(stem):
+    from cds_batch.core.atomic import safe_stem
+
+    assert safe_stem(stem).startswith("_")
+
+
+@pytest.mark.parametrize("codes", [
+    ["TH01", "th01", "Th01"],                                        # only the case differs
+    ["Số1", "So\u0302\u03011", "SO1"],                            # NFC, NFD and no diacritics: one slug
+    ["Đ-1", "D-1", "đ 1"],
+])
+def test_schools_whose_names_differ_only_by_case_or_diacritics_get_distinct_files(codes):
+    """Windows and macOS compare file names ignoring case (and macOS its Unicode normalisation): each school
+    gets a file of its own, the same whatever the order of the roster."""
+    from cds_batch.reports.feedback import feedback_names
+    from cds_batch.rubric import load_rubric
+    from cds_batch.rubric.roster import SchoolInfo
+    from cds_batch.templates.naming import template_names
+
+    names = feedback_names(codes)
+    assert len({n.casefold() for n in names.values()}) == len(codes)
+    assert feedback_names(list(reversed(codes))) == names
+    rubric = load_rubric("qd4725-phothong")
+    wanted = [("r", SchoolInfo(code, "Trường " + code)) for code in codes]
+    made = template_names({"r": rubric}, wanted, "Đợt 1")
+    assert len({n.casefold() for n in made}) == len(codes)
+    assert dict(zip(codes, made)) == dict(zip(reversed(codes), template_names({"r": rubric}, wanted[::-1], "Đợt 1")))
