@@ -82,9 +82,9 @@ class Staging:
         for folder, _, files in os.walk(self.root):
             moves += sorted((Path(folder) / f).relative_to(self.root).as_posix() for f in files)
             fsync_folder(Path(folder))   # the staged files' own entries, before the journal names them
-        journal = {"format": _FORMAT, "staging": self.root.name, "moves": sorted(moves),
-                   "drop": sorted(self._drop - set(moves))}
-        check_free(self.out, [*journal["moves"], *journal["drop"]])
+        drops = sorted(self._drop - set(moves))
+        check_free(self.out, moves + drops)
+        journal = {"format": _FORMAT, "staging": self.root.name, "moves": sorted(moves), "drop": drops}
         with _signals_held() as caught:
             write_text_atomic(self.out / JOURNAL, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
             roll_forward(self.out)
