@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from cds_batch.core.windows import OutputInUse, held_open
+from cds_batch.core.windows import OutputInUse, held_open, is_windows
 
 # mkstemp's names: the prefix given below, 8 characters of its alphabet, the suffix.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
@@ -69,7 +68,7 @@ def fsync_file(path: Path) -> None:
 def fsync_folder(folder: Path) -> None:
     """Flush `folder`'s entries (a rename into it, a removal) to the disk. Windows cannot open a folder
     as a file (NTFS journals its renames), and some file systems refuse: skipped there."""
-    if sys.platform == "win32":
+    if is_windows():
         return
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -35,7 +34,7 @@ from types import FrameType
 from typing import Iterator
 
 from cds_batch.core.atomic import STAGING_PREFIX, fsync_folder, write_text_atomic
-from cds_batch.core.windows import OutputInUse, held_open
+from cds_batch.core.windows import OutputInUse, held_open, is_windows
 
 JOURNAL = ".cds-commit.json"
 _BEFORE = ".cds-before"   # in the staging folder: the files a commit replaced or removed, until it ends
@@ -125,10 +124,11 @@ def prepare(out: Path) -> None:
 
 def settle(folder: Path) -> None:
     """For a reader of an output folder: finish a commit a killed run left there, when the folder can be
-    written (a folder it cannot write is read as it is)."""
+    written (a folder it cannot write is read as it is; one with an output open in another program has the
+    commit undone, and is read as the run before left it)."""
     try:
         roll_forward(folder)
-    except OSError:
+    except (OSError, OutputInUse):
         pass
 
 
@@ -303,7 +303,7 @@ def alive(pid: int) -> bool:
     """Whether process `pid` exists (this process counts: another thread of it may own the folder)."""
     if pid == os.getpid():
         return True
-    if sys.platform == "win32":   # os.kill(pid, 0) would end the process there
+    if is_windows():   # os.kill(pid, 0) would end the process there
         return _alive_windows(pid)
     try:
         os.kill(pid, 0)
