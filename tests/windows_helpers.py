@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cds_batch.core import windows
 from cds_batch.core.atomic import STAGING_PREFIX
 from cds_batch.core.commit import JOURNAL
 
@@ -22,25 +23,31 @@ def refusal(path: Path | str, winerror: int = 32) -> PermissionError:
 
 
 def excel_holds(monkeypatch: pytest.MonkeyPatch, held: Path, *, after_check: bool = False,
-                winerror: int = 32) -> list[str]:
+                winerror: int = 32, times: int | None = None) -> list[str]:
     """From now on `held` is open in Excel on Windows: renaming it, renaming onto it or removing it raises
     `refusal`. With `after_check`, renaming it onto itself (what the commit's check does) still works:
-    Excel opened it between the check and the commit. The list of refused calls, growing."""
+    Excel opened it between the check and the commit. With `times`, only that many calls are refused (an
+    antivirus scanning the file for a moment). The tries again (`windows.patiently`) do not wait here.
+    The list of refused calls, growing."""
     real_replace, real_unlink = os.replace, os.unlink
+    monkeypatch.setattr(windows, "RETRY_DELAYS", (0.0,) * len(windows.RETRY_DELAYS))
     target = os.path.abspath(held)
     refused: list[str] = []
 
     def is_held(path: object) -> bool:
         return os.path.abspath(os.fspath(path)) == target   # type: ignore[arg-type]
 
+    def still() -> bool:
+        return times is None or len(refused) < times
+
     def replace(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if (is_held(src) or is_held(dst)) and not (after_check and is_held(src) and is_held(dst)):
+        if (is_held(src) or is_held(dst)) and not (after_check and is_held(src) and is_held(dst)) and still():
             refused.append(f"replace {src} {dst}")
             raise refusal(held, winerror)
         return real_replace(src, dst, *args, **kwargs)
 
     def unlink(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if is_held(path):
+        if is_held(path) and still():
             refused.append(f"unlink {path}")
             raise refusal(held, winerror)
         return real_unlink(path, *args, **kwargs)

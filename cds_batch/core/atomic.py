@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from cds_batch.core.windows import OutputInUse, held_open, is_windows
+from cds_batch.core.windows import OutputInUse, held_open, is_windows, patiently
 
 # mkstemp's names: the prefix given below, 8 characters of its alphabet, the suffix.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
@@ -48,7 +48,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are shared like any saved file
         fsync_file(tmp)
         try:
-            os.replace(tmp, target)
+            patiently(lambda: os.replace(tmp, target))
         except PermissionError as refused:   # Windows: the file is open in Excel
             if held_open(refused):
                 raise OutputInUse(target, kept="tệp đó vẫn giữ nội dung cũ") from refused

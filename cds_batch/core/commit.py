@@ -34,7 +34,7 @@ from types import FrameType
 from typing import Iterator
 
 from cds_batch.core.atomic import STAGING_PREFIX, fsync_folder, write_text_atomic
-from cds_batch.core.windows import OutputInUse, held_open, is_windows
+from cds_batch.core.windows import OutputInUse, held_open, is_windows, patiently
 
 JOURNAL = ".cds-commit.json"
 _BEFORE = ".cds-before"   # in the staging folder: the files a commit replaced or removed, until it ends
@@ -158,7 +158,7 @@ def roll_forward(out: Path) -> bool:
                 if source.is_file():
                     target.parent.mkdir(parents=True, exist_ok=True)
                     _set_aside(target, staging / _BEFORE / rel)
-                    os.replace(source, target)
+                    patiently(lambda: os.replace(source, target))
                     touched.add(target.parent)
             for rel in drops:
                 target = out / rel
@@ -182,7 +182,7 @@ def check_free(out: Path, rels: list[str]) -> None:
         if not target.is_file():
             continue
         try:
-            os.replace(target, target)
+            patiently(lambda: os.replace(target, target))
         except OSError as refused:
             if held_open(refused):
                 raise OutputInUse(target) from refused
@@ -193,7 +193,7 @@ def _set_aside(target: Path, before: Path) -> None:
     """Move the file at `target` (if any) to `before`, where it waits until the commit ends or is undone."""
     if target.is_file() or target.is_symlink():
         before.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(target, before)
+        patiently(lambda: os.replace(target, before))
 
 
 def _roll_back(out: Path, staging: Path, moves: list[Path], drops: list[Path]) -> None:
@@ -204,13 +204,13 @@ def _roll_back(out: Path, staging: Path, moves: list[Path], drops: list[Path]) -
     for rel in moves:
         source, target, before = staging / rel, out / rel, staging / _BEFORE / rel
         if not source.exists() and target.is_file():   # moved into place: take it back
-            os.replace(target, source)
+            patiently(lambda: os.replace(target, source))
         if before.is_file():
-            os.replace(before, target)
+            patiently(lambda: os.replace(before, target))
         touched.add(target.parent)
     for rel in drops:
         if (staging / _BEFORE / rel).is_file():
-            os.replace(staging / _BEFORE / rel, out / rel)
+            patiently(lambda: os.replace(staging / _BEFORE / rel, out / rel))
         touched.add((out / rel).parent)
     _finish(out, staging, touched)
 

@@ -16,13 +16,18 @@ from __future__ import annotations
 import ntpath
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Callable
 
 from cds_batch.core.errors import CdsBatchError
 
 # ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION: what Windows answers a rename or
 # removal of a file another program holds open without sharing it (Excel, Word, a viewer).
 _HELD = (5, 32, 33)
+# Seconds to wait before trying a refused rename again: an antivirus scanning a file just written, the
+# search indexer or a sync client holds it for a moment, Excel until it is closed (0.75 s in all).
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4)
 MAX_PATH = 260
 # Room kept for what is written inside a folder given: a template's name (at most 160 characters) as
 # its temporary ('.<name>.<random>.tmp', 174); a run's staging folder ('.cds-run-<pid>-<random>', 27),
@@ -40,6 +45,20 @@ def is_windows() -> bool:
 def held_open(exc: BaseException) -> bool:
     """Whether `exc` is Windows refusing because another program holds the file open."""
     return isinstance(exc, PermissionError) and getattr(exc, "winerror", None) in _HELD
+
+
+def patiently(action: Callable[[], None]) -> None:
+    """`action()` (a rename or removal), tried again after each of RETRY_DELAYS while another program
+    holds the file; the last refusal is raised."""
+    for delay in RETRY_DELAYS:
+        try:
+            action()
+            return
+        except PermissionError as refused:
+            if not held_open(refused):
+                raise
+        time.sleep(delay)
+    action()
 
 
 class OutputInUse(CdsBatchError):

@@ -60,7 +60,8 @@ def test_an_output_held_open_stops_the_commit_before_anything_moves(tmp_path, mo
         stage.commit()
     stage.discard()
     assert stopped.value.path == out / held and str(out / held) in str(stopped.value)
-    assert refused == [f"replace {out / held} {out / held}"]   # the check refused, nothing else was tried
+    tries = len(windows.RETRY_DELAYS) + 1
+    assert refused == [f"replace {out / held} {out / held}"] * tries   # the check refused, nothing else was tried
     assert snapshot(out) == before and no_commit_left(out)
 
 
@@ -114,6 +115,42 @@ def test_a_refusal_finishing_a_killed_runs_commit_restores_the_earlier_outputs(t
     else:
         settle(out)
     assert snapshot(out) == before and no_commit_left(out)
+
+
+def test_a_file_held_for_a_moment_is_waited_for(tmp_path, monkeypatch):
+    """An antivirus or the search indexer opens a file just written for a moment: the commit tries again
+    and goes through, instead of asking the user to close a file no one has open."""
+    out = tmp_path / "ket-qua"
+    _previous(out)
+    stage = _this_run(out)
+    refused = excel_holds(monkeypatch, out / "tong-hop.xlsx", times=len(windows.RETRY_DELAYS))
+    stage.commit()
+    assert len(refused) == len(windows.RETRY_DELAYS)
+    assert snapshot(out).keys() == {"tong-hop.xlsx", "phan-hoi/a.xlsx", "phan-hoi/c.xlsx"} and no_commit_left(out)
+
+
+def test_a_refused_rename_is_tried_again_after_growing_pauses(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(windows.time, "sleep", pauses.append)
+    calls: list[int] = []
+
+    def held() -> None:
+        calls.append(1)
+        raise refusal("tong-hop.xlsx")
+    with pytest.raises(PermissionError):
+        windows.patiently(held)
+    assert pauses == list(windows.RETRY_DELAYS) and len(calls) == len(pauses) + 1 and sum(pauses) < 1
+
+
+def test_a_refusal_that_is_not_a_file_held_open_is_not_waited_for(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(windows.time, "sleep", pauses.append)
+
+    def denied() -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+    with pytest.raises(PermissionError):
+        windows.patiently(denied)
+    assert pauses == []
 
 
 def test_a_refusal_that_is_not_windows_holding_the_file_keeps_its_own_error(tmp_path, monkeypatch):
