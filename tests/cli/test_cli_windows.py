@@ -71,6 +71,19 @@ def test_a_run_with_an_output_open_in_excel_exits_3_and_changes_nothing(done_onc
     assert after.keys() == before.keys() and after[held] != before[held]
 
 
+def test_the_command_as_its_own_process_exits_3_with_the_message(done_once):
+    """`cds-batch run` as a process of its own, its output redirected the way a Vietnamese Windows does."""
+    before = snapshot(done_once.out)
+    held = done_once.out / "tong-hop.xlsx"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "cp1258"}
+    hook = [sys.executable, "-m", "tests.windows_hooks", str(held)]
+    run = subprocess.run([*hook, *done_once.args("--round", "Đợt 2")], capture_output=True, cwd=ROOT, env=env,
+                         timeout=300)
+    assert run.returncode == 3, run.stderr
+    assert run.stderr.decode("utf-8").strip() == f"Không thể chạy: Tệp '{held}' {CLOSE}; kết quả lần trước vẫn giữ nguyên."
+    assert snapshot(done_once.out) == before and no_commit_left(done_once.out)
+
+
 def test_the_library_raises_output_in_use(done_once, monkeypatch):
     before = snapshot(done_once.out)
     schools, _ = check_roster(done_once.roster)
