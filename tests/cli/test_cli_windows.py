@@ -80,7 +80,8 @@ def test_the_command_as_its_own_process_exits_3_with_the_message(done_once):
     run = subprocess.run([*hook, *done_once.args("--round", "Đợt 2")], capture_output=True, cwd=ROOT, env=env,
                          timeout=300)
     assert run.returncode == 3, run.stderr
-    assert run.stderr.decode("utf-8").strip() == f"Không thể chạy: Tệp '{held}' {CLOSE}; kết quả lần trước vẫn giữ nguyên."
+    said = run.stderr.decode("utf-8").strip()
+    assert said == f"Không thể chạy: Tệp '{held}' {CLOSE}; kết quả lần trước vẫn giữ nguyên."
     assert snapshot(done_once.out) == before and no_commit_left(done_once.out)
 
 
