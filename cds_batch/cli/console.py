@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Sequence
 import click
 
 from cds_batch.core.findings import Finding
-from cds_batch.core.windows import is_windows
+from cds_batch.core.windows import is_windows, shown
 from cds_batch.district.recognition import decision_label
 from cds_batch.pipeline.district_run import Progress, RunReport
 from cds_batch.reports.contract import FEEDBACK, SHEET_UNUSABLE, SUMMARY
@@ -123,12 +123,12 @@ def echo_run_summary(report: RunReport, out: Path, standing: str | None) -> None
 def echo_review(report: RunReport) -> None:
     books = report.review_books
     if books.written:
-        click.echo("Bảng đánh giá ngoài để đơn vị điền: " + ", ".join(str(p) for p in books.written) + ".")
-    for kept in books.unread:
+        click.echo("Bảng đánh giá ngoài để đơn vị điền: " + ", ".join(shown(p) for p in books.written) + ".")
+    for kept in map(shown, books.unread):   # paths as typed: the run wrote through `core.windows.extended`
         click.echo(f"Không ghi đè {kept}: bảng đánh giá ngoài này đã được sửa sau lần chạy trước. Hãy chạy lại với "
                    f"--review \"{kept}\" để đọc kết quả đánh giá; trường mới nộp sẽ có bảng bổ sung riêng.")
     if books.kept and not books.unread:
-        click.echo("Giữ nguyên bảng đánh giá ngoài đã điền: " + ", ".join(str(p) for p in books.kept) + ".")
+        click.echo("Giữ nguyên bảng đánh giá ngoài đã điền: " + ", ".join(shown(p) for p in books.kept) + ".")
     recognition = report.recognition
     if recognition is None:
         return
@@ -149,4 +149,4 @@ def echo_review(report: RunReport) -> None:
     if recognition.unmatched:
         click.echo("Bảng đánh giá ngoài có trường chưa có phiếu đã chấm trong lần chạy này (bỏ qua): "
                    + ", ".join(recognition.unmatched) + ".")
-    click.echo("Danh sách công nhận và trang công bố: " + ", ".join(str(p) for p in report.recognition_files) + ".")
+    click.echo("Danh sách công nhận và trang công bố: " + ", ".join(shown(p) for p in report.recognition_files) + ".")
