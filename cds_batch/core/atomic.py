@@ -18,13 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from cds_batch.core.windows import OutputInUse, held_open, is_windows, patiently
+from cds_batch.core.windows import OutputInUse, device_name, held_open, is_windows, patiently
 
 # mkstemp's names: the prefix given below, 8 characters of its alphabet, the suffix.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
-# Windows refuses these as a file name, with any extension ("CON.xlsx", "com1.tar.gz"), and with spaces
-# before the extension ("NUL .txt").
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$) *(\..*)?", re.IGNORECASE)
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NAME_MAX = 120   # characters of a file name: room for Windows' 260-character paths under a deep folder
@@ -147,7 +144,7 @@ def safe_stem(stem: str, limit: int = NAME_MAX) -> str:
     the rest is the guarantee, not the usual path.
     """
     safe = bounded(_UNSAFE.sub("-", stem).rstrip(". ") or "_", limit)
-    return "_" + safe if _RESERVED.fullmatch(safe) else safe
+    return "_" + safe if device_name(safe) else safe
 
 
 def distinct_names(names: Sequence[str], keys: Sequence[str], suffix: str) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ntpath
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,9 @@ MAX_PATH = 260
 # its temporary ('.<name>.<random>.tmp', 174); a run's staging folder ('.cds-run-<pid>-<random>', 27),
 # 'phan-hoi' and a feedback file's temporary (88). A folder of up to 80 characters is left as typed.
 ROOM = 180
+# Windows refuses these as a file name, with any extension ("CON.xlsx", "com1.tar.gz"), and with spaces
+# before the extension ("NUL .txt").
+_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$) *(\..*)?", re.IGNORECASE)
 _PREFIX = "\\\\?\\"
 _UNC_PREFIX = "\\\\?\\UNC\\"
 
@@ -40,6 +44,11 @@ _UNC_PREFIX = "\\\\?\\UNC\\"
 def is_windows() -> bool:
     """The one check of the platform for the Windows-only file behaviour (tests replace it)."""
     return sys.platform == "win32"
+
+
+def device_name(name: str) -> bool:
+    """Whether Windows takes the file name `name` for a device (CON, NUL, COM1… with any extension)."""
+    return _DEVICE.fullmatch(name) is not None
 
 
 def held_open(exc: BaseException) -> bool:

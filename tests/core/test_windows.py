@@ -245,3 +245,15 @@ def test_schools_whose_names_differ_only_by_case_or_diacritics_get_distinct_file
     made = template_names({"r": rubric}, wanted, "Đợt 1")
     assert len({n.casefold() for n in made}) == len(codes)
     assert dict(zip(codes, made)) == dict(zip(reversed(codes), template_names({"r": rubric}, wanted[::-1], "Đợt 1")))
+
+
+@pytest.mark.parametrize("member, name", [
+    ("thu/CON.xlsx", "_CON.xlsx"), ("aux.tar.gz", "_aux.tar.gz"), ("NUL .txt", "_NUL .txt"), ("COM¹.xls", "_COM¹.xls"),
+    ("CONSOLE.xlsx", "CONSOLE.xlsx"), ("Báo cáo.xlsx", "Báo cáo.xlsx"),
+])
+def test_a_member_of_an_archive_named_like_a_device_is_saved_under_another_name(member, name):
+    """Members are saved into the run's private folder to be read: on Windows under a device's name the
+    file could not be made (one rule for every file name the tool makes, `core.windows.device_name`)."""
+    from cds_batch.intake.discover import safe_name
+
+    assert safe_name(member) == name
