@@ -11,7 +11,7 @@ from typing import Sequence
 import click
 
 from cds_batch.cli.commands import cli
-from cds_batch.cli.console import echo_findings
+from cds_batch.cli.console import echo_findings, use_utf8
 from cds_batch.cli.exits import (
     EXIT_CANNOT_RUN, EXIT_NEEDS_FIX, internal_error, interrupted, stop_on_sigterm, usage_failed
 )
@@ -22,20 +22,9 @@ from cds_batch.pipeline.failures import cannot_run_message
 __all__ = ["cli", "main"]
 
 
-def _force_utf8() -> None:
-    """Vietnamese Windows encodes redirected output as cp1258, which cannot encode 'ờ'."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(encoding="utf-8", errors="replace")
-            except (ValueError, OSError):   # a stream that cannot change any more: keep it as it is
-                pass
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the CLI, turning every failure into a Vietnamese message and an exit code."""
-    _force_utf8()
+    use_utf8()
     args = list(argv) if argv is not None else sys.argv[1:]
     with stop_on_sigterm():
         _main(args)

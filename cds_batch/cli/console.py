@@ -2,10 +2,11 @@
 
 In: findings, the run's report, a count of steps.
 Out: lines on standard output (findings, the run's summary, the external review's outcome) and
-progress bars on standard error when it is a terminal.
+progress bars on standard error when it is a terminal, always in UTF-8 (`use_utf8`).
 """
 from __future__ import annotations
 
+import atexit
 import sys
 from collections import Counter
 from contextlib import contextmanager
@@ -15,11 +16,51 @@ from typing import Any, Callable, Iterator, Sequence
 import click
 
 from cds_batch.core.findings import Finding
+from cds_batch.core.windows import is_windows, shown
 from cds_batch.district.recognition import decision_label
 from cds_batch.pipeline.district_run import Progress, RunReport
 from cds_batch.reports.contract import FEEDBACK, SHEET_UNUSABLE, SUMMARY
 from cds_batch.reports.tables import unusable_table
 from cds_batch.pipeline.use_cases import run_counts
+
+
+UTF8_CODE_PAGE = 65001
+
+
+def use_utf8() -> None:
+    """Vietnamese whatever the console's code page: standard output and error write UTF-8 (a character
+    nothing can encode becomes '?', never an exception), and a Windows console is switched to the UTF-8
+    code page while the command runs (cp437 or cp1252 would show 'Tá»‡p' for 'Tệp'; redirected, Vietnamese
+    Windows encodes as cp1258, which cannot encode 'ờ'). Called once, before anything is printed."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):   # a stream that cannot change any more: keep it as it is
+                pass
+    if is_windows() and any(_is_console(s) for s in (sys.stdout, sys.stderr)):
+        try:
+            kernel32 = _kernel32()
+            before = kernel32.GetConsoleOutputCP()
+            if before and before != UTF8_CODE_PAGE and kernel32.SetConsoleOutputCP(UTF8_CODE_PAGE):
+                atexit.register(kernel32.SetConsoleOutputCP, before)   # the window goes on as the user had it
+        except (AttributeError, OSError):   # no console API: the streams' UTF-8 is what there is
+            pass
+
+
+def _is_console(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except (ValueError, OSError):
+        return False
+
+
+def _kernel32() -> Any:
+    import ctypes
+
+    return getattr(ctypes, "windll").kernel32   # Windows only; tests replace this function
 
 
 def echo_findings(findings: Sequence[Finding]) -> None:
@@ -82,12 +123,12 @@ def echo_run_summary(report: RunReport, out: Path, standing: str | None) -> None
 def echo_review(report: RunReport) -> None:
     books = report.review_books
     if books.written:
-        click.echo("Bảng đánh giá ngoài để đơn vị điền: " + ", ".join(str(p) for p in books.written) + ".")
-    for kept in books.unread:
+        click.echo("Bảng đánh giá ngoài để đơn vị điền: " + ", ".join(shown(p) for p in books.written) + ".")
+    for kept in map(shown, books.unread):   # paths as typed: the run wrote through `core.windows.extended`
         click.echo(f"Không ghi đè {kept}: bảng đánh giá ngoài này đã được sửa sau lần chạy trước. Hãy chạy lại với "
                    f"--review \"{kept}\" để đọc kết quả đánh giá; trường mới nộp sẽ có bảng bổ sung riêng.")
     if books.kept and not books.unread:
-        click.echo("Giữ nguyên bảng đánh giá ngoài đã điền: " + ", ".join(str(p) for p in books.kept) + ".")
+        click.echo("Giữ nguyên bảng đánh giá ngoài đã điền: " + ", ".join(shown(p) for p in books.kept) + ".")
     recognition = report.recognition
     if recognition is None:
         return
@@ -108,4 +149,4 @@ def echo_review(report: RunReport) -> None:
     if recognition.unmatched:
         click.echo("Bảng đánh giá ngoài có trường chưa có phiếu đã chấm trong lần chạy này (bỏ qua): "
                    + ", ".join(recognition.unmatched) + ".")
-    click.echo("Danh sách công nhận và trang công bố: " + ", ".join(str(p) for p in report.recognition_files) + ".")
+    click.echo("Danh sách công nhận và trang công bố: " + ", ".join(shown(p) for p in report.recognition_files) + ".")

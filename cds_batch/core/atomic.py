@@ -12,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from cds_batch.core.windows import OutputInUse, device_name, held_open, is_windows, patiently
+
 # mkstemp's names: the prefix given below, 8 characters of its alphabet, the suffix.
 _LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
-# Windows refuses these as a file name, with any extension ("CON.xlsx", "com1.tar.gz").
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NAME_MAX = 120   # characters of a file name: room for Windows' 260-character paths under a deep folder
@@ -33,7 +32,10 @@ STAGING_PREFIX = ".cds-run-"
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; rename it onto `target` on success."""
+    """Yield a temporary path in the target's folder; rename it onto `target` on success.
+
+    :raises OutputInUse: another program holds `target` open (Excel on Windows); it is left as it was.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -42,7 +44,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are shared like any saved file
         fsync_file(tmp)
-        os.replace(tmp, target)
+        try:
+            patiently(lambda: os.replace(tmp, target))
+        except PermissionError as refused:   # Windows: the file is open in Excel
+            if held_open(refused):
+                raise OutputInUse(target, kept="tệp đó vẫn giữ nội dung cũ") from refused
+            raise
         if not any(part.startswith(STAGING_PREFIX) for part in target.parent.parts):
             fsync_folder(target.parent)
     finally:
@@ -58,7 +65,7 @@ def fsync_file(path: Path) -> None:
 def fsync_folder(folder: Path) -> None:
     """Flush `folder`'s entries (a rename into it, a removal) to the disk. Windows cannot open a folder
     as a file (NTFS journals its renames), and some file systems refuse: skipped there."""
-    if sys.platform == "win32":
+    if is_windows():
         return
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -137,7 +144,7 @@ def safe_stem(stem: str, limit: int = NAME_MAX) -> str:
     the rest is the guarantee, not the usual path.
     """
     safe = bounded(_UNSAFE.sub("-", stem).rstrip(". ") or "_", limit)
-    return "_" + safe if _RESERVED.fullmatch(safe) else safe
+    return "_" + safe if device_name(safe) else safe
 
 
 def distinct_names(names: Sequence[str], keys: Sequence[str], suffix: str) -> list[str]:

@@ -9,6 +9,12 @@ next run); killed after, the next run or reader into the folder finishes the com
 which is idempotent. The run's other scratch folders (under the system's temporary folder) carry the
 process id in their name, so the next run removes those whose process is gone (`scratch_folder`).
 
+An output another program holds open (Excel on Windows refuses to let it be replaced or removed) stops
+the commit before anything moves (`Staging.commit` tries each file it will replace first); if the
+refusal comes midway all the same, every file already moved is put back (the replaced ones wait in
+the staging folder until the commit ends) and the run fails with `OutputInUse`: the folder holds the
+previous run's outputs, as it did.
+
 Why a journal and not renaming a whole folder: the office points --out at a folder it keeps (with
 the evaluators' workbooks and the cache in it), and feedback files whose inputs did not change are
 left untouched, so only the files a run wrote move.
@@ -20,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -29,8 +34,10 @@ from types import FrameType
 from typing import Iterator
 
 from cds_batch.core.atomic import STAGING_PREFIX, fsync_folder, write_text_atomic
+from cds_batch.core.windows import OutputInUse, held_open, is_windows, patiently
 
 JOURNAL = ".cds-commit.json"
+_BEFORE = ".cds-before"   # in the staging folder: the files a commit replaced or removed, until it ends
 _FORMAT = 1
 _SCRATCH = "cds_batch-"   # the system temporary folder's scratch: cds_batch-<kind>-<pid>-<random>
 # mkdtemp's names: the prefix given (ending in the owner's process id and '-'), 8 characters of its alphabet.
@@ -74,8 +81,9 @@ class Staging:
         for folder, _, files in os.walk(self.root):
             moves += sorted((Path(folder) / f).relative_to(self.root).as_posix() for f in files)
             fsync_folder(Path(folder))   # the staged files' own entries, before the journal names them
-        journal = {"format": _FORMAT, "staging": self.root.name, "moves": sorted(moves),
-                   "drop": sorted(self._drop - set(moves))}
+        drops = sorted(self._drop - set(moves))
+        check_free(self.out, moves + drops)
+        journal = {"format": _FORMAT, "staging": self.root.name, "moves": sorted(moves), "drop": drops}
         with _signals_held() as caught:
             write_text_atomic(self.out / JOURNAL, json.dumps(journal, ensure_ascii=False, indent=1) + "\n")
             roll_forward(self.out)
@@ -116,16 +124,21 @@ def prepare(out: Path) -> None:
 
 def settle(folder: Path) -> None:
     """For a reader of an output folder: finish a commit a killed run left there, when the folder can be
-    written (a folder it cannot write is read as it is)."""
+    written (a folder it cannot write is read as it is; one with an output open in another program has the
+    commit undone, and is read as the run before left it)."""
     try:
         roll_forward(folder)
-    except OSError:
+    except (OSError, OutputInUse):
         pass
 
 
 def roll_forward(out: Path) -> bool:
     """Finish the commit whose journal is in `out`, if any; whether there was one. Idempotent: a file
-    already moved is not looked for again, a removal already done is skipped."""
+    already moved is not looked for again, a removal already done is skipped.
+
+    :raises OutputInUse: a file to replace or remove is held open by another program; every file the
+        commit had moved was put back and the journal removed, so `out` is as before the commit.
+    """
     with _ROLLING:
         journal = out / JOURNAL
         try:
@@ -138,22 +151,77 @@ def roll_forward(out: Path) -> bool:
         except (ValueError, KeyError, TypeError):   # written atomically, so not ours: nothing to finish
             journal.unlink(missing_ok=True)
             return False
-        touched = {out}
-        for rel in moves:
-            source, target = staging / rel, out / rel
-            if source.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
+        touched, target = {out}, out
+        try:
+            for rel in moves:
+                source, target = staging / rel, out / rel
+                if source.is_file():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    _set_aside(target, staging / _BEFORE / rel)
+                    patiently(lambda: os.replace(source, target))
+                    touched.add(target.parent)
+            for rel in drops:
+                target = out / rel
+                _set_aside(target, staging / _BEFORE / rel)
                 touched.add(target.parent)
-        for rel in drops:
-            (out / rel).unlink(missing_ok=True)
-            touched.add((out / rel).parent)
-        for folder in sorted(touched, key=str):
-            fsync_folder(folder)
-        journal.unlink(missing_ok=True)
-        fsync_folder(out)
-        shutil.rmtree(staging, ignore_errors=True)
+        except OSError as refused:
+            if not held_open(refused):
+                raise   # the disk or the folder failed: the journal stays, the next run finishes the commit
+            _roll_back(out, staging, moves, drops)
+            raise OutputInUse(target) from refused
+        _finish(out, staging, touched)
         return True
+
+
+def check_free(out: Path, rels: list[str]) -> None:
+    """Before a commit: stop with `OutputInUse` if another program holds open a file of `out` (at the
+    paths `rels`) the commit would replace or remove. Renaming a file onto itself changes nothing, on
+    every system, and Windows refuses it as it would refuse the commit's own rename."""
+    for rel in rels:
+        target = out / rel
+        if not target.is_file():
+            continue
+        try:
+            patiently(lambda: os.replace(target, target))
+        except OSError as refused:
+            if held_open(refused):
+                raise OutputInUse(target) from refused
+            raise
+
+
+def _set_aside(target: Path, before: Path) -> None:
+    """Move the file at `target` (if any) to `before`, where it waits until the commit ends or is undone."""
+    if target.is_file() or target.is_symlink():
+        before.parent.mkdir(parents=True, exist_ok=True)
+        patiently(lambda: os.replace(target, before))
+
+
+def _roll_back(out: Path, staging: Path, moves: list[Path], drops: list[Path]) -> None:
+    """Undo a commit that failed midway: each file moved goes back to `staging`, each file replaced or
+    removed comes back from the side. Killed meanwhile, the journal is still there and the next run
+    finishes the commit instead, which is as consistent."""
+    touched = {out}
+    for rel in moves:
+        source, target, before = staging / rel, out / rel, staging / _BEFORE / rel
+        if not source.exists() and target.is_file():   # moved into place: take it back
+            patiently(lambda: os.replace(target, source))
+        if before.is_file():
+            patiently(lambda: os.replace(before, target))
+        touched.add(target.parent)
+    for rel in drops:
+        if (staging / _BEFORE / rel).is_file():
+            patiently(lambda: os.replace(staging / _BEFORE / rel, out / rel))
+        touched.add((out / rel).parent)
+    _finish(out, staging, touched)
+
+
+def _finish(out: Path, staging: Path, touched: set[Path]) -> None:
+    """Flush the folders a commit (or its undoing) changed, remove its journal, then its staging folder."""
+    for folder in sorted(touched, key=str):
+        fsync_folder(folder)
+    (out / JOURNAL).unlink(missing_ok=True)
+    fsync_folder(out)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _journal_staging(out: Path) -> str | None:
@@ -235,7 +303,7 @@ def alive(pid: int) -> bool:
     """Whether process `pid` exists (this process counts: another thread of it may own the folder)."""
     if pid == os.getpid():
         return True
-    if sys.platform == "win32":   # os.kill(pid, 0) would end the process there
+    if is_windows():   # os.kill(pid, 0) would end the process there
         return _alive_windows(pid)
     try:
         os.kill(pid, 0)

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
 from cds_batch.core.commit import scratch_folder
+from cds_batch.core.windows import MAX_PATH, device_name, extended
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.core.library_text import explain
 from cds_batch.intake.archives import OverBudget, rar_members, seven_zip_members
@@ -34,7 +35,6 @@ __all__ = ["UNUSABLE", "Entry", "Fate", "FileKind", "Limits", "TimeSource", "dis
 
 _MB = 1 << 20
 _READ_WHOLE = 8 * _MB   # files up to this size are read once to hash and classify them
-_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
 
 class Fate(str, enum.Enum):
@@ -289,7 +289,7 @@ def safe_name(label: str) -> str:
     base = re.sub(r'[\x00-\x1f<>:"|?*]', "_", re.sub(r"^[A-Za-z]:", "", base)).strip(" .")
     base = nfc(base) or "tệp"
     stem, suffix = os.path.splitext(base)
-    if stem.upper() in _WINDOWS_DEVICES:  # "CON.xlsx" cannot be created on Windows
+    if device_name(base):  # "CON.xlsx" cannot be created on Windows
         stem = f"_{stem}"
     while len((stem + suffix).encode("utf-8")) > 200:
         stem = stem[:-1]
@@ -302,6 +302,7 @@ def _walk(path: Path, skip: Path | None = None) -> Iterator[tuple[Path, str, boo
     and starts at the input's own name when absolute, so reports do not depend on where the inbox
     sits on this machine."""
     root = path.as_posix() if not path.is_absolute() else (path.name or path.as_posix())
+    path = extended(path, room=MAX_PATH)   # Windows: files however deep under the inbox open (`core.windows`)
     if not path.is_dir():
         yield path, nfc(root), False
         return

@@ -20,6 +20,7 @@ from typing import Sequence
 from cds_batch import __version__
 from cds_batch.core.errors import CdsBatchError
 from cds_batch.core.library_text import OS_REASONS
+from cds_batch.core.windows import shown
 
 LOG_NAME = "cds-batch-loi.log"
 
@@ -29,7 +30,7 @@ def cannot_run_message(exc: Exception) -> str:
     if not isinstance(exc, OSError) or isinstance(exc, CdsBatchError):
         return f"Không thể chạy: {exc}"
     reason = os_reason(exc)
-    where = f" '{exc.filename}'" if exc.filename else ""
+    where = f" '{shown(exc.filename)}'" if exc.filename else ""
     return f"Không thể chạy: không đọc hoặc ghi được{where} ({reason})."
 
 

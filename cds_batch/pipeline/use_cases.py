@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cds_batch.core.commit import staged
+from cds_batch.core.windows import extended
 from cds_batch.district.consolidate import Status
 from cds_batch.core.findings import Finding, Severity
 from cds_batch.district.limits import RunLimits
@@ -74,8 +75,10 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
                      out: Path, *, round_label: str = "", office: str = "", previous: Path | None = None,
                      jobs: int | None = None, limits: RunLimits = RunLimits(),
                      reviews: Sequence[Path] = (), signer: str = "") -> RunOptions:
-    """The `RunOptions` of `cds-batch run` with these arguments (round, office and signer cleaned as typed)."""
-    return RunOptions(tuple(inputs), tuple(schools), run_rubrics(rubric_sources, schools), out, clean(round_label),
+    """The `RunOptions` of `cds-batch run` with these arguments (round, office and signer cleaned as typed; the
+    output folder in the form Windows writes beyond 260 characters when it is that deep, `core.windows`)."""
+    return RunOptions(tuple(inputs), tuple(schools), run_rubrics(rubric_sources, schools), extended(out),
+                      clean(round_label),
                       clean(office), previous, jobs, limits, tuple(reviews), clean(signer))
 
 
@@ -92,6 +95,7 @@ def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
     rubrics = default_rubrics(rubric_sources, load_rubric, builtin_ids())
     reports, ledger = load_reports(inputs, schools, rubrics)
     rolled = roll_up(reports, ledger, schools)
+    out = extended(out)   # a folder deep enough for Windows' 260-character limit (`core.windows`)
     with staged(out) as stage:   # the files appear together, like a district run's
         write_province(rolled, rubrics, stage.place(out / PROVINCE_SUMMARY), title=clean(title))
         write_json(stage.place(out / RESULTS), list(rolled.schools))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from cds_batch.core.parallel import pool_size, spawn_map
+from cds_batch.core.windows import extended
 from cds_batch.rubric.model import Rubric
 from cds_batch.rubric.roster import SchoolInfo
 from cds_batch.templates.naming import template_names
@@ -37,6 +38,7 @@ def write_school_templates(rubrics: Mapping[str, Rubric], wanted: Sequence[tuple
     """
     for rubric in {id(r): r for r in rubrics.values()}.values():
         checked_contract(rubric)
+    out_dir = extended(out_dir)   # a folder deep enough for Windows' 260-character limit (`core.windows`)
     names = template_names(rubrics, wanted, issue.round_label)
     jobs_named = [(key, school, name) for (key, school), name in zip(wanted, names)]
     workers = pool_size(jobs, len(wanted), SERIAL_BELOW)
