@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # python3-uno lets the intake corpus test drive LibreOffice (insert rows, save with a password).
-# gnumeric (ssconvert) and npm (SheetJS, ExcelJS) save workbooks as programs other than LibreOffice do.
+# gnumeric (ssconvert) and npm (SheetJS, ExcelJS) save workbooks as programs other than LibreOffice do;
+# npm also brings axe-core, which checks every web page for accessibility (tests/web/test_web_axe.py).
 # fonts-liberation2: Liberation Serif has the metrics of Times New Roman, the font of our workbooks on
 # an office PC; without it LibreOffice prints with the wider DejaVu Serif and the A4 print tests fail.
 # libarchive-tools (bsdtar) and 7zip: the programs that read .rar where libarchive's library is missing.
@@ -31,7 +32,8 @@ if ! command -v npm >/dev/null 2>&1; then   # Debian's nodejs comes without npm;
   fi
 fi
 bash scripts/setup.sh test
-# SheetJS and ExcelJS, pinned, re-save workbooks for the reading tests (tests/builders/other_programs.py).
+# SheetJS and ExcelJS, pinned, re-save workbooks for the reading tests (tests/builders/other_programs.py);
+# axe-core, pinned, checks the web pages.
 (cd tests/builders/js && npm ci --no-audit --no-fund --loglevel=error)
 .venv/bin/python -m mypy
 .venv/bin/python -m flake8 cds_batch tests benchmarks scripts

@@ -166,7 +166,8 @@ def template(rubric_source: str, roster: Path | None, round_label: str, office: 
 @click.option("--signer-title", "signer", default="", metavar="CHỨC_VỤ",
               help="Chức vụ người ký phụ lục công nhận, ví dụ 'CHỦ TỊCH'; hai dòng cách nhau bằng '/', ví dụ "
                    f"'KT. CHỦ TỊCH / PHÓ CHỦ TỊCH'. Mặc định theo tên đơn vị: UBND… → {COMMITTEE_SIGNER}; "
-                   f"Sở… → {DEPARTMENT_SIGNER}; đơn vị khác → {OTHER_SIGNER} (bảng đầy đủ trong README).")
+                   f"Sở… → {DEPARTMENT_SIGNER}; đơn vị khác → {OTHER_SIGNER} (đủ các trường hợp: "
+                   "docs/huong-dan-su-dung.md, mục 4.2).")
 @click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC",
               help="Thư mục kết quả của đợt trước, để báo những gì đã thay đổi.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="SỐ",

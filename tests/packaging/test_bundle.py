@@ -18,14 +18,6 @@ from tests.packaging.scripts import build
 ROOT = Path(__file__).resolve().parents[2]
 # What the build reads; everything else of the tree is left out, as a clean clone would not need it.
 TREE = ("setup.cfg", "pyproject.toml", "README.md", "LICENSE", "cds_batch", "scripts", "packaging", "docs")
-FAKE_GUIDE = """# Hướng dẫn sử dụng cds-batch
-
-Xem [Khi có lỗi](#2-khi-có-lỗi).
-
-## 2. Khi có lỗi
-
-![Trang kết quả](img/trang.png)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +30,7 @@ def built(tmp_path_factory):
             shutil.copytree(source, tree / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(source, tree / name)
-    guide = tree / "docs" / "huong-dan-su-dung.md"
-    if not guide.exists():   # the guide is written elsewhere; a small one shows the rendering meanwhile
-        guide.write_text(FAKE_GUIDE, encoding="utf-8")
-        (tree / "docs" / "img").mkdir(exist_ok=True)
-        shutil.copyfile(ROOT / "docs" / "serve-ket-qua.png", tree / "docs" / "img" / "trang.png")
+    guide = tree / "docs" / "huong-dan-su-dung.md"   # the real guide, with its screenshots
     (ROOT / ".cache").mkdir(exist_ok=True)
     (tree / ".cache").symlink_to(ROOT / ".cache")    # the build-time tools, installed once
     out = tree / "dist"
