@@ -18,7 +18,6 @@ follows each resolved wheel's requirements under Windows' markers and adds what 
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import re
@@ -30,11 +29,11 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any, Sequence
-from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from windows_batch_lint import lint_batch  # noqa: E402  (a sibling script, not a package)
+from render_guide import HTML_NAME, render_guide  # noqa: E402  (sibling scripts, not a package)
+from windows_batch_lint import lint_batch  # noqa: E402
 
 PYTHONS = ("3.11", "3.12", "3.13")     # what an office installs from python.org; CAI-DAT.bat looks for these
 PLATFORM = "win_amd64"
@@ -54,7 +53,7 @@ SHIPPED = {
 }
 WHEELS = "wheels"
 GUIDE_DIR = "huong-dan"
-GUIDE_PAGE = "huong-dan-su-dung.html"
+GUIDE_PAGE = HTML_NAME
 GUIDE_LINE = "[guide]"                  # lines of ĐỌC TRƯỚC kept only when the guide is in the bundle
 # The files the project's wheel is built from (copied, so a stale build/ folder never leaks in).
 WHEEL_SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "LICENSE", PROJECT)
@@ -93,7 +92,7 @@ def build(out: Path) -> tuple[Path, dict[str, dict[str, str]]]:
         guide = stage / GUIDE_DIR
         if GUIDE.exists():
             files.update({f"{GUIDE_DIR}/{path.relative_to(guide).as_posix()}": path
-                          for path in render_guide(GUIDE, guide)})
+                          for path in guide_files(GUIDE, guide)})
         files.update(launchers(with_guide=GUIDE.exists()))
         out.mkdir(parents=True, exist_ok=True)
         bundle = out / f"{PROJECT}-{version}-windows-x64.zip"
@@ -213,59 +212,13 @@ def launchers(with_guide: bool) -> dict[str, bytes | Path]:
     return shipped
 
 
-def render_guide(source: Path, dest: Path) -> list[Path]:
-    """The Markdown guide as one HTML page in `dest`, with the local images it shows copied beside it."""
-    import markdown
-
-    body = markdown.markdown(source.read_text(encoding="utf-8"),
-                             extensions=["tables", "fenced_code", "toc", "sane_lists"],
-                             extension_configs={"toc": {"slugify": github_anchor}})
-    title = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
-    dest.mkdir(parents=True)
-    written = [dest / GUIDE_PAGE]
-    for reference in sorted(set(re.findall(r'<img[^>]*\ssrc="([^"]+)"', body))):
-        if re.match(r"^[a-z][a-z0-9+.-]*:|^/|^#", reference, re.IGNORECASE):
-            continue   # a web address or an absolute path: not ours to copy
-        relative = Path(unquote(html.unescape(reference)))
-        image = (source.parent / relative).resolve()
-        if ".." in relative.parts or not image.is_file():
-            raise BuildError(f"{source.name} shows {reference}, which is not a file under {source.parent}")
-        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(image, dest / relative)
-        written.append(dest / relative)
-    page = PAGE.format(title=re.sub(r"<[^>]+>", "", title.group(1)) if title else "Hướng dẫn sử dụng cds-batch",
-                       body=body)
-    (dest / GUIDE_PAGE).write_text(page, encoding="utf-8")
-    return written
-
-
-def github_anchor(heading: str, separator: str) -> str:
-    """A heading's anchor as GitHub makes it, so the guide's links work both there and in the bundle:
-    lower case, Vietnamese letters kept, punctuation dropped, each space a hyphen."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", separator)
-
-
-PAGE = """<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: "Segoe UI", Arial, sans-serif; line-height: 1.5; max-width: 52em; margin: 2em auto;
-       padding: 0 1em; color: #1b1b1b; }}
-img {{ max-width: 100%; border: 1px solid #ccc; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #bbb; padding: 0.3em 0.6em; vertical-align: top; }}
-code, pre {{ font-family: Consolas, monospace; background: #f3f3f3; }}
-pre {{ padding: 0.6em; overflow-x: auto; }}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
+def guide_files(source: Path, dest: Path) -> list[Path]:
+    """The guide as one HTML page in `dest` with its images (scripts/render_guide.py); a missing image stops
+    the build."""
+    try:
+        return render_guide(source, dest)
+    except ValueError as missing:
+        raise BuildError(str(missing)) from None
 
 
 def write_zip(bundle: Path, top: str, files: dict[str, bytes | Path]) -> None:

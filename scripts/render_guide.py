@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -114,10 +115,11 @@ img {{ max-width: 100%; border: 1px solid #d5dae3; }}
 """
 
 
-def render_guide(md_path: Path, out_dir: Path) -> Path:
+def render_guide(md_path: Path, out_dir: Path) -> list[Path]:
     """Write `out_dir`/huong-dan-su-dung.html from the guide at `md_path`, copying the images it shows
-    (relative paths, e.g. img/01-trang-chu.png) beside it; the HTML file's path. The page is one
-    self-contained file apart from its images: no script, no font or style from the internet."""
+    (relative paths, e.g. img/01-trang-chu.png) beside it; the files written, the page first. The page is
+    one self-contained file apart from its images: no script, no font or style from the internet.
+    ValueError, naming the image, when the guide shows one it does not have or one outside its folder."""
     import markdown
     from markdown.extensions.toc import slugify_unicode
 
@@ -128,14 +130,21 @@ def render_guide(md_path: Path, out_dir: Path) -> Path:
                              extension_configs={"toc": {"slugify": slugify_unicode}})
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "Hướng dẫn sử dụng")
     out_dir.mkdir(parents=True, exist_ok=True)
+    page = out_dir / HTML_NAME
+    written = [page]
     for image in images(text):
-        source = md_path.parent / image
-        target = out_dir / image
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^/|^#", image, re.IGNORECASE):
+            continue   # a web address or an absolute path: not ours to copy
+        relative = Path(unquote(image))
+        source = md_path.parent / relative
+        if ".." in relative.parts or not source.is_file():
+            raise ValueError(f"{md_path.name} shows {image}, which is not a file under {md_path.parent}")
+        target = out_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-    page = out_dir / HTML_NAME
+        written.append(target)
     page.write_text(PAGE.format(title=html.escape(title), body=body), encoding="utf-8")
-    return page
+    return written
 
 
 def images(text: str) -> list[str]:
@@ -147,7 +156,7 @@ def main(argv: list[str]) -> None:
     if refresh():
         print(f"{GUIDE.relative_to(ROOT)}: bảng mã đã được cập nhật")
     if argv:
-        print(render_guide(GUIDE, Path(argv[0])))
+        print(render_guide(GUIDE, Path(argv[0]))[0])
 
 
 if __name__ == "__main__":

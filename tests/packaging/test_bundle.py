@@ -124,4 +124,4 @@ def test_a_guide_showing_an_image_it_does_not_have_stops_the_build(tmp_path, mon
     guide = docs / "huong-dan-su-dung.md"
     guide.write_text(f"# Hướng dẫn\n\n![ảnh]({reference})\n", encoding="utf-8")
     with pytest.raises(build.BuildError, match=re.escape(reference)):
-        build.render_guide(guide, tmp_path / "out")
+        build.guide_files(guide, tmp_path / "out")
