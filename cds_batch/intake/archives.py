@@ -23,9 +23,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
-import py7zr
-from py7zr.helpers import get_sanitized_output_path
-from py7zr.io import Py7zIO, WriterFactory
 
 from cds_batch.core.commit import scratch_folder
 from cds_batch.core.findings import Code, Reason, reason
@@ -40,120 +37,15 @@ _NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)   # no console flashing 
 _RAR5 = b"Rar!\x1a\x07\x01"
 
 
-class OverBudget(Exception):
-    """A .7z would expand past what the run may still expand (`discover.Limits.max_total_bytes`)."""
-
-
 # .7z ------------------------------------------------------------------------------------------
 
 def seven_zip_members(path: Path, budget: int) -> Iterator[Member]:
     """Members of a .7z through py7zr: extracted once into a private scratch folder (py7zr writes, it
     cannot be read member by member), at most `budget` bytes, then handed on from there."""
+    from cds_batch.intake import seven_zip   # py7zr loads only when a .7z comes in (about 5 MB a process)
+
     with scratch_folder("archive") as folder:   # lowercase letters: a killed run's is removed
-        yield from _seven_zip_extract(path, budget, folder)
-
-
-def _seven_zip_extract(path: Path, budget: int, folder: Path) -> list[Member]:
-    try:
-        with path.open("rb") as f, py7zr.SevenZipFile(f, mode="r", max_extract_size=budget) as archive:
-            if archive.needs_password():
-                raise ContainerError(reason(Code.L216, ext=".7z"))
-            entries = [entry for entry in archive.files if not entry.is_directory]
-            safe = {entry.filename for entry in entries if _plain_file(entry) and _safe(entry.filename)}
-            files = _NumberedFiles(folder)
-            archive.extract(targets=safe, factory=files)
-    except py7zr.exceptions.DecompressionBombError as exc:
-        raise OverBudget from exc
-    except py7zr.exceptions.PasswordRequired as exc:   # names encrypted too
-        raise ContainerError(reason(Code.L216, ext=".7z")) from exc
-    except ContainerError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - hostile input: any py7zr failure is a damaged archive
-        raise ContainerError(archive_reason(".7z", exc)) from exc
-    members: list[Member] = []
-    seen: dict[str, int] = {}
-    for entry in entries:
-        label = nfc(entry.filename).replace("\\", "/")
-        stamp = entry.lastwritetime
-        mtime = datetime.fromtimestamp(float(stamp.totimestamp()), timezone.utc) if stamp is not None else None
-        if not _plain_file(entry):
-            members.append(Member(label, lambda: (), entry.uncompressed or 0, problem="rejected", mtime=mtime,
-                                  reason=reason(Code.L213)))
-        elif entry.filename not in safe:
-            members.append(Member(label, lambda: (), entry.uncompressed or 0, problem="rejected", mtime=mtime,
-                                  reason=reason(Code.L221)))
-        else:
-            # py7zr names the second member of a name "name_0" (its `_extract`), the third "name_1"
-            count = seen.get(entry.filename)
-            seen[entry.filename] = 0 if count is None else count + 1
-            written = entry.filename if count is None else f"{entry.filename}_{count}"
-            disk = files.made.get(get_sanitized_output_path(written, None).as_posix())
-            members.append(Member(label, _file_reader(disk), entry.uncompressed or 0, None, mtime))
-    return members
-
-
-def _plain_file(entry: py7zr.py7zr.ArchiveFile) -> bool:
-    return not (entry.is_symlink or entry.is_junction or entry.is_socket)
-
-
-def _safe(name: str) -> bool:
-    """A name py7zr extracts (no "..", no absolute path or drive); others are refused, not renamed."""
-    try:
-        get_sanitized_output_path(name, None)
-    except py7zr.exceptions.Bad7zFile:
-        return False
-    return True
-
-
-def _file_reader(disk: Path | None) -> Callable[[], Iterator[bytes]]:
-    def chunks() -> Iterator[bytes]:
-        if disk is None:   # an empty member py7zr did not open
-            return
-        with disk.open("rb") as f:
-            while block := f.read(_CHUNK):
-                yield block
-
-    return chunks
-
-
-class _Written(Py7zIO):
-    """One member's bytes, written to a numbered file of the scratch folder (never under its own name)."""
-
-    def __init__(self, disk: Path) -> None:
-        self.file, self.length = disk.open("xb"), 0
-
-    def write(self, s: bytes | bytearray) -> int:
-        self.length += self.file.write(s)
-        return len(s)
-
-    def read(self, size: int | None = None) -> bytes:
-        return b""
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.length
-
-    def seekable(self) -> bool:
-        return False
-
-    def flush(self) -> None:
-        self.file.flush()
-
-    def size(self) -> int:
-        return self.length
-
-    def close(self) -> None:
-        self.file.close()
-
-
-class _NumberedFiles(WriterFactory):
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.made: dict[str, Path] = {}   # py7zr's name for the member → its file
-
-    def create(self, filename: str) -> Py7zIO:
-        disk = self.folder / f"{len(self.made):05d}"
-        self.made[filename] = disk
-        return _Written(disk)
+        yield from seven_zip.extract(path, budget, folder)
 
 
 # .rar -----------------------------------------------------------------------------------------

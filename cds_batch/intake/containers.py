@@ -100,6 +100,10 @@ class ContainerError(Exception):
         self.reason = reason
 
 
+class OverBudget(Exception):
+    """A .7z would expand past what the run may still expand (`discover.Limits.max_total_bytes`)."""
+
+
 def kind_from_ext(name: str) -> FileKind:
     return _BY_EXT.get(Path(name).suffix.lower(), FileKind.OTHER)
 

@@ -25,9 +25,9 @@ from cds_batch.core.commit import scratch_folder
 from cds_batch.core.windows import MAX_PATH, device_name, extended
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.core.library_text import explain
-from cds_batch.intake.archives import OverBudget, rar_members, seven_zip_members
+from cds_batch.intake.archives import rar_members, seven_zip_members
 from cds_batch.intake.containers import (
-    WORKBOOKS, ContainerError, FileKind, Member, kind_from_ext, nfc, sniff, zip_members
+    WORKBOOKS, ContainerError, FileKind, Member, OverBudget, kind_from_ext, nfc, sniff, zip_members
 )
 from cds_batch.intake.mail import eml_members, mail_meta, mbox_members, msg_members
 
