@@ -27,6 +27,7 @@ from typing import IO, Callable, Iterator
 from cds_batch.core.commit import scratch_folder
 from cds_batch.core.findings import Code, Reason, reason
 from cds_batch.core.library_text import explain
+from cds_batch.core.windows import is_windows
 from cds_batch.intake import containers
 from cds_batch.intake.containers import VIETNAM, ContainerError, FileKind, Member, archive_reason, nfc
 
@@ -88,7 +89,7 @@ def archive_programs() -> list[Program]:
     """The archive programs that read RAR, in the order they are tried: 7-Zip, then bsdtar."""
     found: list[Program] = []
     candidates = [("7z", shutil.which(name)) for name in ("7z", "7zz", "7za")]
-    if os.name == "nt":
+    if is_windows():
         for root in ("ProgramFiles", "ProgramW6432", "ProgramFiles(x86)"):
             candidates.append(("7z", str(Path(os.environ.get(root, "C:\\Program Files"), "7-Zip", "7z.exe"))))
     candidates.append(("bsdtar", shutil.which("bsdtar")))
@@ -120,7 +121,7 @@ class _CannotOpen(Exception):
 
 def _environment() -> dict[str, str]:
     """UTF-8 console text for the programs (member names are Vietnamese)."""
-    return {**os.environ, "LC_ALL": "C.UTF-8"} if os.name != "nt" else dict(os.environ)
+    return dict(os.environ) if is_windows() else {**os.environ, "LC_ALL": "C.UTF-8"}
 
 
 def _failed(errors: IO[bytes]) -> _CannotOpen:

@@ -78,8 +78,7 @@ def district_options(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubr
     """The `RunOptions` of `cds-batch run` with these arguments (round, office and signer cleaned as typed; the
     output folder in the form Windows writes beyond 260 characters when it is that deep, `core.windows`)."""
     return RunOptions(tuple(inputs), tuple(schools), run_rubrics(rubric_sources, schools), extended(out),
-                      clean(round_label),
-                      clean(office), previous, jobs, limits, tuple(reviews), clean(signer))
+                      clean(round_label), clean(office), previous, jobs, limits, tuple(reviews), clean(signer))
 
 
 def province_roll_up(inputs: Sequence[Path], schools: Sequence[SchoolInfo], rubric_sources: Sequence[str],

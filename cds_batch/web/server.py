@@ -23,7 +23,6 @@ sizes in the browser before sending, so an office sees the Vietnamese message in
 from __future__ import annotations
 
 import errno
-import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from flask import Flask
 from waitress import create_server
 
 from cds_batch.core.errors import CdsBatchError
+from cds_batch.core.windows import is_windows
 from cds_batch.web import address
 from cds_batch.web.app import create_app
 from cds_batch.web.state import MAX_PARTS, MAX_REQUEST, WebConfig, state
@@ -148,7 +148,7 @@ def _listen(host: str, port: int) -> socket.socket:
         # Elsewhere SO_REUSEADDR only lets a restart take back a port its last run left in TIME_WAIT; on
         # Windows it would let two servers share a port, and nothing is needed for TIME_WAIT there.
         # (SO_EXCLUSIVEADDRUSE is not used: it keeps a restart off the port while old connections linger.)
-        if os.name != "nt":
+        if not is_windows():
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
